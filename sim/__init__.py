@@ -1,0 +1,38 @@
+"""nahy-sim: Monte Carlo forecasts of party-member recruitment in a commune.
+
+The public API in a few names: load a commune folder or a scenario file
+(everything is checked on loading, and every problem reported at once as an
+:class:`InputError`), then vary the scenario with its ``with_*`` methods.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from sim.commune import Commune, load_commune
+from sim.errors import InputError
+from sim.scenario import (
+    Intervention,
+    Scenario,
+    baseline_scenario,
+    load_scenario,
+    scenario_from_dict,
+)
+
+try:
+    __version__ = _version("nahy-sim")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0.1.0"
+
+__all__ = [
+    "Commune",
+    "InputError",
+    "Intervention",
+    "Scenario",
+    "__version__",
+    "baseline_scenario",
+    "load_commune",
+    "load_scenario",
+    "scenario_from_dict",
+]

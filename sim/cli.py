@@ -1,0 +1,169 @@
+"""The command line: ``python -m sim <command> ...`` (also installed as ``nahy-sim``).
+
+Each subcommand is one function registered with :func:`command`, so adding
+``run``, ``forecast`` or ``compare`` later is one decorated function that
+declares its arguments and returns an exit code. Input problems never show a
+traceback: any :class:`~sim.errors.InputError` reaching :func:`main` becomes
+one line per problem on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim import __version__
+from sim.commune import Commune, load_commune
+from sim.errors import InputError, Problem
+from sim.scenario import Scenario, load_scenario
+
+#: Exit status for bad input (as argparse uses for bad arguments).
+EXIT_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its help line, how it declares its arguments, and what it runs."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+#: Subcommands by name, in the order ``--help`` lists them.
+COMMANDS: dict[str, Command] = {}
+
+
+def command(
+    name: str, help: str, configure: Callable[[argparse.ArgumentParser], None] | None = None
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    """Register ``run(args) -> exit code`` as subcommand ``name``."""
+
+    def register(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = Command(name, help, configure or (lambda parser: None), run)
+        return run
+
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sim",
+        description="Monte Carlo forecasts of party-member recruitment in a commune.",
+    )
+    parser.add_argument("--version", action="version", version=f"nahy-sim {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for cmd in COMMANDS.values():
+        sub = subparsers.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        cmd.configure(sub)
+        sub.set_defaults(_run=cmd.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 2 bad input or arguments)."""
+    _tolerant_output()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and argument errors
+        return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
+    try:
+        return args._run(args)
+    except InputError as error:
+        report(error.problems)
+        return EXIT_INPUT
+    except FileNotFoundError as error:
+        report([Problem(str(error.filename or "?"), "(file)", "does not exist")])
+        return EXIT_INPUT
+
+
+def report(problems: Sequence[Problem]) -> None:
+    """Print each problem once, one line each, to stderr."""
+    for line in dict.fromkeys(str(p) for p in problems):
+        print(line, file=sys.stderr)
+
+
+def _tolerant_output() -> None:
+    """Never crash on printing a Vietnamese name to a terminal that is not UTF-8."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):  # detached or closed stream
+                stream.reconfigure(errors="backslashreplace")
+
+
+# -- validate --------------------------------------------------------------------
+
+
+def _configure_validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a commune folder (holding commune.toml), a scenario .toml file, "
+        "or a folder of scenario .toml files",
+    )
+
+
+@command(
+    "validate",
+    help="check commune folders and scenario files against docs/DATA.md",
+    configure=_configure_validate,
+)
+def validate(args: argparse.Namespace) -> int:
+    """Check every PATH, print one ``ok`` line per valid item and every problem.
+
+    All paths are checked even after a failure, so one run lists everything
+    that needs fixing.
+    """
+    problems: list[Problem] = []
+    for raw in args.paths:
+        path = Path(raw)
+        if not path.exists():
+            problems.append(Problem(raw, "(path)", "does not exist"))
+            continue
+        if path.is_file() and path.name == "commune.toml":
+            path = path.parent
+        if path.is_dir() and (path / "commune.toml").exists():
+            items = [(path, load_commune, _describe_commune)]
+        elif path.is_dir():
+            files = sorted(path.glob("*.toml"))
+            if not files:
+                problems.append(
+                    Problem(raw, "(path)", "holds no commune.toml and no scenario .toml files")
+                )
+            items = [(f, load_scenario, _describe_scenario) for f in files]
+        else:
+            items = [(path, load_scenario, _describe_scenario)]
+        for item, load, describe in items:
+            try:
+                loaded = load(item)
+            except InputError as error:
+                problems.extend(error.problems)
+            else:
+                print(f"ok  {item}: {describe(loaded)}")
+    if problems:
+        report(problems)
+        return EXIT_INPUT
+    return 0
+
+
+def _describe_commune(commune: Commune) -> str:
+    return (
+        f"commune {commune.name}, {len(commune.villages)} villages, {len(commune.cells)} cells, "
+        f"{commune.population} people, {commune.party_members} members"
+    )
+
+
+def _describe_scenario(scenario: Scenario) -> str:
+    n = len(scenario.interventions)
+    return (
+        f"scenario {scenario.name!r}, {scenario.start} → {scenario.horizon}, "
+        f"{n} intervention{'' if n == 1 else 's'}"
+    )

@@ -1,0 +1,894 @@
+"""A commune's data folder, loaded and checked.
+
+Everything the model knows about a commune comes from one folder of plain
+UTF-8 files (``docs/DATA.md`` is their specification): nothing about Nà Hỳ is
+in code, so another commune is another folder. Loading checks every file
+against the specification and the files against each other, and reports all
+problems at once (``InputError``), so that a researcher editing a table in a
+spreadsheet sees each mistake with its file, row and column.
+
+Table problems are reported as ``FILE: row N:column: message`` where N is the
+row as a spreadsheet or editor numbers it (the header is row 1), and
+``FILE: column: message`` for a whole column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import (
+    Checker,
+    InputError,
+    Problem,
+    did_you_mean,
+    domain_message,
+    parse_date,
+    parse_number,
+    read_text,
+    show,
+)
+from sim.parameters import REQUIRED_PARAMETERS
+
+ETHNIC_GROUPS = ("thai", "hmong", "kinh", "other")
+REMOTENESS = ("seat", "near", "remote_border")
+CELL_KINDS = ("village", "school", "agency")
+EDUCATION_LEVELS = ("primary", "lower_secondary", "upper_secondary", "beyond")
+PARAMETER_KINDS = ("probability", "rate", "months", "years", "age", "count", "multiplier")
+SHARE_TOLERANCE = 0.001
+MORTALITY_LAST_AGE = 100
+
+#: How a column's cells are read: a kind name, or a tuple of the allowed words.
+ColumnKind = str | tuple[str, ...]
+
+#: The columns of each table, in the order docs/DATA.md lists them.
+COLUMNS: dict[str, dict[str, ColumnKind]] = {
+    "villages.csv": {
+        "village_id": "id",
+        "name": "text",
+        "population": "count",
+        "households": "count",
+        "poor_share": "probability",
+        **{f"share_{group}": "probability" for group in ETHNIC_GROUPS},
+        "remoteness": REMOTENESS,
+        "members_official": "count",
+        "members_probationary": "count",
+        "candidates": "count",
+        "host_cell": "id",
+        "source": "text",
+    },
+    "cells.csv": {
+        "cell_id": "id",
+        "kind": CELL_KINDS,
+        "name": "text",
+        "villages": "ids",
+        "members_official": "count",
+        "members_probationary": "count",
+        "staff": "count",
+        "source": "text",
+    },
+    "age_structure.csv": {
+        "age_from": "age",
+        "age_to": "age",
+        "male": "probability",
+        "female": "probability",
+        "source": "text",
+    },
+    "mortality.csv": {
+        "age_from": "age",
+        "age_to": "age",
+        "male_per_1000": "rate",
+        "female_per_1000": "rate",
+        "source": "text",
+    },
+    "education.csv": {
+        "level": EDUCATION_LEVELS,
+        "completion_age": "years",
+        "share_poor": "probability",
+        "share_nonpoor": "probability",
+        "source": "text",
+    },
+    "parameters.csv": {
+        "name": "identifier",
+        "value": "number",
+        "kind": PARAMETER_KINDS,
+        "low": "optional_number",
+        "high": "optional_number",
+        "unit": "optional_text",
+        "description": "optional_text",
+        "source": "text",
+    },
+    "observed.csv": {
+        "metric": "identifier",
+        "date_from": "date",
+        "date_to": "date",
+        "value": "number",
+        "source": "text",
+        "note": "optional_text",
+    },
+}
+
+#: Every file a commune folder must hold.
+FILES = ("commune.toml", *COLUMNS, "SOURCES.md")
+
+_COMMUNE_KEYS = (
+    "id",
+    "name",
+    "district",
+    "province",
+    "data_date",
+    "population",
+    "households",
+    "party_members",
+    "source",
+)
+_TARGET_KEYS = (
+    "term_start",
+    "term_end",
+    "admissions_per_year_min",
+    "admissions_per_year_max",
+    "admissions_per_cell_per_year_min",
+    "source",
+)
+_CALENDAR_KEYS = ("awareness_class_months", "military_callup_month", "source")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The resolution's targets for the term (facts, from ``[targets]``)."""
+
+    term_start: date
+    term_end: date
+    admissions_per_year_min: int
+    admissions_per_year_max: int
+    admissions_per_cell_per_year_min: int
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """When the district's yearly events happen (from ``[calendar]``)."""
+
+    awareness_class_months: tuple[int, ...]
+    military_callup_month: int
+
+
+@dataclass(frozen=True)
+class Village:
+    """One row of ``villages.csv``: a village as it was at ``data_date``."""
+
+    id: str
+    name: str
+    population: int
+    households: int
+    poor_share: float
+    ethnic_shares: dict[str, float]
+    remoteness: str
+    members_official: int
+    members_probationary: int
+    candidates: int
+    host_cell: str
+
+    @property
+    def members(self) -> int:
+        """Official plus probationary members living in the village."""
+        return self.members_official + self.members_probationary
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One row of ``cells.csv``: a party cell existing at ``data_date``."""
+
+    id: str
+    kind: str
+    name: str
+    villages: tuple[str, ...]
+    members_official: int
+    members_probationary: int
+    staff: int
+
+
+@dataclass(frozen=True, eq=False)
+class Commune:
+    """A commune's checked data: facts, tables and parameters at ``data_date``.
+
+    Compared by identity (its tables are DataFrames). The tables keep the
+    columns of their files; ``observed`` has ``date_from``/``date_to`` as
+    ``datetime64`` and ``parameter_table`` has empty ``low``/``high`` as NaN.
+    """
+
+    path: Path
+    id: str
+    name: str
+    district: str
+    province: str
+    data_date: date
+    population: int
+    households: int
+    party_members: int
+    targets: Targets
+    calendar: Calendar
+    villages: tuple[Village, ...]
+    cells: tuple[Cell, ...]
+    age_structure: pd.DataFrame = field(repr=False)
+    mortality: pd.DataFrame = field(repr=False)
+    education: pd.DataFrame = field(repr=False)
+    parameters: dict[str, float] = field(repr=False)
+    parameter_table: pd.DataFrame = field(repr=False)
+    observed: pd.DataFrame = field(repr=False)
+
+    def village(self, village_id: str) -> Village:
+        """The village with this id (``KeyError`` naming the known ids if none)."""
+        for village in self.villages:
+            if village.id == village_id:
+                return village
+        known = ", ".join(v.id for v in self.villages)
+        raise KeyError(f"no village {village_id!r} in commune {self.id!r} (villages: {known})")
+
+    def cell(self, cell_id: str) -> Cell:
+        """The cell with this id (``KeyError`` naming the known ids if none)."""
+        for cell in self.cells:
+            if cell.id == cell_id:
+                return cell
+        known = ", ".join(c.id for c in self.cells)
+        raise KeyError(f"no cell {cell_id!r} in commune {self.id!r} (cells: {known})")
+
+
+# -- loading -----------------------------------------------------------------
+
+
+def load_commune(path: str | Path) -> Commune:
+    """Load and check a commune folder; raise ``InputError`` listing every problem.
+
+    Problems name the file inside the folder (``data/nahy/villages.csv``), so a
+    scenario that points at a broken commune still sends the user to the right
+    file.
+    """
+    folder = Path(path)
+    if not folder.exists():
+        raise InputError(
+            [Problem(str(folder), "(folder)", "does not exist (expected a commune folder)")]
+        )
+    if not folder.is_dir():
+        raise InputError(
+            [Problem(str(folder), "(folder)", "is not a folder (expected a commune folder)")]
+        )
+
+    problems: list[Problem] = []
+    _read_text(folder / "SOURCES.md", problems)
+    meta = _read_commune_toml(folder, problems)
+    tables = {
+        name: _read_csv(folder / name, columns, problems, allow_empty=name == "observed.csv")
+        for name, columns in COLUMNS.items()
+    }
+
+    villages, cells = tables["villages.csv"], tables["cells.csv"]
+    _check_villages(villages)
+    _check_cells(cells, villages)
+    _check_totals(meta, villages, cells, Checker(str(folder / "commune.toml"), problems))
+    _check_bands(tables["age_structure.csv"], shares=("male", "female"))
+    _check_bands(tables["mortality.csv"], last_age=MORTALITY_LAST_AGE)
+    _check_education(tables["education.csv"])
+    _check_parameters(tables["parameters.csv"])
+    _check_observed(tables["observed.csv"])
+
+    if problems:
+        # grouped by file, in the order of FILES; within a file, as found
+        order = {str(folder / name): index for index, name in enumerate(FILES)}
+        raise InputError(sorted(problems, key=lambda p: order.get(p.file, len(order))))
+    assert meta is not None and all(t is not None for t in tables.values())
+    return _build(folder, meta, {name: t for name, t in tables.items() if t is not None})
+
+
+# -- reading files -----------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """A data row: its line number and the cells that parsed (bad ones are absent)."""
+
+    line: int
+    values: dict[str, Any]
+    raw: dict[str, str] = field(default_factory=dict)
+
+    def has(self, *columns: str) -> bool:
+        return all(c in self.values for c in columns)
+
+    def __getitem__(self, column: str) -> Any:
+        return self.values[column]
+
+
+@dataclass
+class _Table:
+    """A CSV file as read: rows, and which of the expected columns it has."""
+
+    checker: Checker
+    columns: tuple[str, ...]
+    rows: list[_Row]
+
+    def add(self, row: _Row | None, column: str, message: str) -> None:
+        self.checker.add(f"row {row.line}:{column}" if row else column, message)
+
+    def complete(self, *columns: str) -> bool:
+        """True if every row has a good value in each of these columns."""
+        return all(c in self.columns for c in columns) and all(r.has(*columns) for r in self.rows)
+
+
+def _read_text(path: Path, problems: list[Problem]) -> str | None:
+    return read_text(path, problems, missing=f"missing (a commune folder needs {path.name})")
+
+
+def _read_csv(
+    path: Path,
+    columns: dict[str, ColumnKind],
+    problems: list[Problem],
+    *,
+    allow_empty: bool = False,
+) -> _Table | None:
+    """Read a table, reporting missing/unknown columns and every bad cell.
+
+    Only ``observed.csv`` may have no rows: a commune may have observed nothing.
+    """
+    text = _read_text(path, problems)
+    if text is None:
+        return None
+    checker = Checker(str(path), problems)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    expected = ", ".join(columns)
+    header: list[str] | None = None
+    rows: list[_Row] = []
+    line = 1
+    try:
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = [cell.strip() for cell in record]
+                _check_header(checker, header, columns)
+                continue
+            if len(record) != len(header):
+                checker.add(
+                    f"row {start}",
+                    f"has {len(record)} fields but the header has {len(header)}",
+                )
+                continue
+            row = _Row(start, {})
+            for column, raw in zip(header, record, strict=True):
+                if column not in columns or column in row.raw:
+                    continue
+                row.raw[column] = raw.strip()
+                value, message = _parse_cell(columns[column], raw.strip())
+                if message is None:
+                    row.values[column] = value
+                else:
+                    checker.add(f"row {start}:{column}", message)
+            rows.append(row)
+    except csv.Error as error:
+        checker.add(f"row {line}", f"cannot be read as CSV ({error})")
+    if header is None:
+        checker.add("(file)", f"empty (expected a header row: {expected})")
+        return None
+    if not rows and not allow_empty:
+        checker.add("(file)", "has a header but no rows")
+    present = tuple(c for c in columns if c in header)
+    return _Table(checker, present, rows)
+
+
+def _check_header(checker: Checker, header: list[str], columns: dict[str, ColumnKind]) -> None:
+    expected = ", ".join(columns)
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            checker.add(name or "(header)", "column appears twice")
+        seen.add(name)
+        if name not in columns:
+            checker.add(
+                name or "(header)",
+                f"unknown column{did_you_mean(name, columns)}; the columns are: {expected}",
+            )
+    for name in columns:
+        if name not in header:
+            checker.add(name, f"missing column; the columns are: {expected}")
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EXPECTED = {
+    "count": "a whole number >= 0",
+    "age": "a whole number >= 0",
+    "probability": "a number in [0, 1]",
+    "rate": "a number >= 0",
+    "years": "a number >= 0",
+    "number": "a number",
+    "optional_number": "a number or empty",
+}
+
+
+def _parse_cell(kind: ColumnKind, raw: str) -> tuple[Any, str | None]:
+    """``(value, None)`` for a good cell, ``(None, why)`` for a bad one."""
+    if isinstance(kind, tuple):
+        if raw in kind:
+            return raw, None
+        allowed = ", ".join(kind)
+        if not raw:
+            return None, f"empty (allowed: {allowed})"
+        return None, f"{raw!r} is not allowed{did_you_mean(raw, kind)}; allowed: {allowed}"
+    if kind in ("id", "text"):
+        return (raw, None) if raw else (None, "empty (expected text)")
+    if kind == "optional_text":
+        return raw, None
+    if kind == "identifier":
+        if _IDENTIFIER.fullmatch(raw):
+            return raw, None
+        return None, f"{raw!r} is not an identifier (expected letters, digits and _)"
+    if kind == "ids":
+        return tuple(part.strip() for part in raw.split(";") if part.strip()), None
+    if kind == "date":
+        value = parse_date(raw)
+        if value is None:
+            return None, f"{raw!r} is not a date (expected YYYY-MM-DD)"
+        return value, None
+    if kind == "optional_number" and not raw:
+        return None, None
+    expected = _EXPECTED[kind]
+    if not raw:
+        return None, f"empty (expected {expected})"
+    number = parse_number(raw)
+    if number is None:
+        return None, f"{raw!r} is not a number (expected {expected})"
+    if kind in ("count", "age"):
+        if not number.is_integer():
+            return None, f"{raw!r} is not a whole number (expected {expected})"
+        number = int(number)
+    domain = kind if kind in ("count", "age", "probability", "rate", "years") else "number"
+    message = domain_message(number, domain, written=raw)
+    return (None, message) if message else (number, None)
+
+
+def _read_commune_toml(folder: Path, problems: list[Problem]) -> dict[str, dict] | None:
+    """Read and check ``commune.toml``; ``None`` if it could not be read at all."""
+    path = folder / "commune.toml"
+    text = _read_text(path, problems)
+    if text is None:
+        return None
+    ck = Checker(str(path), problems)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        ck.add("(syntax)", f"not valid TOML: {error}")
+        return None
+    ck.keys(data, "", ("commune", "targets", "calendar"))
+    meta: dict[str, dict] = {}
+
+    commune = ck.table(data, "commune") or {}
+    ck.keys(commune, "commune", _COMMUNE_KEYS, _COMMUNE_KEYS)
+    meta["commune"] = {
+        "id": ck.text(commune, "id", "commune", pattern=r"[a-z0-9_-]+", pattern_help="[a-z0-9_-]+"),
+        **{key: ck.text(commune, key, "commune") for key in ("name", "district", "province")},
+        "data_date": ck.date(commune, "data_date", "commune"),
+        **{
+            key: ck.integer(commune, key, "commune")
+            for key in ("population", "households", "party_members")
+        },
+    }
+    ck.text(commune, "source", "commune")
+
+    targets = ck.table(data, "targets") or {}
+    ck.keys(targets, "targets", _TARGET_KEYS, _TARGET_KEYS)
+    t = {
+        "term_start": ck.date(targets, "term_start", "targets"),
+        "term_end": ck.date(targets, "term_end", "targets"),
+        **{key: ck.integer(targets, key, "targets") for key in _TARGET_KEYS[2:5]},
+    }
+    ck.text(targets, "source", "targets")
+    if t["term_start"] and t["term_end"] and t["term_end"] <= t["term_start"]:
+        ck.add(
+            "targets.term_end",
+            f"{t['term_end']} is not after targets.term_start {t['term_start']}",
+        )
+    low, high = t["admissions_per_year_min"], t["admissions_per_year_max"]
+    if low is not None and high is not None and high < low:
+        ck.add(
+            "targets.admissions_per_year_max",
+            f"{high} is below targets.admissions_per_year_min {low}",
+        )
+    meta["targets"] = t
+
+    calendar = ck.table(data, "calendar") or {}
+    ck.keys(calendar, "calendar", _CALENDAR_KEYS, _CALENDAR_KEYS)
+    months: list[int | None] = []
+    if "awareness_class_months" in calendar:
+        raw_months = calendar["awareness_class_months"]
+        if isinstance(raw_months, list) and raw_months:
+            months = [
+                ck.check_integer(m, f"calendar.awareness_class_months[{i}]", minimum=1, maximum=12)
+                for i, m in enumerate(raw_months)
+            ]
+            if len(set(raw_months)) != len(raw_months):
+                ck.add("calendar.awareness_class_months", f"{raw_months} repeats a month")
+        else:
+            ck.add(
+                "calendar.awareness_class_months",
+                f"{show(raw_months)} is not a non-empty list of months (e.g. [3, 7, 11])",
+            )
+            months = [None]
+    meta["calendar"] = {
+        "awareness_class_months": months,
+        "military_callup_month": ck.integer(
+            calendar, "military_callup_month", "calendar", minimum=1, maximum=12
+        ),
+    }
+    ck.text(calendar, "source", "calendar")
+    return meta
+
+
+# -- checks across rows and files ---------------------------------------------
+
+
+def _check_unique(table: _Table, column: str, what: str) -> dict[str, _Row]:
+    """Report repeated ids; return the first row of each id."""
+    first: dict[str, _Row] = {}
+    for row in table.rows:
+        if not row.has(column):
+            continue
+        key = row[column]
+        if key in first:
+            table.add(row, column, f"duplicate {what} {key!r} (first on row {first[key].line})")
+        else:
+            first[key] = row
+    return first
+
+
+def _check_villages(villages: _Table | None) -> None:
+    if villages is None:
+        return
+    _check_unique(villages, "village_id", "village_id")
+    share_columns = [f"share_{group}" for group in ETHNIC_GROUPS]
+    for row in villages.rows:
+        if row.has(*share_columns):
+            total = sum(row[c] for c in share_columns)
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                villages.add(
+                    row,
+                    "share_thai+share_hmong+share_kinh+share_other",
+                    f"the ethnic shares add up to {total:.4g} (allowed: 1 ± {SHARE_TOLERANCE})",
+                )
+
+
+def _check_cells(cells: _Table | None, villages: _Table | None) -> None:
+    """Cells are unique and well-formed; villages and cells refer to each other correctly."""
+    cell_rows = _check_unique(cells, "cell_id", "cell_id") if cells else {}
+    village_ids = (
+        {r["village_id"] for r in villages.rows if r.has("village_id")} if villages else set()
+    )
+    covered_by: dict[str, str] = {}
+    if cells is not None:
+        for row in cells.rows:
+            if not row.has("kind"):
+                continue
+            kind = row["kind"]
+            covered = row.values.get("villages", ())
+            if kind == "village":
+                if "villages" in cells.columns and not covered:
+                    cells.add(row, "villages", "empty (a village cell covers at least one village)")
+                for column in ("members_official", "members_probationary", "staff"):
+                    if row.has(column) and row[column] != 0:
+                        cells.add(
+                            row,
+                            column,
+                            f"{row[column]} for a village cell (allowed: 0; its members "
+                            "are counted in villages.csv)",
+                        )
+            elif covered:
+                cells.add(
+                    row,
+                    "villages",
+                    f"{';'.join(covered)!r} for a {kind} cell (allowed: empty; only village "
+                    "cells cover villages)",
+                )
+            if len(set(covered)) != len(covered):
+                cells.add(row, "villages", f"{';'.join(covered)!r} lists a village twice")
+            for village_id in dict.fromkeys(covered):
+                if villages is not None and village_id not in village_ids:
+                    cells.add(
+                        row,
+                        "villages",
+                        f"unknown village {village_id!r}"
+                        f"{did_you_mean(village_id, village_ids)}; "
+                        f"villages.csv has: {', '.join(sorted(village_ids))}",
+                    )
+                elif kind == "village" and row.has("cell_id"):
+                    if village_id in covered_by:
+                        cells.add(
+                            row,
+                            "villages",
+                            f"village {village_id!r} is already covered by cell "
+                            f"{covered_by[village_id]!r} (a village belongs to at most "
+                            "one village cell)",
+                        )
+                    else:
+                        covered_by[village_id] = row["cell_id"]
+    if villages is None or cells is None or "cell_id" not in cells.columns:
+        return
+    for row in villages.rows:
+        if not row.has("host_cell"):
+            continue
+        host = row["host_cell"]
+        if host not in cell_rows:
+            villages.add(
+                row,
+                "host_cell",
+                f"unknown cell {host!r}{did_you_mean(host, cell_rows)}; "
+                f"cells.csv has: {', '.join(sorted(cell_rows))}",
+            )
+        elif row.has("village_id") and covered_by.get(row["village_id"], host) != host:
+            villages.add(
+                row,
+                "host_cell",
+                f"{host!r}, but cells.csv lists village {row['village_id']!r} under cell "
+                f"{covered_by[row['village_id']]!r} (its own cell must be its host)",
+            )
+
+
+def _check_totals(
+    meta: dict[str, dict] | None,
+    villages: _Table | None,
+    cells: _Table | None,
+    ck: Checker,
+) -> None:
+    """The villages (and school/agency cells) add up to the commune's totals.
+
+    Reported against commune.toml: the totals are the facts the village rows
+    must reproduce.
+    """
+    if meta is None or villages is None:
+        return
+    totals = meta["commune"]
+    for key in ("population", "households"):
+        if totals[key] is not None and villages.complete(key):
+            total = sum(r[key] for r in villages.rows)
+            if total != totals[key]:
+                ck.add(
+                    f"commune.{key}",
+                    f"{totals[key]}, but the {key} column of villages.csv adds up to {total}",
+                )
+    member_columns = ("members_official", "members_probationary")
+    if (
+        totals["party_members"] is not None
+        and villages.complete(*member_columns)
+        and cells is not None
+        and cells.complete("kind", *member_columns)
+    ):
+        in_villages = sum(r[c] for r in villages.rows for c in member_columns)
+        in_cells = sum(r[c] for r in cells.rows if r["kind"] != "village" for c in member_columns)
+        if in_villages + in_cells != totals["party_members"]:
+            ck.add(
+                "commune.party_members",
+                f"{totals['party_members']}, but the members add up to {in_villages + in_cells} "
+                f"({in_villages} living in villages (villages.csv) + {in_cells} in school and "
+                "agency cells (cells.csv))",
+            )
+
+
+def _check_bands(
+    table: _Table | None,
+    *,
+    shares: tuple[str, ...] = (),
+    last_age: int | None = None,
+) -> None:
+    """Age bands run contiguously from 0; optional shares add up to 1."""
+    if table is None or not table.rows:
+        return
+    if table.complete("age_from", "age_to"):
+        previous: _Row | None = None
+        for row in table.rows:
+            if row["age_to"] < row["age_from"]:
+                table.add(row, "age_to", f"{row['age_to']} is below age_from {row['age_from']}")
+            if previous is None and row["age_from"] != 0:
+                table.add(row, "age_from", f"{row['age_from']}, but the first band must start at 0")
+            elif previous is not None and row["age_from"] != previous["age_to"] + 1:
+                table.add(
+                    row,
+                    "age_from",
+                    f"{row['age_from']}, but the previous band ends at {previous['age_to']} "
+                    f"(expected {previous['age_to'] + 1}: bands are contiguous, in order)",
+                )
+            previous = row
+        last = table.rows[-1]
+        if last_age is not None and last["age_to"] < last_age:
+            table.add(
+                last,
+                "age_to",
+                f"{last['age_to']}, but the last band is open-ended and must reach {last_age}",
+            )
+    if shares and table.complete(*shares):
+        total = sum(r[c] for r in table.rows for c in shares)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            table.add(
+                None,
+                "+".join(shares),
+                f"the shares add up to {total:.4g} (allowed: 1 ± {SHARE_TOLERANCE})",
+            )
+
+
+def _check_education(table: _Table | None) -> None:
+    """Exactly the four levels in order; completion shares never rise down the rows."""
+    if table is None or not table.rows:
+        return
+    if table.complete("level"):
+        levels = tuple(r["level"] for r in table.rows)
+        if levels != EDUCATION_LEVELS:
+            table.add(
+                None,
+                "level",
+                f"the rows are {', '.join(levels)} (expected exactly "
+                f"{', '.join(EDUCATION_LEVELS)}, in this order, one row each)",
+            )
+    for column in ("share_poor", "share_nonpoor"):
+        previous: _Row | None = None
+        for row in table.rows:
+            if not row.has(column):
+                previous = None
+                continue
+            if previous is not None and row[column] > previous[column]:
+                table.add(
+                    row,
+                    column,
+                    f"{row.raw[column]} is above the previous level's {previous.raw[column]} "
+                    "(shares must not increase down the rows: a level includes the ones before)",
+                )
+            previous = row
+
+
+def _check_parameters(table: _Table | None) -> None:
+    """Every registered parameter exactly once, of its registered kind and in range."""
+    if table is None:
+        return
+    names = list(REQUIRED_PARAMETERS)
+    first = _check_unique(table, "name", "parameter")
+    for row in table.rows:
+        if not row.has("name"):
+            continue
+        name = row["name"]
+        registered = REQUIRED_PARAMETERS.get(name)
+        if registered is None:
+            table.add(
+                row,
+                "name",
+                f"unknown parameter {name!r}{did_you_mean(name, names)}; "
+                "the model reads only the names listed in sim/parameters.py",
+            )
+        elif row.has("kind") and row["kind"] != registered[0]:
+            table.add(
+                row,
+                "kind",
+                f"{row['kind']!r}, but sim/parameters.py says {name!r} is a {registered[0]!r}",
+            )
+        kind = registered[0] if registered else row.values.get("kind")
+        if kind is None:
+            continue
+        for column in ("value", "low", "high"):
+            value = row.values.get(column)
+            if value is not None and (message := domain_message(value, kind, row.raw[column])):
+                table.add(row, column, message)
+        source = row.values.get("source", "")
+        low, high = row.values.get("low"), row.values.get("high")
+        shown = row.raw.get
+        if source.strip().lower().startswith("assumption"):
+            for column in ("low", "high"):
+                if column in table.columns and column in row.values and row[column] is None:
+                    table.add(
+                        row,
+                        column,
+                        "empty, but the source is an assumption (give its plausible range)",
+                    )
+        if low is not None and high is not None and low > high:
+            table.add(row, "low", f"{shown('low')} is above high {shown('high')}")
+        elif row.has("value"):
+            value = row["value"]
+            if low is not None and value < low:
+                table.add(
+                    row,
+                    "value",
+                    f"{shown('value')} is below its plausible range (low {shown('low')})",
+                )
+            if high is not None and value > high:
+                table.add(
+                    row,
+                    "value",
+                    f"{shown('value')} is above its plausible range (high {shown('high')})",
+                )
+    if "name" in table.columns and table.rows:
+        for name, (kind, description) in REQUIRED_PARAMETERS.items():
+            if name not in first:
+                table.add(
+                    None,
+                    name,
+                    f"missing parameter (sim/parameters.py needs it: {kind}, {description})",
+                )
+
+
+def _check_observed(table: _Table | None) -> None:
+    if table is None:
+        return
+    for row in table.rows:
+        if row.has("date_from", "date_to") and row["date_to"] < row["date_from"]:
+            table.add(row, "date_to", f"{row['date_to']} is before date_from {row['date_from']}")
+
+
+# -- building ------------------------------------------------------------------
+
+
+def _frame(table: _Table, convert: dict[str, Callable[[pd.Series], pd.Series]] | None = None):
+    frame = pd.DataFrame([r.values for r in table.rows], columns=list(table.columns))
+    for column, function in (convert or {}).items():
+        frame[column] = function(frame[column])
+    return frame
+
+
+def _build(folder: Path, meta: dict[str, dict], tables: dict[str, _Table]) -> Commune:
+    c, t, k = meta["commune"], meta["targets"], meta["calendar"]
+    villages = tuple(
+        Village(
+            id=r["village_id"],
+            name=r["name"],
+            population=r["population"],
+            households=r["households"],
+            poor_share=r["poor_share"],
+            ethnic_shares={g: r[f"share_{g}"] for g in ETHNIC_GROUPS},
+            remoteness=r["remoteness"],
+            members_official=r["members_official"],
+            members_probationary=r["members_probationary"],
+            candidates=r["candidates"],
+            host_cell=r["host_cell"],
+        )
+        for r in tables["villages.csv"].rows
+    )
+    cells = tuple(
+        Cell(
+            id=r["cell_id"],
+            kind=r["kind"],
+            name=r["name"],
+            villages=r["villages"],
+            members_official=r["members_official"],
+            members_probationary=r["members_probationary"],
+            staff=r["staff"],
+        )
+        for r in tables["cells.csv"].rows
+    )
+    ints = {"age_from": lambda s: s.astype("int64"), "age_to": lambda s: s.astype("int64")}
+    floats = {"low": lambda s: s.astype("float64"), "high": lambda s: s.astype("float64")}
+    dates = {"date_from": pd.to_datetime, "date_to": pd.to_datetime}
+    parameter_rows = tables["parameters.csv"].rows
+    return Commune(
+        path=folder,
+        id=c["id"],
+        name=c["name"],
+        district=c["district"],
+        province=c["province"],
+        data_date=c["data_date"],
+        population=c["population"],
+        households=c["households"],
+        party_members=c["party_members"],
+        targets=Targets(**t),
+        calendar=Calendar(
+            awareness_class_months=tuple(k["awareness_class_months"]),
+            military_callup_month=k["military_callup_month"],
+        ),
+        villages=villages,
+        cells=cells,
+        age_structure=_frame(tables["age_structure.csv"], ints),
+        mortality=_frame(tables["mortality.csv"], ints),
+        education=_frame(tables["education.csv"]),
+        parameters={r["name"]: float(r["value"]) for r in parameter_rows},
+        parameter_table=_frame(tables["parameters.csv"], floats),
+        observed=_frame(tables["observed.csv"], dates),
+    )

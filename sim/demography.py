@@ -1,0 +1,156 @@
+"""Deaths by age and sex, births, and households moving in and out of poverty.
+
+Ageing needs no events: age is computed from the birth time whenever a
+process needs it, and age-dependent hazards are integrated along the
+person's future ages (see ``hazards``). School completion needs none either:
+each person's final education level is drawn at birth (by household
+poverty) and the level held at any age follows from the completion ages.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.hazards import AgeProfile
+from sim.population import FEMALE, GONE, HOME, MALE, education_shares
+
+if TYPE_CHECKING:
+    from simpy.events import Event
+
+    from sim.model import CommuneModel
+
+
+def mortality_profiles(mortality) -> tuple[AgeProfile, AgeProfile]:
+    """Male and female death hazards (per year) from the commune's mortality table."""
+    edges = mortality["age_from"].astype(float).tolist()
+    male = (mortality["male_per_1000"] / 1000.0).tolist()
+    female = (mortality["female_per_1000"] / 1000.0).tolist()
+    return AgeProfile(edges, male), AgeProfile(edges, female)
+
+
+class Demography:
+    """Deaths, births and household poverty transitions."""
+
+    def __init__(self, model: CommuneModel) -> None:
+        self.model = model
+        self.profiles = mortality_profiles(model.commune.mortality)
+        self.death_clock = model.streams["death"]
+        self.birth_clock = model.streams["birth"]
+        self.poverty_clock = model.streams["poverty"]
+        p = model.p
+        self.birth_rate = p["crude_birth_rate_per_1000"] / 1000.0 / 12.0
+        self.exit_rate = p["poverty_exit_rate"] / 12.0
+        self.entry_rate = p["poverty_entry_rate"] / 12.0
+        household_village = np.asarray(model.households.village)
+        self.households_by_village = [
+            np.flatnonzero(household_village == v).tolist()
+            for v in range(len(model.commune.villages))
+        ]
+        self.education_shares = education_shares(model.commune)
+
+    # -- deaths -------------------------------------------------------------
+    def start(self) -> None:
+        """Draw everyone's age at death, and the first birth and poverty changes."""
+        pop, model = self.model.pop, self.model
+        n = pop.size
+        birth, sexes = pop.array("birth"), pop.array("sex")
+        ages = -birth / 12.0
+        clocks = self.death_clock.generator.standard_exponential(n)
+        death_age = np.full(n, np.inf)
+        for sex, profile in ((MALE, self.profiles[0]), (FEMALE, self.profiles[1])):
+            mask = sexes == sex
+            death_age[mask] = profile.ages_at(ages[mask], clocks[mask], np.ones(mask.sum()))
+        when = birth + death_age * 12.0
+        for pid in np.flatnonzero(when < model.horizon).tolist():
+            model.at(float(when[pid]), self._on_death, pid, 0)
+        self._schedule_birth()
+        for h in range(len(model.households)):
+            self._schedule_poverty(h)
+
+    def schedule_death(self, pid: int) -> None:
+        """Draw the age at death of someone who has just joined the population."""
+        pop = self.model.pop
+        profile = self.profiles[int(pop.sex[pid])]
+        age = self.model.age(pid)
+        death_age = profile.age_at(age, self.death_clock.exponential())
+        self.model.at(pop.birth[pid] + death_age * 12.0, self._on_death, pid, 0)
+
+    def _on_death(self, event: Event) -> None:
+        pid = event.pid
+        pop = self.model.pop
+        if not pop.alive[pid] or pop.place[pid] == GONE:
+            return
+        self.model.leaves_home(pid, GONE, "death")
+        pop.alive[pid] = False
+
+    # -- births -------------------------------------------------------------
+    def _schedule_birth(self) -> None:
+        residents = sum(self.model.recorder.home_count)
+        if residents <= 0 or self.birth_rate <= 0:
+            return
+        rate = self.birth_rate * residents
+        self.model.at(self.model.env._now + self.birth_clock.exponential() / rate, self._on_birth)
+
+    def _on_birth(self, _event: Event) -> None:
+        model, pop, households = self.model, self.model.pop, self.model.households
+        village = self.birth_clock.choice_index(model.recorder.home_count)
+        candidates = self.households_by_village[village]
+        household = candidates[int(self.birth_clock.uniform() * len(candidates))]
+        share = self.education_shares[int(households.poor[household])]
+        pid = pop.add(
+            1,
+            sex=MALE if self.birth_clock.uniform() < model.p["male_share_at_birth"] else FEMALE,
+            birth=model.env._now,
+            village=village,
+            household=household,
+            ethnic=households.ethnic[household],
+            education=int(np.count_nonzero(self.birth_clock.uniform() < share)),
+            place=HOME,
+        ).start
+        households.members[household].append(pid)
+        model.recorder.flow_birth(pid)
+        self.schedule_death(pid)
+        model.reschedule_person(pid)
+        self._schedule_birth()
+
+    # -- poverty ------------------------------------------------------------
+    def _schedule_poverty(self, household: int) -> None:
+        model, households = self.model, self.model.households
+        households.version[household] += 1
+        if households.poor[household]:
+            rate = self.exit_rate * model.levers.exit_mult[households.village[household]]
+        else:
+            rate = self.entry_rate
+        if rate <= 0:
+            return
+        when = model.env._now + self.poverty_clock.exponential() / rate
+        model.at(when, self._on_poverty_change, household, households.version[household])
+
+    def _on_poverty_change(self, event: Event) -> None:
+        households, model = self.model.households, self.model
+        h = event.pid
+        if households.version[h] != event.ver:
+            return
+        households.poor[h] = not households.poor[h]
+        self._schedule_poverty(h)
+        pop = model.pop
+        leaving = model.p["leave_poor_multiplier"] != 1.0
+        joining = model.p["poor_participation_multiplier"] != 1.0
+        too_young = model.horizon - model.youngest_event_age
+        for pid in households.members[h]:
+            if pop.place[pid] != HOME or pop.birth[pid] >= too_young:
+                continue
+            if leaving:
+                model.migration.schedule_leave(pid)
+            if joining:
+                model.organisations.schedule_joins(pid)
+
+    def poverty_changed(self, villages: np.ndarray) -> None:
+        """A measure changed poverty exit in ``villages``: redraw poor households' clocks."""
+        households = self.model.households
+        for v in villages:
+            for h in self.households_by_village[int(v)]:
+                if households.poor[h]:
+                    self._schedule_poverty(h)

@@ -1,0 +1,111 @@
+"""The measures in force, as per-village multipliers that the processes read.
+
+Each intervention of the scenario becomes one calendar event at its start
+date. That event changes the multipliers of the villages it covers and asks
+the affected processes to draw their clocks again. An intervention at
+intensity 0 schedules nothing at all, so a scenario whose measures are all at
+zero reproduces the baseline draw for draw.
+
+A multiplier ``m`` given for intensity 1 acts as ``1 + intensity * (m - 1)``
+(never below 0); additive effects scale linearly with intensity.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.scenario import Intervention
+from sim.timeline import months_between
+
+if TYPE_CHECKING:
+    from sim.model import CommuneModel
+
+
+def scaled(multiplier: float, intensity: float) -> float:
+    """The multiplier at ``intensity`` of one whose effect at intensity 1 is ``multiplier``."""
+    return max(0.0, 1.0 + intensity * (multiplier - 1.0))
+
+
+class Levers:
+    """Per-village multipliers and additions, changed by the interventions' start events."""
+
+    def __init__(self, model: CommuneModel) -> None:
+        self.model = model
+        n = len(model.commune.villages)
+        self.spot_add = np.zeros(n)
+        self.spot_mult = np.ones(n)
+        self.target_mult = np.ones(n)
+        self.join_mult = np.ones(n)
+        self.leave_mult = np.ones(n)
+        self.dropout_mult = np.ones(n)
+        self.exit_mult = np.ones(n)
+        self.mentor_extra = np.zeros(n)
+        self.staff_spot_mult = 1.0
+        self.staff_dropout_mult = 1.0
+        self.extra_seats = 0.0
+        self.assigned = np.zeros(n, dtype=bool)
+        self._index = {v.id: i for i, v in enumerate(model.commune.villages)}
+
+    def start(self) -> None:
+        """Schedule each intervention's start (none for zero intensity)."""
+        for intervention in self.model.scenario.interventions:
+            if intervention.intensity <= 0:
+                continue
+            when = months_between(self.model.start, intervention.start)
+            self.model.at(max(when, 0.0), self._starter(intervention))
+
+    def _starter(self, intervention: Intervention):
+        def on_start(_event) -> None:
+            self.apply(intervention)
+
+        return on_start
+
+    def villages_of(self, intervention: Intervention) -> np.ndarray:
+        """Indices of the villages an intervention covers."""
+        if intervention.villages is None:
+            return np.arange(len(self.model.commune.villages))
+        return np.array([self._index[v] for v in intervention.villages], dtype=np.int64)
+
+    def apply(self, intervention: Intervention) -> None:
+        """Put a measure in force and let the affected processes redraw their clocks."""
+        model, p, x = self.model, self.model.p, intervention.intensity
+        villages = self.villages_of(intervention)
+        whole_commune = intervention.villages is None
+        measure = intervention.measure
+        if measure == "standing_committee_assignment":
+            self.spot_add[villages] += x * p["assignment_spotting_rate"]
+            self.mentor_extra[villages] += x * p["assignment_mentors"]
+            self.assigned[villages] = True
+            model.pipeline.villages_changed(villages)
+            model.pipeline.refresh_all_pools()
+        elif measure == "cell_admission_quota":
+            m = scaled(p["quota_spotting_multiplier"], x)
+            self.spot_mult[villages] *= m
+            if whole_commune:
+                self.staff_spot_mult *= m
+            model.pipeline.villages_changed(villages, staff=whole_commune)
+        elif measure == "targeted_sourcing":
+            self.target_mult[villages] *= scaled(p["targeting_spotting_multiplier"], x)
+            model.pipeline.villages_changed(villages)
+        elif measure == "propaganda":
+            m = scaled(p["propaganda_dropout_multiplier"], x)
+            self.dropout_mult[villages] *= m
+            if whole_commune:
+                self.staff_dropout_mult *= m
+            self.join_mult[villages] *= scaled(p["propaganda_join_multiplier"], x)
+            model.organisations.villages_changed(villages)
+            model.pipeline.dropout_changed(villages, staff=whole_commune)
+        elif measure == "household_economy":
+            self.exit_mult[villages] *= scaled(p["economy_exit_multiplier"], x)
+            model.demography.poverty_changed(villages)
+        elif measure == "mass_org_renewal":
+            self.join_mult[villages] *= scaled(p["renewal_join_multiplier"], x)
+            self.leave_mult[villages] *= scaled(p["renewal_leave_multiplier"], x)
+            model.organisations.villages_changed(villages)
+        elif measure == "extra_class_seats":
+            self.extra_seats += x * p["class_seats_per_unit"]
+        else:  # pragma: no cover - scenario validation rejects unknown measures
+            raise ValueError(f"unknown measure {measure!r}")
+        model.recorder.log_lever(intervention)

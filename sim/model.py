@@ -1,0 +1,207 @@
+"""One stochastic run of a commune: the SimPy environment and its processes.
+
+The model is event-driven. Each person's next event of each kind (death,
+leaving, returning, joining or leaving a mass organisation, being spotted,
+finishing a pipeline step) is drawn when it becomes possible and scheduled as
+a SimPy timeout; when the person's state changes, the affected clocks are
+drawn again and the stale timeouts are recognised by a version number and
+ignored. Calendar events (call-ups, awareness classes, the start of a
+measure) are scheduled once. Nothing wakes up every month except the
+recorder, which takes the monthly series.
+
+Time is in months from the scenario's start date.
+
+The parts, one module each: ``demography`` (deaths, births, poverty),
+``migration`` (leaving, returning, military service), ``organisations``
+(mass organisations), ``pipeline`` (spotting to admission), ``party``
+(members, cells, village status), ``levers`` (the measures), ``recorder``
+(monthly series and logs). This module wires them together and routes the
+few notifications they share ("this person left home", "this person is
+back").
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+
+import numpy as np
+import simpy
+from simpy.events import Event, Timeout
+
+from sim.demography import Demography
+from sim.levers import Levers
+from sim.migration import Migration
+from sim.organisations import Organisations
+from sim.party import Party
+from sim.pipeline import Pipeline
+from sim.population import (
+    HOME,
+    Population,
+    build_households,
+    build_residents,
+)
+from sim.recorder import Recorder
+from sim.results import RunResult
+from sim.rng import Streams
+from sim.scenario import Scenario
+from sim.timeline import DAYS_PER_MONTH, months_between, year_of
+
+Handler = Callable[[Event], None]
+
+
+class CommuneModel:
+    """The state of one run and the event handlers that change it."""
+
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence) -> None:
+        self.scenario = scenario
+        self.commune = scenario.commune
+        self.p = scenario.parameters
+        self.switches = scenario.switches
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.env = simpy.Environment()
+        self.start = scenario.start
+        self.horizon = months_between(scenario.start, scenario.horizon) + 1.0 / DAYS_PER_MONTH
+        self.events = 0
+
+        self.households = build_households(
+            self.commune, self.p, self.streams["households"].generator
+        )
+        expected = (
+            self.commune.population
+            + 200
+            + int(
+                self.commune.population
+                * self.p["crude_birth_rate_per_1000"]
+                / 1000
+                * self.horizon
+                / 6
+            )
+        )
+        self.pop = Population(capacity=expected)
+        build_residents(self.commune, self.households, self.pop, self.streams["population"])
+
+        p = self.p
+        #: months of age before which no state-dependent clock can ring
+        self.youngest_event_age = 12.0 * min(
+            p["leave_age_min"], p["youth_union_age_min"], p["adult_age"], p["admission_age_min"]
+        )
+        self.levers = Levers(self)
+        self.recorder = Recorder(self)
+        self.party = Party(self)
+        self.demography = Demography(self)
+        self.migration = Migration(self)
+        self.organisations = Organisations(self)
+        self.pipeline = Pipeline(self)
+
+        self.party.place_members()
+        self.pipeline.place_candidates()
+        self.organisations.start()
+        self.demography.start()
+        self.migration.start()
+        self.party.start()
+        self.pipeline.start()
+        self.levers.start()
+        self.recorder.start()
+
+    # -- scheduling ---------------------------------------------------------
+    def at(self, when: float, handler: Handler, pid: int = -1, version: int = 0) -> None:
+        """Call ``handler(event)`` at model time ``when`` unless it lies past the horizon.
+
+        The event carries ``pid`` and ``version`` so the handler can tell a
+        stale clock (the person's state changed since) from a live one.
+        """
+        if when >= self.horizon or when != when:
+            return
+        event = Timeout(self.env, max(when - self.env._now, 0.0))
+        event.pid = pid
+        event.ver = version
+        event.callbacks.append(handler)
+        self.events += 1
+
+    def at_priority(self, when: float, handler: Handler, priority: int) -> None:
+        """Schedule a calendar event with an explicit SimPy priority (the recorder goes first)."""
+        if when >= self.horizon:
+            return
+        event = Event(self.env)
+        event._ok = True
+        event._value = None
+        event.callbacks.append(handler)
+        self.env.schedule(event, priority, when - self.env._now)
+        self.events += 1
+
+    def calendar_months(self, month_of_year: int, day_fraction: float = 0.5) -> list[float]:
+        """Model times of every occurrence of a calendar month (mid-month by default) in the run."""
+        times = []
+        first = month_of_year - self.start.month
+        year = 0
+        while True:
+            t = first + 12 * year + day_fraction - (self.start.day - 1) / DAYS_PER_MONTH
+            if t >= self.horizon:
+                return times
+            if t >= 0:
+                times.append(t)
+            year += 1
+
+    # -- ages and dates -----------------------------------------------------
+    def age(self, pid: int) -> float:
+        """Age in years now."""
+        return (self.env._now - self.pop.birth[pid]) / 12.0
+
+    def year_of(self, t: float) -> int:
+        """Calendar year of model time ``t``."""
+        return year_of(self.start, t)
+
+    # -- notifications shared by the parts ---------------------------------
+    def leaves_home(self, pid: int, place: int, reason: str) -> None:
+        """A resident stops living in the village (migration, call-up, move, death)."""
+        pop = self.pop
+        was_home = pop.place[pid] == HOME
+        pop.set_place(pid, place)
+        if not pop.staff[pid] and was_home:
+            self.recorder.flow_departure(pid, reason)
+        self.organisations.clear(pid)
+        self.pipeline.interrupt(pid, reason)
+        self.party.resident_left(pid, was_home)
+
+    def arrives_home(self, pid: int, reason: str) -> None:
+        """A person comes (back) to live in their village."""
+        self.pop.set_place(pid, HOME)
+        self.recorder.flow_arrival(pid, reason)
+        self.party.resident_arrived(pid)
+        self.reschedule_person(pid)
+
+    def reschedule_person(self, pid: int) -> None:
+        """Draw again every state-dependent clock of a person at home.
+
+        A child who will not reach the youngest age at which anything can happen
+        to them (leaving, joining, being spotted) before the horizon has no clock.
+        """
+        if self.pop.birth[pid] + self.youngest_event_age >= self.horizon:
+            return
+        self.migration.schedule_leave(pid)
+        self.organisations.schedule_all(pid)
+        self.pipeline.resume_or_spot(pid)
+
+    # -- running ------------------------------------------------------------
+    def run(self) -> RunResult:
+        """Run to the horizon and collect the result tables."""
+        started = _time.perf_counter()
+        self.env.run(until=self.horizon)
+        wall = _time.perf_counter() - started
+        return self.recorder.result(wall_time=wall)
+
+
+def run(scenario: Scenario, seed: int | np.random.SeedSequence | None = None) -> RunResult:
+    """One stochastic run of ``scenario``; ``seed`` defaults to the scenario's seed, then 0."""
+    if seed is None:
+        seed = scenario.seed if scenario.seed is not None else 0
+    started = _time.perf_counter()
+    model = CommuneModel(scenario, seed)
+    result = model.run()
+    result.metadata["wall_time_s"] = _time.perf_counter() - started
+    return result
+
+
+__all__ = ["CommuneModel", "run"]

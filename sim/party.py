@@ -1,0 +1,340 @@
+"""Party members, cells, and each village's status (white / joint activity / own cell).
+
+A village's status follows its resident members (party charter art. 21): no
+member living there makes it white; 1-2 official members (or only
+probationary ones) mean its members meet jointly with a neighbouring cell;
+``cell_min_official_members`` official members mean it has a cell of its own.
+School and agency cells are made of posted staff (teachers, officials) who do
+not count for any village; they rotate at ``school_transfer_rate`` /
+``agency_transfer_rate`` and each leaver is replaced by a new posting who is
+already a member with probability ``posting_member_share``.
+
+Cells are the unit of mentoring (a cell's official members mentor its
+candidates) and of the per-cell target. A village with members but no cell
+attends its ``host_cell``; so does a white village's first candidate, who
+borrows mentors there. A village that reaches its own cell gets a new cell;
+cells covering two villages in the data stay as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.population import (
+    BEYOND,
+    GONE,
+    HOME,
+    KINH,
+    LOWER_SECONDARY,
+    NOT_MEMBER,
+    OFFICIAL,
+    PRIMARY,
+    PROBATIONARY,
+)
+
+if TYPE_CHECKING:
+    from simpy.events import Event
+
+    from sim.model import CommuneModel
+
+WHITE, JOINT, OWN_CELL = 0, 1, 2
+STATUSES = ("white", "joint", "own_cell")
+
+
+@dataclass
+class CellState:
+    """A party cell during the run."""
+
+    id: str
+    kind: str
+    villages: set[int] = field(default_factory=set)
+    formed: float | None = None  # model time a village cell was formed in the run
+    dissolved: float | None = None
+    staff_official: int = 0
+    staff_probationary: int = 0
+
+
+class Party:
+    """Members, cells and village status."""
+
+    def __init__(self, model: CommuneModel) -> None:
+        self.model = model
+        commune, p = model.commune, model.p
+        self.min_official = int(p["cell_min_official_members"])
+        self.clock = model.streams["party"]
+        self.cells = [
+            CellState(
+                c.id, c.kind, {commune.villages.index(commune.village(v)) for v in c.villages}
+            )
+            for c in commune.cells
+        ]
+        self.cell_index = {c.id: i for i, c in enumerate(self.cells)}
+        n = len(commune.villages)
+        self.host_cell = np.array([self.cell_index[v.host_cell] for v in commune.villages])
+        self.village_cell = self.host_cell.copy()
+        self.own_cell = np.full(n, -1)
+        for i, cell in enumerate(self.cells):
+            for v in cell.villages:
+                self.village_cell[v] = i
+                self.own_cell[v] = i
+        self.res_official = np.zeros(n, dtype=np.int64)
+        self.res_probationary = np.zeros(n, dtype=np.int64)
+        self.status = np.zeros(n, dtype=np.int64)
+        self.move_rate = p["member_move_rate"] / 12.0
+        self.removal_rate = p["member_removal_rate"] / 12.0
+        self.transfer_rate = {
+            "school": p["school_transfer_rate"] / 12.0,
+            "agency": p["agency_transfer_rate"] / 12.0,
+        }
+
+    # -- the start ----------------------------------------------------------
+    def place_members(self) -> None:
+        """Make members of the residents and staff that the data say existed at the start."""
+        model, pop, p = self.model, self.model.pop, self.model.p
+        rng = self.clock.generator
+        age = -pop.array("birth") / 12.0
+        village_of, education = pop.array("village"), pop.array("education")
+        adult = (age >= p["admission_age_min"] + 2) & (age < 70)
+        for v, village in enumerate(model.commune.villages):
+            wanted = village.members_official + village.members_probationary
+            if wanted == 0:
+                continue
+            in_village = village_of == v
+            pool = np.flatnonzero(in_village & adult & (education >= LOWER_SECONDARY))
+            if len(pool) < wanted:
+                pool = np.flatnonzero(in_village & adult & (education >= PRIMARY))
+            chosen = rng.choice(pool, size=wanted, replace=False).tolist()
+            for i, pid in enumerate(chosen):
+                pop.member[pid] = OFFICIAL if i < village.members_official else PROBATIONARY
+        for c, cell in enumerate(model.commune.cells):
+            if cell.kind == "village":
+                continue
+            for member, count in (
+                (OFFICIAL, cell.members_official),
+                (PROBATIONARY, cell.members_probationary),
+                (NOT_MEMBER, cell.staff),
+            ):
+                for _ in range(count):
+                    self._add_staff(c, member, rng)
+        for v in range(len(model.commune.villages)):
+            self._count_village(v)
+            self.status[v] = self._status_of(v)
+            model.recorder.log_status(v, STATUSES[self.status[v]], "data")
+
+    def _add_staff(self, cell: int, member: int, rng: np.random.Generator) -> int:
+        """A teacher or official posted to a school or agency cell (not a village resident).
+
+        Age 23-55 and ethnicity are assumptions of this sketch of posted staff;
+        they matter only for the admissions log.
+        """
+        pop = self.model.pop
+        pid = pop.add(
+            1,
+            staff=True,
+            cell=cell,
+            sex=int(rng.random() < 0.5),
+            birth=self.model.env._now - 12.0 * (23.0 + 32.0 * rng.random()),
+            ethnic=KINH if rng.random() < 0.6 else int(rng.integers(0, 2)),
+            education=BEYOND,
+            place=HOME,
+            member=member,
+        ).start
+        if member == OFFICIAL:
+            self.cells[cell].staff_official += 1
+        elif member == PROBATIONARY:
+            self.cells[cell].staff_probationary += 1
+        return pid
+
+    def start(self) -> None:
+        """Schedule probation ends, member exits and staff transfers for the people of the start."""
+        model, pop = self.model, self.model.pop
+        rng = self.clock.generator
+        probation = model.p["probation_months"]
+        for pid in range(pop.size):
+            if pop.member[pid] == PROBATIONARY:
+                model.at(rng.random() * probation, self._on_probation_end, pid, pop.v_prob[pid])
+            if pop.member[pid] != NOT_MEMBER:
+                self._schedule_member_exit(pid)
+            if pop.staff[pid]:
+                self._schedule_transfer(pid)
+
+    # -- counting and status ------------------------------------------------
+    def _count_village(self, v: int) -> None:
+        pop = self.model.pop
+        here = (pop.village_np[: pop.size] == v) & (pop.place_np[: pop.size] == HOME)
+        member = pop.array("member")
+        self.res_official[v] = int(np.count_nonzero(here & (member == OFFICIAL)))
+        self.res_probationary[v] = int(np.count_nonzero(here & (member == PROBATIONARY)))
+
+    def _status_of(self, v: int) -> int:
+        if self.res_official[v] + self.res_probationary[v] == 0:
+            return WHITE
+        return OWN_CELL if self.res_official[v] >= self.min_official else JOINT
+
+    def _change(self, pid: int, official: int, probationary: int) -> None:
+        """Add to the counts of ``pid``'s village (resident) or cell (staff), then update status."""
+        pop = self.model.pop
+        if pop.staff[pid]:
+            cell = self.cells[pop.cell[pid]]
+            cell.staff_official += official
+            cell.staff_probationary += probationary
+            self.model.pipeline.refresh_pool(pop.cell[pid])
+            return
+        v = int(pop.village[pid])
+        self.res_official[v] += official
+        self.res_probationary[v] += probationary
+        self._update_status(v)
+        self.model.pipeline.refresh_pool(int(self.village_cell[v]))
+
+    def _update_status(self, v: int) -> None:
+        new = self._status_of(v)
+        if new == self.status[v]:
+            return
+        model = self.model
+        self.status[v] = new
+        reason = ""
+        if new == OWN_CELL and self.own_cell[v] < 0:
+            village = model.commune.villages[v]
+            cell = CellState(f"C-{village.id}", "village", {v}, formed=model.env._now)
+            self.cells.append(cell)
+            self.cell_index[cell.id] = len(self.cells) - 1
+            self.own_cell[v] = self.village_cell[v] = len(self.cells) - 1
+            model.pipeline.add_pool()
+            reason = f"cell {cell.id} formed"
+        elif new != OWN_CELL and self.own_cell[v] >= 0:
+            cell = self.cells[self.own_cell[v]]
+            if cell.formed is not None and cell.villages == {v}:
+                cell.dissolved = model.env._now
+                self.own_cell[v] = -1
+                self.village_cell[v] = self.host_cell[v]
+                reason = f"cell {cell.id} dissolved"
+        model.recorder.log_status(v, STATUSES[new], reason)
+        model.pipeline.villages_changed(np.array([v]))
+
+    def official_in_cell(self, c: int) -> int:
+        """Official members who attend cell ``c`` (residents of its villages and its staff)."""
+        attending = self.village_cell == c
+        return int(self.res_official[attending].sum()) + self.cells[c].staff_official
+
+    def cell_of(self, pid: int) -> int:
+        """The cell a person's candidacy or membership belongs to now."""
+        pop = self.model.pop
+        return pop.cell[pid] if pop.staff[pid] else int(self.village_cell[pop.village[pid]])
+
+    # -- members arriving and leaving ---------------------------------------
+    def resident_left(self, pid: int, was_home: bool) -> None:
+        """A member stopped living in the village (or at the post)."""
+        pop = self.model.pop
+        pop.v_member[pid] += 1
+        if not was_home or pop.member[pid] == NOT_MEMBER:
+            return
+        if pop.member[pid] == OFFICIAL:
+            self._change(pid, -1, 0)
+        else:
+            self._change(pid, 0, -1)
+
+    def resident_arrived(self, pid: int) -> None:
+        """A member came back to live in the village (after military service)."""
+        pop = self.model.pop
+        if pop.member[pid] == OFFICIAL:
+            self._change(pid, 1, 0)
+        elif pop.member[pid] == PROBATIONARY:
+            self._change(pid, 0, 1)
+        if pop.member[pid] != NOT_MEMBER:
+            self._schedule_member_exit(pid)
+
+    def admit(self, pid: int, cell: int, source_group: str) -> None:
+        """The deciding committee's decision: ``pid`` becomes a probationary member of ``cell``."""
+        model, pop = self.model, self.model.pop
+        pop.member[pid] = PROBATIONARY
+        if not pop.staff[pid]:
+            pop.v_mig[pid] += 1  # members move away at member_move_rate instead
+        model.recorder.log_admission(pid, cell, source_group, counted=True)
+        self._change(pid, 0, 1)
+        pop.v_prob[pid] += 1
+        model.at(
+            model.env._now + model.p["probation_months"],
+            self._on_probation_end,
+            pid,
+            pop.v_prob[pid],
+        )
+        self._schedule_member_exit(pid)
+
+    def admitted_in_service(self, pid: int) -> None:
+        """A soldier admitted by the army's party organisation comes home an official member."""
+        model, pop = self.model, self.model.pop
+        pop.member[pid] = OFFICIAL
+        pop.v_mig[pid] += 1
+        model.recorder.log_admission(pid, -1, "in_military_service", counted=False)
+
+    def _on_probation_end(self, event: Event) -> None:
+        pid, pop, model = event.pid, self.model.pop, self.model
+        if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
+            return
+        home = pop.place[pid] == HOME
+        if self.clock.uniform() < model.p["probation_fail_prob"]:
+            pop.member[pid] = NOT_MEMBER
+            model.recorder.log_member_exit(pid, "not_recognised")
+            if home:
+                self._change(pid, 0, -1)
+                model.reschedule_person(pid)
+            return
+        pop.member[pid] = OFFICIAL
+        model.recorder.log_recognition(pid)
+        if home:
+            self._change(pid, 1, -1)
+
+    def _schedule_member_exit(self, pid: int) -> None:
+        pop, model = self.model.pop, self.model
+        pop.v_member[pid] += 1
+        rate = self.removal_rate + (0.0 if pop.staff[pid] else self.move_rate)
+        if rate <= 0:
+            return
+        when = model.env._now + self.clock.exponential() / rate
+        model.at(when, self._on_member_exit, pid, pop.v_member[pid])
+
+    def _on_member_exit(self, event: Event) -> None:
+        pid, pop, model = event.pid, self.model.pop, self.model
+        if pop.v_member[pid] != event.ver or pop.member[pid] == NOT_MEMBER or not pop.alive[pid]:
+            return
+        if pop.place[pid] != HOME:
+            return
+        removal = self.removal_rate + (0.0 if pop.staff[pid] else self.move_rate)
+        if self.clock.uniform() * removal < self.removal_rate:
+            was = pop.member[pid]
+            self._change(pid, -1 if was == OFFICIAL else 0, -1 if was == PROBATIONARY else 0)
+            pop.member[pid] = NOT_MEMBER
+            pop.v_member[pid] += 1
+            model.recorder.log_member_exit(pid, "removed")
+            model.reschedule_person(pid)
+        else:
+            model.recorder.log_member_exit(pid, "moved_away")
+            model.leaves_home(pid, GONE, "moved")
+
+    # -- staff rotation -----------------------------------------------------
+    def _schedule_transfer(self, pid: int) -> None:
+        pop, model = self.model.pop, self.model
+        rate = self.transfer_rate[self.cells[pop.cell[pid]].kind]
+        if rate > 0:
+            when = model.env._now + self.clock.exponential() / rate
+            model.at(when, self._on_transfer, pid, 0)
+
+    def _on_transfer(self, event: Event) -> None:
+        pid, pop, model = event.pid, self.model.pop, self.model
+        if not pop.alive[pid] or pop.place[pid] != HOME:
+            return
+        cell = pop.cell[pid]
+        if pop.member[pid] != NOT_MEMBER:
+            model.recorder.log_member_exit(pid, "transferred")
+        model.leaves_home(pid, GONE, "transfer")
+        member = OFFICIAL if self.clock.uniform() < model.p["posting_member_share"] else NOT_MEMBER
+        new = self._add_staff(cell, member, self.clock.generator)
+        if member != NOT_MEMBER:
+            self.model.pipeline.refresh_pool(cell)
+            self._schedule_member_exit(new)
+        model.demography.schedule_death(new)
+        self._schedule_transfer(new)
+        model.pipeline.resume_or_spot(new)
