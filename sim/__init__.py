@@ -12,6 +12,8 @@ from importlib.metadata import version as _version
 
 from sim.commune import Commune, load_commune
 from sim.errors import InputError
+from sim.model import run
+from sim.results import RunResult
 from sim.scenario import (
     Intervention,
     Scenario,
@@ -29,10 +31,12 @@ __all__ = [
     "Commune",
     "InputError",
     "Intervention",
+    "RunResult",
     "Scenario",
     "__version__",
     "baseline_scenario",
     "load_commune",
     "load_scenario",
+    "run",
     "scenario_from_dict",
 ]
