@@ -94,6 +94,10 @@ REQUIRED_PARAMETERS: dict[str, tuple[ParameterKind, str]] = {
         "months",
         "mentoring before the file can be made (an introducer must know the applicant a year)",
     ),
+    "initial_candidates_elapsed_months": (
+        "months",
+        "candidates at the data date have been mentored a uniform 0..this many months",
+    ),
     "cultivation_dropout_rate": (
         "rate",
         "yearly rate at which a candidate gives up during cultivation or waiting",

@@ -87,6 +87,8 @@ class Pipeline:
         self.steps = model.streams["pipeline"]
         self.pools = [MentorPool() for _ in model.party.cells]
         self.class_queue: deque[int] = deque()
+        #: months of mentoring the data's start candidates had before the data date
+        self.mentored_before: dict[int, float] = {}
         #: candidates per stage (index 0, "none", is not kept up to date)
         self.stage_count = [0] * len(STAGES)
         self.status_rate = (
@@ -126,7 +128,8 @@ class Pipeline:
                 eligible, size=min(village.candidates, len(eligible)), replace=False
             )
             for pid in chosen.tolist():
-                self._spot(pid)
+                elapsed = rng.random() * model.p["initial_candidates_elapsed_months"]
+                self._spot(pid, elapsed=elapsed)
 
     def start(self) -> None:
         """Schedule the awareness classes and everyone's first spotting clock."""
@@ -224,7 +227,8 @@ class Pipeline:
             return
         self._spot(pid)
 
-    def _spot(self, pid: int) -> None:
+    def _spot(self, pid: int, elapsed: float = 0.0) -> None:
+        """``pid`` becomes a candidate (``elapsed``: months of mentoring already done)."""
         model, pop = self.model, self.model.pop
         pop.v_spot[pid] += 1
         self._set_stage(pid, WAIT_MENTOR)
@@ -237,6 +241,8 @@ class Pipeline:
             pop.queued[pid] = True
             self.class_queue.append(pid)
         self._schedule_dropout(pid)
+        if elapsed > 0:
+            self.mentored_before[pid] = elapsed
         self.pools[cell].waiting.append(pid)
         self.refresh_pool(cell)
 
@@ -328,8 +334,9 @@ class Pipeline:
         pop.stage_since[pid] = model.env._now
         pop.v_pipe[pid] += 1
         model.recorder.log_stage(pid, "cultivation")
+        done_before = self.mentored_before.pop(pid, 0.0)
         model.at(
-            model.env._now + model.p["cultivation_months"],
+            model.env._now + max(model.p["cultivation_months"] - done_before, 0.0),
             self._on_cultivated,
             pid,
             pop.v_pipe[pid],

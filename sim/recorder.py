@@ -201,7 +201,7 @@ class Recorder:
         n_villages = len(village_ids)
 
         def to_date(t: np.ndarray) -> pd.DatetimeIndex:
-            return pd.to_datetime([date_at(start, x) for x in t])
+            return pd.DatetimeIndex([date_at(start, x) for x in t], dtype="datetime64[ns]")
 
         population = np.stack(self._population).reshape(
             months, n_villages, _RECORDED_PLACES, len(AGE_BANDS)
@@ -272,6 +272,9 @@ class Recorder:
                 "counted",
                 "person",
             ],
+        )
+        admissions_df = admissions_df.astype(
+            {"time": float, "age": float, "counted": bool, "person": np.int64}
         )
         admissions_df.insert(1, "date", to_date(admissions_df["time"].to_numpy()))
         admissions_df.insert(2, "year", admissions_df["date"].dt.year.astype(int))

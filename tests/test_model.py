@@ -1,0 +1,321 @@
+"""Known-answer tests of one run of the model.
+
+Each test builds a world whose answer follows from theory (a pure decay
+process, a deterministic pipeline) or from a rule the model must never break
+(age limits, the education floor, probation length, cell formation,
+population accounting). Stochastic checks use fixed seeds and binomial
+bounds, not values copied from a run.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.model import CommuneModel
+from tests.conftest import NAHY, CommuneFolder, write_commune
+
+#: Everything that happens by chance switched off: no births, deaths, moves,
+#: call-ups, drop-outs or failures, nobody spotted; fixed, short durations.
+QUIET = {
+    "crude_birth_rate_per_1000": 0.0,
+    "poverty_exit_rate": 0.0,
+    "poverty_entry_rate": 0.0,
+    "leave_hazard_young": 0.0,
+    "leave_hazard_adult": 0.0,
+    "leave_after_upper_secondary_2y": 0.0,
+    "leave_poor_multiplier": 1.0,
+    "leave_minority_multiplier": 1.0,
+    "return_within_5y": 0.0,
+    "callup_share": 0.0,
+    "admitted_in_service_prob": 0.0,
+    "cultivation_dropout_rate": 0.0,
+    "verification_fail_prob": 0.0,
+    "probation_fail_prob": 0.0,
+    "member_move_rate": 0.0,
+    "member_removal_rate": 0.0,
+    "school_transfer_rate": 0.0,
+    "agency_transfer_rate": 0.0,
+    "spotting_rate_cell": 0.0,
+    "spotting_rate_joint": 0.0,
+    "spotting_rate_white": 0.0,
+    "staff_spotting_rate": 0.0,
+    "initial_candidates_elapsed_months": 0.0,
+    "youth_union_active_share": 0.0,
+    "womens_union_active_share": 0.0,
+    "farmers_association_active_share": 0.0,
+    "veterans_active_share": 0.0,
+    "admission_age_min": 18,
+    "admission_age_max": 60,
+    "youth_union_age_min": 16,
+    "youth_union_age_max": 30,
+    "adult_age": 18,
+    "leave_age_min": 16,
+    "leave_age_max": 30,
+    "callup_age_min": 18,
+    "callup_age_max": 25,
+    "cell_min_official_members": 3,
+    "mentor_capacity": 2,
+    "awareness_class_seats": 8,
+    "certificate_validity_months": 60,
+    "file_validity_months": 12,
+    "cultivation_months": 10,
+    "application_months": 2,
+    "verification_months": 4,
+    "probation_months": 12,
+    "military_service_months": 24,
+}
+
+
+def immortal(folder: CommuneFolder) -> None:
+    """Zero mortality in the fixture commune."""
+    for row in range(3):
+        folder.set("mortality.csv", row, "male_per_1000", 0)
+        folder.set("mortality.csv", row, "female_per_1000", 0)
+
+
+def quiet_scenario(folder: Path, horizon: str = "2017-12-31", **overrides) -> sim.Scenario:
+    scenario = sim.baseline_scenario(folder).with_horizon(horizon)
+    return scenario.with_parameters(**{**QUIET, **overrides})
+
+
+@pytest.fixture
+def quiet_commune(tmp_path: Path) -> CommuneFolder:
+    folder = CommuneFolder(write_commune(tmp_path / "quiet"))
+    immortal(folder)
+    return folder
+
+
+def home_residents(result: sim.RunResult) -> pd.Series:
+    population = result.population
+    return population[population["place"] == "home"].groupby("month")["people"].sum()
+
+
+# -- pure decay -----------------------------------------------------------------
+
+
+def test_constant_outmigration_alone_is_exponential_decay(quiet_commune: CommuneFolder) -> None:
+    """With leaving at a constant hazard h and nothing else, N(t) ~ Binomial(N0, exp(-h t))."""
+    h = 0.25  # per year
+    scenario = quiet_scenario(
+        quiet_commune.path,
+        horizon="2019-12-31",
+        leave_age_min=0,
+        leave_age_max=100,
+        leave_hazard_young=h,
+        leave_hazard_adult=h,
+        leave_after_upper_secondary_2y=1 - math.exp(-2 * h),
+        member_move_rate=h,  # members leave at the same hazard
+    )
+    result = sim.run(scenario, seed=11)
+    home = home_residents(result)
+    n0 = int(home.loc[0])
+    assert n0 == 1000
+    for month in (6, 12, 24, 36, 60):
+        p = math.exp(-h * month / 12)
+        sigma = math.sqrt(n0 * p * (1 - p))
+        assert abs(home.loc[month] - n0 * p) < 4 * sigma, (month, home.loc[month], n0 * p)
+
+
+# -- a deterministic pipeline ------------------------------------------------------
+
+
+def admission_times(result: sim.RunResult) -> list[float]:
+    counted = result.admissions[result.admissions["counted"]]
+    return sorted(counted["time"].round(9).tolist())
+
+
+def test_deterministic_pipeline_gives_exact_admission_dates(quiet_commune: CommuneFolder) -> None:
+    """Three candidates at t=0, class in March (t=2.5), 10 months mentoring, 2 + 4 months of
+    file and verification: all admitted at t = 16 exactly, recognised at t = 28."""
+    result = sim.run(quiet_scenario(quiet_commune.path), seed=3)
+    assert admission_times(result) == [16.0, 16.0, 16.0]
+    recognised = sorted(result.recognitions["time"].round(9).tolist())
+    assert recognised[-3:] == [28.0, 28.0, 28.0]
+
+
+def test_class_seats_delay_the_last_candidate_to_the_next_class(
+    quiet_commune: CommuneFolder,
+) -> None:
+    """One seat a class (March, September): certificates at 2.5, 8.5, 14.5; the third
+    candidate, mentored by t=10, waits for the class at 14.5 and is admitted at 20.5."""
+    scenario = quiet_scenario(quiet_commune.path, awareness_class_seats=1)
+    assert admission_times(sim.run(scenario, seed=3)) == [16.0, 16.0, 20.5]
+
+
+def test_mentors_are_a_limited_resource(quiet_commune: CommuneFolder) -> None:
+    """Village V02 has 3 official members; at capacity 0 nobody is ever mentored."""
+    scenario = quiet_scenario(quiet_commune.path, mentor_capacity=0)
+    result = sim.run(scenario, seed=3)
+    assert admission_times(result) == []
+    assert result.pipeline["waiting_mentor"].iloc[-1] == 3
+
+
+def test_probation_is_exactly_its_length(quiet_commune: CommuneFolder) -> None:
+    scenario = quiet_scenario(quiet_commune.path, horizon="2018-12-31", probation_months=7)
+    result = sim.run(scenario, seed=5)
+    admitted = result.admissions.set_index("person")["time"]
+    recognised = result.recognitions.set_index("person")["time"]
+    both = admitted.index.intersection(recognised.index)
+    assert len(both) == 3
+    assert np.allclose(recognised[both] - admitted[both], 7.0, atol=1e-9)
+
+
+def test_village_gets_its_own_cell_when_its_third_official_member_arrives(
+    quiet_commune: CommuneFolder,
+) -> None:
+    """V03 starts with 2 official members (joint activity); its one candidate is admitted
+    at t=16 and recognised at t=28: the village gets a cell at 28 exactly, not before."""
+    folder = quiet_commune
+    folder.set("villages.csv", 0, "members_official", 8)
+    folder.set("villages.csv", 2, "members_official", 2)
+    folder.set("villages.csv", 2, "candidates", 1)
+    folder.set("villages.csv", 2, "share_hmong", 0)
+    folder.set("villages.csv", 2, "share_kinh", 1)
+    result = sim.run(quiet_scenario(folder.path), seed=3)
+    v03 = result.village_status[result.village_status["village"] == "V03"]
+    assert v03["status"].tolist() == ["joint", "own_cell"]
+    assert v03["time"].iloc[-1] == pytest.approx(28.0, abs=1e-9)
+    assert "C-V03 formed" in v03["note"].iloc[-1]
+    monthly = result.village_status_monthly
+    v03_monthly = monthly[monthly["village"] == "V03"].set_index("month")["status"]
+    assert v03_monthly.loc[28] == "joint"  # the snapshot at 28 comes before the event
+    assert v03_monthly.loc[29] == "own_cell"
+
+
+def test_a_quiet_world_schedules_only_calendar_events(quiet_commune: CommuneFolder) -> None:
+    """Event-driven: with nothing happening by chance and no candidates, the only events
+    are the monthly recorder, the classes, the call-ups and the end of probation of the
+    start's probationary members (nobody is polled)."""
+    for row in range(3):
+        quiet_commune.set("villages.csv", row, "candidates", 0)
+    scenario = quiet_scenario(quiet_commune.path, horizon="2016-12-31")
+    model = CommuneModel(scenario, 1)
+    model.run()
+    months = 24 + 1
+    classes = 2 * 2
+    callups = 2
+    commune = scenario.commune
+    probationary = sum(v.members_probationary for v in commune.villages) + sum(
+        c.members_probationary for c in commune.cells
+    )
+    assert probationary == 2
+    assert model.events == months + classes + callups + probationary
+
+
+# -- rules on every admission ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def busy_runs() -> list[sim.RunResult]:
+    """The baseline commune with brisk spotting, so that the rules are exercised often."""
+    scenario = sim.load_scenario(NAHY / "scenarios" / "baseline.toml").with_parameters(
+        spotting_rate_cell=0.2, spotting_rate_joint=0.1, spotting_rate_white=0.05
+    )
+    return [sim.run(scenario, seed) for seed in (1, 2)]
+
+
+def test_nobody_is_admitted_outside_the_age_limits(busy_runs: list[sim.RunResult]) -> None:
+    for result in busy_runs:
+        counted = result.admissions[result.admissions["counted"]]
+        assert len(counted) > 50
+        verification_years = result.metadata["scenario"]["parameters"]["verification_months"] / 12
+        age_at_vote = counted["age"] - verification_years
+        assert (age_at_vote >= 18).all()
+        assert (age_at_vote < 61).all()
+
+
+def test_nobody_is_admitted_below_the_education_floor(busy_runs: list[sim.RunResult]) -> None:
+    for result in busy_runs:
+        counted = result.admissions[result.admissions["counted"]]
+        assert counted["education"].isin(["lower_secondary", "upper_secondary", "beyond"]).all()
+
+
+def test_the_exemption_admits_primary_educated_minorities_in_remote_villages_only() -> None:
+    commune = sim.load_commune(NAHY)
+    remote = {v.id for v in commune.villages if v.remoteness == "remote_border"}
+    scenario = (
+        sim.load_scenario(NAHY / "scenarios" / "baseline.toml")
+        .with_parameters(spotting_rate_cell=0.2, spotting_rate_joint=0.2, spotting_rate_white=0.2)
+        .with_switches(education_exemption=True)
+    )
+    counted = sim.run(scenario, 4).admissions.query("counted")
+    primary = counted[counted["education"] == "primary"]
+    assert len(primary) > 0
+    assert primary["village"].isin(remote).all()
+    assert (primary["ethnicity"] != "kinh").all()
+    assert counted["education"].ne("none").all()
+
+
+# -- accounting and reproducibility ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def baseline_run() -> sim.RunResult:
+    return sim.run(sim.load_scenario(NAHY / "scenarios" / "baseline.toml"), seed=2)
+
+
+def test_population_accounting_balances_every_month(baseline_run: sim.RunResult) -> None:
+    """home(m+1) = home(m) + births + arrivals - deaths - departures, village by village."""
+    population = baseline_run.population
+    home = population[population["place"] == "home"].pivot_table(
+        index="month", columns="village", values="people", aggfunc="sum"
+    )
+    flows = baseline_run.flows.pivot_table(
+        index=["month", "village"], columns="flow", values="people", aggfunc="sum"
+    )
+    change = flows["births"] + flows["arrivals"] - flows["deaths"] - flows["departures"]
+    change = change.unstack("village")
+    last = home.index.max()
+    expected = home.loc[: last - 1] + change.loc[: last - 1].to_numpy()
+    assert (home.loc[1:].to_numpy() == expected.to_numpy()).all()
+    assert flows.sum().min() > 0  # every kind of flow happened
+
+
+def test_the_same_seed_gives_the_same_run_and_another_seed_another(
+    baseline_run: sim.RunResult,
+) -> None:
+    scenario = sim.load_scenario(NAHY / "scenarios" / "baseline.toml")
+    again = sim.run(scenario, seed=2)
+    for name, table in baseline_run.tables().items():
+        pd.testing.assert_frame_equal(table, again.tables()[name], obj=name)
+    other = sim.run(scenario, seed=3)
+    assert not baseline_run.admissions.equals(other.admissions)
+
+
+def test_interventions_switched_off_reproduce_the_baseline_draw_for_draw(
+    baseline_run: sim.RunResult,
+) -> None:
+    resolution = sim.load_scenario(NAHY / "scenarios" / "resolution-2015.toml")
+    for variant in (
+        resolution.without_interventions(),
+        resolution.with_interventions(
+            *[{**i.to_dict(), "intensity": 0.0} for i in resolution.interventions]
+        ),
+    ):
+        result = sim.run(variant, seed=2)
+        for name, table in baseline_run.tables().items():
+            pd.testing.assert_frame_equal(table, result.tables()[name], obj=name)
+    measures = sim.run(resolution, seed=2)
+    assert not measures.admissions.equals(baseline_run.admissions)
+
+
+def test_every_measure_comes_into_force_on_its_date() -> None:
+    resolution = sim.load_scenario(NAHY / "scenarios" / "resolution-2015.toml")
+    levers = sim.run(resolution, seed=2).levers
+    assert levers["measure"].tolist() == [i.measure for i in resolution.interventions]
+    assert levers["time"].tolist() == [6.0, 6.0, 6.0, 6.0, 12.0, 12.0]
+
+
+def test_result_metadata_records_what_made_it(baseline_run: sim.RunResult) -> None:
+    meta = baseline_run.metadata
+    assert meta["seed"] == 2
+    assert meta["version"] == sim.__version__
+    assert meta["scenario"]["name"] == "baseline"
+    assert meta["events"] > 1000
+    assert meta["wall_time_s"] > 0
