@@ -48,7 +48,7 @@ class Demography:
             np.flatnonzero(household_village == v).tolist()
             for v in range(len(model.commune.villages))
         ]
-        self.education_shares = education_shares(model.commune)
+        self.education_shares = education_shares(model.commune).tolist()
 
     # -- deaths -------------------------------------------------------------
     def start(self) -> None:
@@ -98,7 +98,8 @@ class Demography:
         village = self.birth_clock.choice_index(model.recorder.home_count)
         candidates = self.households_by_village[village]
         household = candidates[int(self.birth_clock.uniform() * len(candidates))]
-        share = self.education_shares[int(households.poor[household])]
+        share = self.education_shares[households.poor[household]]
+        draw = self.birth_clock.uniform()
         pid = pop.add(
             1,
             sex=MALE if self.birth_clock.uniform() < model.p["male_share_at_birth"] else FEMALE,
@@ -106,7 +107,7 @@ class Demography:
             village=village,
             household=household,
             ethnic=households.ethnic[household],
-            education=int(np.count_nonzero(self.birth_clock.uniform() < share)),
+            education=sum(1 for level_share in share if draw < level_share),
             place=HOME,
         ).start
         households.members[household].append(pid)

@@ -28,24 +28,36 @@ def scaled(multiplier: float, intensity: float) -> float:
     return max(0.0, 1.0 + intensity * (multiplier - 1.0))
 
 
+def add(values: list[float], villages: np.ndarray, amount: float) -> None:
+    """Add ``amount`` to the entries of ``villages``."""
+    for v in villages.tolist():
+        values[v] += amount
+
+
+def multiply(values: list[float], villages: np.ndarray, factor: float) -> None:
+    """Multiply the entries of ``villages`` by ``factor``."""
+    for v in villages.tolist():
+        values[v] *= factor
+
+
 class Levers:
     """Per-village multipliers and additions, changed by the interventions' start events."""
 
     def __init__(self, model: CommuneModel) -> None:
         self.model = model
         n = len(model.commune.villages)
-        self.spot_add = np.zeros(n)
-        self.spot_mult = np.ones(n)
-        self.target_mult = np.ones(n)
-        self.join_mult = np.ones(n)
-        self.leave_mult = np.ones(n)
-        self.dropout_mult = np.ones(n)
-        self.exit_mult = np.ones(n)
-        self.mentor_extra = np.zeros(n)
+        # per-village values as Python lists: event handlers read them one at a time
+        self.spot_add = [0.0] * n
+        self.spot_mult = [1.0] * n
+        self.target_mult = [1.0] * n
+        self.join_mult = [1.0] * n
+        self.leave_mult = [1.0] * n
+        self.dropout_mult = [1.0] * n
+        self.exit_mult = [1.0] * n
+        self.mentor_extra = [0.0] * n
         self.staff_spot_mult = 1.0
         self.staff_dropout_mult = 1.0
         self.extra_seats = 0.0
-        self.assigned = np.zeros(n, dtype=bool)
         self._index = {v.id: i for i, v in enumerate(model.commune.villages)}
 
     def start(self) -> None:
@@ -75,34 +87,33 @@ class Levers:
         whole_commune = intervention.villages is None
         measure = intervention.measure
         if measure == "standing_committee_assignment":
-            self.spot_add[villages] += x * p["assignment_spotting_rate"]
-            self.mentor_extra[villages] += x * p["assignment_mentors"]
-            self.assigned[villages] = True
+            add(self.spot_add, villages, x * p["assignment_spotting_rate"])
+            add(self.mentor_extra, villages, x * p["assignment_mentors"])
             model.pipeline.villages_changed(villages)
             model.pipeline.refresh_all_pools()
         elif measure == "cell_admission_quota":
             m = scaled(p["quota_spotting_multiplier"], x)
-            self.spot_mult[villages] *= m
+            multiply(self.spot_mult, villages, m)
             if whole_commune:
                 self.staff_spot_mult *= m
             model.pipeline.villages_changed(villages, staff=whole_commune)
         elif measure == "targeted_sourcing":
-            self.target_mult[villages] *= scaled(p["targeting_spotting_multiplier"], x)
+            multiply(self.target_mult, villages, scaled(p["targeting_spotting_multiplier"], x))
             model.pipeline.villages_changed(villages)
         elif measure == "propaganda":
             m = scaled(p["propaganda_dropout_multiplier"], x)
-            self.dropout_mult[villages] *= m
+            multiply(self.dropout_mult, villages, m)
             if whole_commune:
                 self.staff_dropout_mult *= m
-            self.join_mult[villages] *= scaled(p["propaganda_join_multiplier"], x)
+            multiply(self.join_mult, villages, scaled(p["propaganda_join_multiplier"], x))
             model.organisations.villages_changed(villages)
             model.pipeline.dropout_changed(villages, staff=whole_commune)
         elif measure == "household_economy":
-            self.exit_mult[villages] *= scaled(p["economy_exit_multiplier"], x)
+            multiply(self.exit_mult, villages, scaled(p["economy_exit_multiplier"], x))
             model.demography.poverty_changed(villages)
         elif measure == "mass_org_renewal":
-            self.join_mult[villages] *= scaled(p["renewal_join_multiplier"], x)
-            self.leave_mult[villages] *= scaled(p["renewal_leave_multiplier"], x)
+            multiply(self.join_mult, villages, scaled(p["renewal_join_multiplier"], x))
+            multiply(self.leave_mult, villages, scaled(p["renewal_leave_multiplier"], x))
             model.organisations.villages_changed(villages)
         elif measure == "extra_class_seats":
             self.extra_seats += x * p["class_seats_per_unit"]

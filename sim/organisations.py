@@ -105,12 +105,12 @@ class Organisations:
             FARMERS: (np.where(np.asarray(households.farming)[household], adult, never), np.inf),
             VETERANS: (np.where(pop.array("veteran")[residents], adult, never), np.inf),
         }
-        leave = self.leave_rate * model.levers.leave_mult[village]
+        leave = self.leave_rate * np.asarray(model.levers.leave_mult)[village]
         uniforms = self.clock.generator.random((len(ORGANISATIONS), len(residents)))
         clocks = self.clock.generator.standard_exponential((len(ORGANISATIONS), len(residents)))
         for org, (lo, hi) in windows.items():
             hi = np.broadcast_to(hi, lo.shape)
-            join = self.join_rate[org] * model.levers.join_mult[village]
+            join = self.join_rate[org] * np.asarray(model.levers.join_mult)[village]
             join = np.where(poor, join * self.poor_mult, join)
             eligible_now = (lo <= 0.0) & (hi > 0.0)
             active = eligible_now & (uniforms[org] * (join + leave) < join)
@@ -175,11 +175,12 @@ class Organisations:
         pop = self.model.pop
         if pop.v_org[org][pid] != event.ver:
             return
+        was_active = self.is_active(pid)
         now_active = not pop.active[org][pid]
         pop.active[org][pid] = now_active
         self.active_count[org] += 1 if now_active else -1
         self.schedule(pid, org)
-        self.model.pipeline.activity_changed(pid)
+        self.model.pipeline.activity_changed(pid, org, was_active)
 
     def clear(self, pid: int) -> None:
         """Someone left home: no longer active anywhere, and no clock running."""

@@ -82,7 +82,7 @@ class Party:
                 self.own_cell[v] = i
         self.res_official = np.zeros(n, dtype=np.int64)
         self.res_probationary = np.zeros(n, dtype=np.int64)
-        self.status = np.zeros(n, dtype=np.int64)
+        self.status = [WHITE] * n
         self.move_rate = p["member_move_rate"] / 12.0
         self.removal_rate = p["member_removal_rate"] / 12.0
         self.transfer_rate = {

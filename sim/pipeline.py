@@ -91,10 +91,11 @@ class Pipeline:
         self.mentored_before: dict[int, float] = {}
         #: candidates per stage (index 0, "none", is not kept up to date)
         self.stage_count = [0] * len(STAGES)
-        self.status_rate = (
-            np.array([p["spotting_rate_white"], p["spotting_rate_joint"], p["spotting_rate_cell"]])
-            / 12.0
-        )
+        self.status_rate = [
+            p["spotting_rate_white"] / 12.0,
+            p["spotting_rate_joint"] / 12.0,
+            p["spotting_rate_cell"] / 12.0,
+        ]
         self.staff_rate = p["staff_spotting_rate"] / 12.0
         self.dropout_rate = p["cultivation_dropout_rate"] / 12.0
         completion = dict(
@@ -246,11 +247,20 @@ class Pipeline:
         self.pools[cell].waiting.append(pid)
         self.refresh_pool(cell)
 
-    def activity_changed(self, pid: int) -> None:
-        """A resident joined or left an organisation: spotting eligibility or rate may change."""
-        pop = self.model.pop
-        if pop.stage[pid] == NO_STAGE and pop.member[pid] == NOT_MEMBER:
-            self.schedule_spot(pid)
+    def activity_changed(self, pid: int, org: int, was_active: bool) -> None:
+        """A resident joined or left ``org``: spotting eligibility or rate may have changed.
+
+        Joining a second organisation (or leaving one of two) changes nothing
+        unless targeting singles out Youth Union members, so the clock stands.
+        """
+        pop, model = self.model.pop, self.model
+        if pop.stage[pid] != NO_STAGE or pop.member[pid] != NOT_MEMBER:
+            return
+        if was_active == model.organisations.is_active(pid) and (
+            org != YOUTH_UNION or model.levers.target_mult[pop.village[pid]] == 1.0
+        ):
+            return
+        self.schedule_spot(pid)
 
     def villages_changed(self, villages: np.ndarray, staff: bool = False) -> None:
         """Spotting rates changed in ``villages`` (status or a measure): redraw those clocks."""
@@ -301,7 +311,7 @@ class Pipeline:
         """Mentoring places of ``cell``: official members x capacity, plus assigned places."""
         party, levers = self.model.party, self.model.levers
         attending = party.village_cell == cell
-        extra = levers.mentor_extra[attending].sum()
+        extra = float(np.asarray(levers.mentor_extra)[attending].sum())
         return int(self.model.p["mentor_capacity"] * party.official_in_cell(cell) + extra)
 
     def refresh_pool(self, cell: int) -> None:

@@ -14,19 +14,16 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from simpy.core import URGENT
 
 from sim.population import (
     EDUCATION_LEVELS,
     ETHNIC_GROUPS,
     ORGANISATIONS,
-    PLACES,
     SEXES,
     STAGES,
 )
-from sim.results import RunResult
-from sim.timeline import date_at
+from sim.results import AGE_BANDS, FLOWS, RunRecord, RunResult
 
 if TYPE_CHECKING:
     from simpy.events import Event
@@ -34,9 +31,7 @@ if TYPE_CHECKING:
     from sim.model import CommuneModel
     from sim.scenario import Intervention
 
-AGE_BANDS = ("0-15", "16-30", "31-59", "60+")
 _BAND_EDGES = np.array([16.0, 31.0, 60.0])
-FLOWS = ("births", "deaths", "departures", "arrivals")
 _BIRTHS, _DEATHS, _DEPARTURES, _ARRIVALS = range(4)
 _RECORDED_PLACES = 3  # home, away, military (gone and dead are not counted)
 
@@ -176,158 +171,68 @@ class Recorder:
         self._members_village.append(
             np.stack([party.res_official.copy(), party.res_probationary.copy()])
         )
-        self._status.append(party.status.copy())
+        self._status.append(list(party.status))
         month = len(self._status) - 1
+        n_cells = len(party.cells)
+        official = np.bincount(party.village_cell, weights=party.res_official, minlength=n_cells)
+        probationary = np.bincount(
+            party.village_cell, weights=party.res_probationary, minlength=n_cells
+        )
         for c, cell in enumerate(party.cells):
-            if cell.formed is not None and (
-                cell.dissolved is not None or cell.formed > model.env._now
-            ):
+            if cell.formed is not None and cell.dissolved is not None:
                 continue
-            attending = party.village_cell == c
-            official = int(party.res_official[attending].sum()) + cell.staff_official
-            probationary = int(party.res_probationary[attending].sum()) + cell.staff_probationary
-            self._members_cell.append((month, c, official, probationary))
+            self._members_cell.append(
+                (
+                    month,
+                    c,
+                    int(official[c]) + cell.staff_official,
+                    int(probationary[c]) + cell.staff_probationary,
+                )
+            )
         if month + 1 < self.months:
             model.at_priority(float(month + 1), self._on_month, URGENT)
 
     # -- result ---------------------------------------------------------------
     def result(self, wall_time: float) -> RunResult:
-        """Build the run's tables (pandas) and metadata."""
+        """The run's record and metadata (tables are built when first read)."""
         model = self.model
-        start = model.start
         months = len(self._status)
-        month_dates = pd.to_datetime([date_at(start, m) for m in range(months)])
-        village_ids = [v.id for v in model.commune.villages]
-        n_villages = len(village_ids)
-
-        def to_date(t: np.ndarray) -> pd.DatetimeIndex:
-            return pd.DatetimeIndex([date_at(start, x) for x in t], dtype="datetime64[ns]")
-
-        population = np.stack(self._population).reshape(
-            months, n_villages, _RECORDED_PLACES, len(AGE_BANDS)
+        n_villages = len(model.commune.villages)
+        record = RunRecord(
+            start=model.start,
+            horizon=model.scenario.horizon,
+            village_ids=[v.id for v in model.commune.villages],
+            cell_ids=[c.id for c in model.party.cells],
+            organisations=ORGANISATIONS,
+            stages=STAGES[1:],
+            population=np.stack(self._population).reshape(
+                months, n_villages, _RECORDED_PLACES, len(AGE_BANDS)
+            ),
+            active=np.array(self._organisations, dtype=np.int64),
+            stage_counts=np.array(self._stages, dtype=np.int64)[:, 1:],
+            members_village=np.stack(self._members_village),
+            status=np.array(self._status, dtype=np.int64),
+            members_cell=np.array(self._members_cell, dtype=np.int64).reshape(-1, 4),
+            flows=self.flows,
+            admissions=self.admissions,
+            status_changes=self.status_changes,
+            exits=self.exits,
+            steps=self.stage_entries,
+            member_exits=self.member_exits,
+            recognitions=self.recognitions,
+            classes=self.classes,
+            levers=self.levers,
         )
-        m_idx, v_idx, p_idx, b_idx = np.indices(population.shape)
-        population_df = pd.DataFrame(
-            {
-                "month": m_idx.ravel(),
-                "date": month_dates[m_idx.ravel()],
-                "village": np.asarray(village_ids)[v_idx.ravel()],
-                "place": np.asarray(PLACES[:_RECORDED_PLACES])[p_idx.ravel()],
-                "age_band": np.asarray(AGE_BANDS)[b_idx.ravel()],
-                "people": population.ravel(),
-            }
-        )
-        organisations = np.array(self._organisations, dtype=np.int64)
-        organisations_df = pd.DataFrame(organisations, columns=list(ORGANISATIONS))
-        organisations_df.insert(0, "date", month_dates)
-        organisations_df.insert(0, "month", np.arange(months))
-        stages = np.array(self._stages, dtype=np.int64)[:, 1:]
-        pipeline_df = pd.DataFrame(stages, columns=list(STAGES[1:]))
-        pipeline_df.insert(0, "date", month_dates)
-        pipeline_df.insert(0, "month", np.arange(months))
-        members = np.stack(self._members_village)
-        mm, vv = np.indices((months, n_villages))
-        members_village_df = pd.DataFrame(
-            {
-                "month": mm.ravel(),
-                "date": month_dates[mm.ravel()],
-                "village": np.asarray(village_ids)[vv.ravel()],
-                "official": members[:, 0, :].ravel(),
-                "probationary": members[:, 1, :].ravel(),
-            }
-        )
-        status = np.stack(self._status)
-        from sim.party import STATUSES
-
-        status_monthly_df = pd.DataFrame(
-            {
-                "month": mm.ravel(),
-                "date": month_dates[mm.ravel()],
-                "village": np.asarray(village_ids)[vv.ravel()],
-                "status": np.asarray(STATUSES)[status.ravel()],
-            }
-        )
-        cell_rows = np.array(self._members_cell, dtype=np.int64).reshape(-1, 4)
-        cell_ids = [c.id for c in model.party.cells]
-        members_cell_df = pd.DataFrame(
-            {
-                "month": cell_rows[:, 0],
-                "date": month_dates[cell_rows[:, 0]],
-                "cell": np.asarray(cell_ids)[cell_rows[:, 1]],
-                "official": cell_rows[:, 2],
-                "probationary": cell_rows[:, 3],
-            }
-        )
-        admissions_df = pd.DataFrame(
-            self.admissions,
-            columns=[
-                "time",
-                "village",
-                "cell",
-                "sex",
-                "age",
-                "ethnicity",
-                "education",
-                "source_group",
-                "counted",
-                "person",
-            ],
-        )
-        admissions_df = admissions_df.astype(
-            {"time": float, "age": float, "counted": bool, "person": np.int64}
-        )
-        admissions_df.insert(1, "date", to_date(admissions_df["time"].to_numpy()))
-        admissions_df.insert(2, "year", admissions_df["date"].dt.year.astype(int))
-        status_df = pd.DataFrame(self.status_changes, columns=["time", "village", "status", "note"])
-        status_df.insert(1, "date", to_date(status_df["time"].to_numpy()))
-        exits_df = pd.DataFrame(
-            self.exits, columns=["time", "village", "stage", "reason", "person"]
-        )
-        exits_df.insert(1, "date", to_date(exits_df["time"].to_numpy()))
-        steps_df = pd.DataFrame(self.stage_entries, columns=["time", "village", "step", "person"])
-        member_exits_df = pd.DataFrame(
-            self.member_exits, columns=["time", "village", "reason", "person"]
-        )
-        recognitions_df = pd.DataFrame(self.recognitions, columns=["time", "village", "person"])
-        classes_df = pd.DataFrame(
-            self.classes, columns=["time", "served", "seats", "still_waiting"]
-        )
-        levers_df = pd.DataFrame(self.levers, columns=["time", "measure", "intensity", "villages"])
-        fm, fv, fk = np.indices(self.flows.shape)
-        flows_df = pd.DataFrame(
-            {
-                "month": fm.ravel(),
-                "village": np.asarray(village_ids)[fv.ravel()],
-                "flow": np.asarray(FLOWS)[fk.ravel()],
-                "people": self.flows.ravel(),
-            }
-        )
-        return RunResult(
-            admissions=admissions_df,
-            population=population_df,
-            organisations=organisations_df,
-            pipeline=pipeline_df,
-            members_by_village=members_village_df,
-            members_by_cell=members_cell_df,
-            village_status=status_df,
-            village_status_monthly=status_monthly_df,
-            pipeline_exits=exits_df,
-            pipeline_steps=steps_df,
-            member_exits=member_exits_df,
-            recognitions=recognitions_df,
-            classes=classes_df,
-            levers=levers_df,
-            flows=flows_df,
-            metadata={
-                "scenario": model.scenario.to_dict(),
-                "seed": _seed_repr(model.seed),
-                "version": package_version(),
-                "events": model.events,
-                "simulation_wall_time_s": wall_time,
-                "start": start.isoformat(),
-                "horizon": model.scenario.horizon.isoformat(),
-            },
-        )
+        metadata = {
+            "scenario": model.scenario.to_dict(),
+            "seed": _seed_repr(model.seed),
+            "version": package_version(),
+            "events": model.events,
+            "simulation_wall_time_s": wall_time,
+            "start": model.start.isoformat(),
+            "horizon": model.scenario.horizon.isoformat(),
+        }
+        return RunResult(record=record, metadata=metadata)
 
 
 def _seed_repr(seed) -> int | dict:
