@@ -319,3 +319,21 @@ def test_result_metadata_records_what_made_it(baseline_run: sim.RunResult) -> No
     assert meta["scenario"]["name"] == "baseline"
     assert meta["events"] > 1000
     assert meta["wall_time_s"] > 0
+
+
+def test_over_60_admissions_only_with_the_exception_and_only_without_a_cell() -> None:
+    """With the switch on, people over 60 may be admitted, but only in villages without a
+    cell of their own (where the Party has no organisation)."""
+    commune = sim.load_commune(NAHY)
+    without_cell = {"V07", "V08", "V09", "V10"}
+    assert {v.id for v in commune.villages if v.members_official < 3} == without_cell
+    scenario = (
+        sim.load_scenario(NAHY / "scenarios" / "baseline.toml")
+        .with_parameters(spotting_rate_joint=0.5, spotting_rate_white=0.5)
+        .with_switches(over_60_exception=True)
+    )
+    counted = sim.run(scenario, 6).admissions.query("counted")
+    verification_years = scenario.parameters["verification_months"] / 12
+    over = counted[counted["age"] - verification_years >= 61]
+    assert len(over) > 0
+    assert over["village"].isin(without_cell).all()
