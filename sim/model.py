@@ -96,8 +96,8 @@ class CommuneModel:
         self.pipeline = Pipeline(self)
 
         self.party.place_members()
-        self.pipeline.place_candidates()
         self.organisations.start()
+        self.pipeline.place_candidates()
         self.demography.start()
         self.migration.start()
         self.party.start()

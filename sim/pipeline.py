@@ -87,6 +87,8 @@ class Pipeline:
         self.steps = model.streams["pipeline"]
         self.pools = [MentorPool() for _ in model.party.cells]
         self.class_queue: deque[int] = deque()
+        #: the source group each candidate was spotted in (reported at admission)
+        self.spotted_from: dict[int, str] = {}
         #: months of mentoring the data's start candidates had before the data date
         self.mentored_before: dict[int, float] = {}
         #: candidates per stage (index 0, "none", is not kept up to date)
@@ -238,6 +240,7 @@ class Pipeline:
         cell = model.party.cell_of(pid)
         pop.cell[pid] = cell
         model.recorder.log_stage(pid, "spotted")
+        self.spotted_from[pid] = self.source_group(pid)
         if pop.cert_until[pid] < model.env._now and not pop.queued[pid]:
             pop.queued[pid] = True
             self.class_queue.append(pid)
@@ -434,10 +437,15 @@ class Pipeline:
             return
         self._set_stage(pid, NO_STAGE)
         pop.v_pipe[pid] += 1
-        model.party.admit(pid, model.party.cell_of(pid), self.source_group(pid))
+        group = self.spotted_from.pop(pid, None) or self.source_group(pid)
+        model.party.admit(pid, model.party.cell_of(pid), group)
 
     def source_group(self, pid: int) -> str:
-        """Which of the commune's source groups an admission counts under (first that applies)."""
+        """The source group ``pid`` belongs to now (the first that applies).
+
+        Recorded when the candidate is spotted: that is the group the cell
+        found them in, even if they stop being active during the pipeline.
+        """
         pop = self.model.pop
         if pop.staff[pid]:
             return "staff"
@@ -459,6 +467,7 @@ class Pipeline:
         if stage == CULTIVATION:
             self._release(pid)
         self._set_stage(pid, NO_STAGE)
+        self.spotted_from.pop(pid, None)
         pop.queued[pid] = False
         pop.cultivated[pid] = False
         pop.v_pipe[pid] += 1
