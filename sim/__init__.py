@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
 from sim.commune import Commune, load_commune
+from sim.ensemble import EnsembleResult, load_ensemble, run_ensemble
 from sim.errors import InputError
 from sim.model import run
 from sim.results import RunResult
@@ -29,6 +30,7 @@ except PackageNotFoundError:  # a source tree that was never installed
 
 __all__ = [
     "Commune",
+    "EnsembleResult",
     "InputError",
     "Intervention",
     "RunResult",
@@ -36,7 +38,9 @@ __all__ = [
     "__version__",
     "baseline_scenario",
     "load_commune",
+    "load_ensemble",
     "load_scenario",
     "run",
+    "run_ensemble",
     "scenario_from_dict",
 ]

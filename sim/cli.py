@@ -167,3 +167,151 @@ def _describe_scenario(scenario: Scenario) -> str:
         f"scenario {scenario.name!r}, {scenario.start} → {scenario.horizon}, "
         f"{n} intervention{'' if n == 1 else 's'}"
     )
+
+
+# -- run and forecast ---------------------------------------------------------------
+
+#: Exit status when an ensemble was interrupted (what was stored is kept).
+EXIT_INTERRUPTED = 130
+#: Exit status when a worker process died (what was stored is kept).
+EXIT_WORKER_LOST = 1
+
+
+def _ensemble_options(parser: argparse.ArgumentParser, reps: int, out: str) -> None:
+    """The options ``run`` and ``forecast`` share."""
+    parser.add_argument(
+        "--reps", type=int, default=reps, help=f"replications per scenario (default {reps})"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="ensemble seed (default: the scenario's seed)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: every core)"
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default=None,
+        help="local processes (default) or Dask distributed",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        default=None,
+        help="Dask scheduler address, e.g. tcp://HOST:8786 (default: an in-process LocalCluster)",
+    )
+    parser.add_argument(
+        "--out", default=out, help=f"results folder (default {out}); same inputs reuse results"
+    )
+    parser.add_argument("--fresh", action="store_true", help="recompute even if results exist")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _ensemble_args(args: argparse.Namespace) -> dict:
+    """The checked ensemble options as ``run_ensemble`` keywords (bad values: exit 2)."""
+    problems = []
+    if args.reps < 1:
+        problems.append(Problem("command line", "--reps", f"{args.reps} (allowed: >= 1)"))
+    if args.seed is not None and args.seed < 0:
+        problems.append(Problem("command line", "--seed", f"{args.seed} (allowed: >= 0)"))
+    if args.workers is not None and args.workers < 1:
+        problems.append(Problem("command line", "--workers", f"{args.workers} (allowed: >= 1)"))
+    backend = args.backend or ("dask" if args.scheduler else "local")
+    if args.scheduler and backend != "dask":
+        problems.append(
+            Problem("command line", "--scheduler", "a scheduler address needs --backend dask")
+        )
+    if problems:
+        raise InputError(problems)
+    return {
+        "backend": backend,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "out": args.out,
+        "quiet": args.quiet,
+    }
+
+
+def _interruptible(run: Callable[[], int]) -> int:
+    """Run an ensemble command; an interruption prints how to resume instead of a traceback."""
+    from sim.backends import WorkerLost
+
+    try:
+        return run()
+    except KeyboardInterrupt as error:
+        for note in getattr(error, "__notes__", []) or ["interrupted"]:
+            print(note, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except WorkerLost as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_WORKER_LOST
+
+
+def _configure_run(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO", help="a scenario .toml file")
+    _ensemble_options(parser, reps=100, out="results")
+    parser.add_argument(
+        "--horizon", metavar="YYYY-MM-DD", default=None, help="end the runs at this date instead"
+    )
+
+
+@command(
+    "run",
+    help="run an ensemble of one scenario and print its headline figures",
+    configure=_configure_run,
+)
+def run_command(args: argparse.Namespace) -> int:
+    """Run ``--reps`` replications of SCENARIO (stored under ``--out``) and print a table."""
+    from sim.ensemble import run_ensemble
+    from sim.headline import describe_run, headline_table
+
+    options = _ensemble_args(args)
+    scenario = load_scenario(args.scenario)
+    if args.horizon is not None:
+        scenario = scenario.with_horizon(args.horizon)
+
+    def go() -> int:
+        result = run_ensemble(scenario, args.reps, args.seed, fresh=args.fresh, **options)
+        print(describe_run(result.manifest, result.path, result.reused))
+        print()
+        print(headline_table(result.summary, result.manifest))
+        return 0
+
+    return _interruptible(go)
+
+
+def _configure_forecast(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--commune",
+        metavar="DIR",
+        default=None,
+        help="commune folder whose scenarios/baseline.toml and scenarios/resolution-*.toml "
+        "are forecast (default data/nahy)",
+    )
+    which.add_argument(
+        "--scenarios", metavar="FILE", nargs="+", default=None, help="these scenario files instead"
+    )
+    _ensemble_options(parser, reps=200, out="results/forecast")
+
+
+@command(
+    "forecast",
+    help="forecast the commune's baseline and adopted measures, and say the answer in words",
+    configure=_configure_forecast,
+)
+def forecast_command(args: argparse.Namespace) -> int:
+    """Run the forecast scenarios, write results/forecast/..., print the answer."""
+    from sim.forecast import forecast_scenarios, forecast_text, run_forecast
+
+    options = _ensemble_args(args)
+    files = (
+        [Path(f) for f in args.scenarios] if args.scenarios else forecast_scenarios(args.commune)
+    )
+
+    def go() -> int:
+        forecasts = run_forecast(files, args.reps, args.seed, fresh=args.fresh, **options)
+        print(forecast_text(forecasts), end="")
+        return 0
+
+    return _interruptible(go)

@@ -1,0 +1,392 @@
+"""Monte Carlo ensembles: many independent runs of one scenario, reduced to tidy tables.
+
+Why this shape:
+
+- **Seeds.** Replication ``i`` always runs with child ``i`` of
+  ``numpy.random.SeedSequence(seed).spawn(reps)``, whatever the backend, the
+  number of workers or the chunking, and however often the ensemble was
+  interrupted and resumed. So an ensemble is a pure function of (scenario,
+  seed, reps, version): the same inputs give identical tables on a laptop, on
+  a Dask cluster, in one go or in three sittings.
+- **Small records, streamed.** A worker runs a chunk of replications and
+  keeps only each run's :class:`~sim.targets.ReplicationMetrics`, never the
+  full :class:`~sim.results.RunResult`; the parent stores each chunk as it
+  arrives (:mod:`sim.store`), so memory stays flat and an interrupted ensemble
+  loses at most the chunks that were running.
+- **One reduce step.** The tables are reduced to the summary by
+  :func:`sim.summary.summarise`, a pure function of the stored tables.
+
+The tables (one row per ...): ``replications`` (replication: the target
+booleans and headline numbers), ``years`` (replication x year: counted
+admissions), ``cells`` (replication x cell x year: counted admissions),
+``villages`` (replication x village: first member, status and members at the
+horizon), ``months`` (replication x month: the key monthly series).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from sim.backends import Backend, WorkerLost, make_backend
+from sim.errors import InputError, Problem
+from sim.model import run
+from sim.provenance import commune_fingerprint, digest, git_commit, package_version
+from sim.scenario import Scenario
+from sim.store import TABLES, RunStore, read_json, slug, write_json_atomic
+from sim.summary import summarise
+from sim.targets import TargetDefinitions, definitions_for, replication_metrics
+
+#: Longest chunk (replications per task): bounds what an interruption can lose.
+MAX_CHUNK = 20
+
+
+@dataclass
+class EnsembleResult:
+    """An ensemble's tables, its summary and its manifest (see the module docstring).
+
+    ``path`` is the run folder (``None`` for an ensemble kept in memory only);
+    ``reused`` is true when the result was read back from the store instead
+    of being computed.
+    """
+
+    replications: pd.DataFrame
+    years: pd.DataFrame
+    cells: pd.DataFrame
+    villages: pd.DataFrame
+    months: pd.DataFrame = field(repr=False)
+    summary: dict[str, Any] = field(repr=False)
+    manifest: dict[str, Any] = field(repr=False)
+    path: Path | None = None
+    reused: bool = False
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The five tables by name."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    @property
+    def reps(self) -> int:
+        """Number of replications."""
+        return len(self.replications)
+
+    def probability(self, key: str) -> tuple[float, float, float]:
+        """``(p, low, high)`` of a target (a key of :data:`sim.targets.TARGET_KEYS`)."""
+        entry = self.summary[key]
+        return entry["p"], entry["ci95"][0], entry["ci95"][1]
+
+
+@dataclass
+class ChunkResult:
+    """What a worker sends back for replications ``start`` .. ``stop - 1``."""
+
+    start: int
+    stop: int
+    tables: dict[str, pa.Table]
+    seconds: float
+    version: str
+
+
+def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
+    """The seed of every replication: ``SeedSequence(seed).spawn(reps)``; child i for run i."""
+    return np.random.SeedSequence(seed).spawn(reps)
+
+
+def run_chunk(
+    scenario: Scenario,
+    definitions: TargetDefinitions,
+    seeds: list[tuple[int, np.random.SeedSequence]],
+) -> ChunkResult:
+    """Run the replications ``seeds`` names (index, seed) and keep their small records.
+
+    A top-level function so that worker processes (and Dask) import it by name.
+    """
+    started = time.perf_counter()
+    scalars, pieces = [], {name: [] for name in ("years", "cells", "villages", "months")}
+    for index, child in seeds:
+        result = run(scenario, child)
+        metrics = replication_metrics(result, definitions)
+        scalars.append({"replication": index, **metrics.scalars, "events": _events(result)})
+        for name in pieces:
+            table = getattr(metrics, name)
+            table.insert(0, "replication", np.int64(index))
+            pieces[name].append(table)
+    frames = {"replications": _replications_frame(scalars)}
+    frames.update({name: pd.concat(tables, ignore_index=True) for name, tables in pieces.items()})
+    indices = [index for index, _ in seeds]
+    return ChunkResult(
+        start=min(indices),
+        stop=max(indices) + 1,
+        tables={name: _to_arrow(frame) for name, frame in frames.items()},
+        seconds=time.perf_counter() - started,
+        version=package_version(),
+    )
+
+
+def _events(result: Any) -> int:
+    return int(result.metadata.get("events", 0))
+
+
+def _replications_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    frame["replication"] = frame["replication"].astype("int64")
+    frame["last_white_village_ends"] = pd.to_datetime(frame["last_white_village_ends"]).astype(
+        "datetime64[ms]"
+    )
+    return frame
+
+
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """An Arrow table without pandas metadata, so every chunk has the same plain schema."""
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+def plan_chunks(missing: list[int], size: int) -> list[list[int]]:
+    """Split the missing replication indices into chunks of consecutive indices (<= size)."""
+    chunks: list[list[int]] = []
+    for index in sorted(missing):
+        if chunks and chunks[-1][-1] == index - 1 and len(chunks[-1]) < size:
+            chunks[-1].append(index)
+        else:
+            chunks.append([index])
+    return chunks
+
+
+def chunk_size(replications: int, workers: int) -> int:
+    """Replications per chunk: about four chunks per worker, at most :data:`MAX_CHUNK`."""
+    per_worker = -(-replications // max(1, 4 * workers))
+    return max(1, min(MAX_CHUNK, per_worker))
+
+
+def ensemble_key(scenario: Scenario, seed: int, reps: int) -> tuple[str, dict[str, Any]]:
+    """The store key (a hash) and what it was computed from.
+
+    The key covers the resolved scenario (without its file paths, so the same
+    scenario reached by another path finds the same results), the content of
+    the commune's files, the seed, the number of replications and the version.
+    """
+    resolved = scenario.to_dict()
+    resolved.pop("path", None)
+    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    inputs = {
+        "scenario": resolved,
+        "commune_data_sha256": commune_fingerprint(scenario.commune),
+        "seed": seed,
+        "reps": reps,
+        "version": package_version(),
+    }
+    return digest(inputs), inputs
+
+
+def run_folder(root: str | Path, scenario: Scenario, seed: int, reps: int, key: str) -> Path:
+    """Where an ensemble is stored: ``root/<scenario name>/s<seed>-n<reps>-<key[:12]>``."""
+    return Path(root) / slug(scenario.name) / f"s{seed}-n{reps}-{key[:12]}"
+
+
+def run_ensemble(
+    scenario: Scenario,
+    reps: int,
+    seed: int | None = None,
+    *,
+    backend: str | Backend = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = "results",
+    quiet: bool = False,
+    fresh: bool = False,
+) -> EnsembleResult:
+    """Run ``reps`` independent replications of ``scenario`` and reduce them.
+
+    ``seed`` defaults to the scenario's seed, then 0. ``backend`` is
+    ``"local"`` (worker processes; ``workers`` defaults to every core, and one
+    worker runs in this process) or ``"dask"`` (``scheduler="tcp://HOST:PORT"``,
+    or a LocalCluster of ``workers`` processes without one), or a
+    :class:`~sim.backends.Backend`. Results are stored under ``out`` (``None``:
+    kept in memory only) and reused when the same scenario, seed, reps and
+    version are asked for again; ``fresh=True`` recomputes. An interrupted
+    ensemble resumes from what was stored. ``quiet`` hides the progress bar.
+    """
+    seed = _check(scenario, reps, seed)
+    definitions = definitions_for(scenario)
+    key, key_inputs = ensemble_key(scenario, seed, reps)
+    store = RunStore(run_folder(out, scenario, seed, reps, key)) if out is not None else None
+    if store is not None:
+        if fresh:
+            store.clear()
+        elif store.is_complete(key):
+            return load_ensemble(store.path, reused=True)
+        store.prepare()
+
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    done = store.done() if store is not None else set()
+    missing = [i for i in range(reps) if i not in done]
+    memory: list[ChunkResult] = []
+    compute_seconds = 0.0
+    runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=(__name__,))
+    manifest = _manifest(scenario, seed, reps, key, key_inputs, definitions, runner, started)
+    if store is not None and missing:
+        write_json_atomic(store.manifest_path, {**manifest, "status": "incomplete"})
+
+    if missing:
+        seeds = replication_seeds(seed, reps)
+        bar = _progress(reps, len(done), scenario.name, quiet)
+        try:
+            with runner:
+                size = chunk_size(len(missing), runner.workers)
+                shared = runner.share(scenario)
+                tasks = [
+                    (shared, definitions, [(i, seeds[i]) for i in chunk])
+                    for chunk in plan_chunks(missing, size)
+                ]
+                manifest["backend"] = runner.describe()
+                manifest["chunks"] = len(tasks)
+                for chunk in runner.run(run_chunk, tasks):
+                    _check_version(chunk)
+                    compute_seconds += chunk.seconds
+                    if store is not None:
+                        store.write_part(chunk.start, chunk.stop, chunk.tables)
+                    else:
+                        memory.append(chunk)
+                    bar.update(chunk.stop - chunk.start)
+        except (KeyboardInterrupt, WorkerLost) as error:
+            stored = len(store.done()) if store is not None else 0
+            where = f" in {store.path}" if store is not None else ""
+            note = (
+                f"interrupted: {stored} of {reps} replications are stored{where}; "
+                "run the same ensemble again to resume"
+            )
+            if isinstance(error, WorkerLost):
+                raise WorkerLost(f"{error}; {note}") from error
+            error.add_note(note)
+            raise
+        finally:
+            bar.close()
+
+    if store is not None:
+        arrow = store.read_parts()
+    else:
+        arrow = {name: pa.concat_tables([c.tables[name] for c in memory]) for name in TABLES}
+    tables = {name: _tidy(arrow[name], TABLES[name]) for name in TABLES}
+    _check_complete(tables["replications"], reps, store)
+    frames = {name: table.to_pandas() for name, table in tables.items()}
+    summary = summarise(frames)
+
+    wall = time.perf_counter() - clock
+    manifest["status"] = "complete"
+    manifest["tables"] = {name: len(frame) for name, frame in frames.items()}
+    manifest["timings"] = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_s": round(wall, 3),
+        "replications_run": len(missing),
+        "replications_resumed": reps - len(missing),
+        "mean_replication_s": round(compute_seconds / len(missing), 4) if missing else None,
+        "replications_per_s": round(len(missing) / wall, 3) if missing and wall > 0 else None,
+    }
+    if store is not None:
+        store.write_final(tables, summary, manifest)
+    return EnsembleResult(
+        **frames, summary=summary, manifest=manifest, path=store.path if store else None
+    )
+
+
+def load_ensemble(path: str | Path, reused: bool = False) -> EnsembleResult:
+    """Read a complete ensemble back from its run folder (plots and notebooks use this)."""
+    store = RunStore(path)
+    if not store.is_complete():
+        raise InputError(
+            [
+                Problem(
+                    str(path), "(folder)", "holds no complete ensemble (no complete manifest.json)"
+                )
+            ]
+        )
+    frames = {name: table.to_pandas() for name, table in store.read_final().items()}
+    return EnsembleResult(
+        **frames,
+        summary=read_json(store.summary_path) or {},
+        manifest=store.manifest() or {},
+        path=store.path,
+        reused=reused,
+    )
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def _check(scenario: Scenario, reps: Any, seed: Any) -> int:
+    """Check reps and seed (one problem each, as the command line reports them)."""
+    problems = []
+    if not isinstance(reps, int | np.integer) or isinstance(reps, bool) or reps < 1:
+        problems.append(Problem("ensemble", "reps", f"{reps!r} is not a whole number >= 1"))
+    if seed is None:
+        seed = scenario.seed if scenario.seed is not None else 0
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        problems.append(Problem("ensemble", "seed", f"{seed!r} is not a whole number >= 0"))
+    if problems:
+        raise InputError(problems)
+    return int(seed)
+
+
+def _check_version(chunk: ChunkResult) -> None:
+    mine = package_version()
+    if chunk.version != mine:
+        raise RuntimeError(
+            f"a worker runs nahy-sim {chunk.version} but this process runs {mine}; "
+            "install the same version on every worker"
+        )
+
+
+def _check_complete(replications: pa.Table, reps: int, store: RunStore | None) -> None:
+    got = replications.column("replication").to_pylist()
+    if got != list(range(reps)):
+        where = f" in {store.path}" if store is not None else ""
+        raise RuntimeError(f"the ensemble{where} holds {len(got)} of {reps} replications")
+
+
+def _tidy(table: pa.Table, keys: tuple[str, ...]) -> pa.Table:
+    """Rows in key order, so the tables do not depend on which chunk finished first."""
+    return table.sort_by([(key, "ascending") for key in keys]).combine_chunks()
+
+
+def _progress(total: int, done: int, name: str, quiet: bool) -> Any:
+    from sim.progress import progress_bar
+
+    return progress_bar(total, done, description=name, quiet=quiet)
+
+
+def _manifest(
+    scenario: Scenario,
+    seed: int,
+    reps: int,
+    key: str,
+    key_inputs: dict[str, Any],
+    definitions: TargetDefinitions,
+    runner: Backend,
+    started: datetime,
+) -> dict[str, Any]:
+    """Everything needed to trace the ensemble's figures to their inputs."""
+    return {
+        "status": "incomplete",
+        "key": key,
+        "scenario": scenario.to_dict(),
+        "scenario_file": str(scenario.path) if scenario.path is not None else None,
+        "commune_data_sha256": key_inputs["commune_data_sha256"],
+        "seed": seed,
+        "reps": reps,
+        "seeding": "numpy.random.SeedSequence(seed).spawn(reps); replication i runs with child i",
+        "version": package_version(),
+        "git": git_commit(),
+        "python": sys.version.split()[0],
+        "backend": runner.describe(),
+        "targets": definitions.to_dict(),
+        "created": started.isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,236 @@
+"""The results store: one folder per ensemble, written so that nothing is ever half-written.
+
+Why: an ensemble of thousands of runs takes minutes to hours, gets
+interrupted (Ctrl-C, a killed worker, a closed laptop) and is read again by
+notebooks and plots that never run the model. So:
+
+- The folder is keyed by what determines the results: a hash of the resolved
+  scenario, the commune's data files, the seed, the number of replications
+  and the package version. The same inputs find the same folder and reuse it.
+- Replications are streamed to ``parts/`` as they arrive, one folder per
+  chunk named by its replication range (``r000000-000008``: replications 0-7),
+  written under a temporary name and renamed into place, so a chunk is either
+  wholly there or not at all. An interrupted ensemble resumes by running only
+  the replications no part holds; two processes filling the same folder at
+  once cannot duplicate a replication (a part whose name is taken is
+  dropped, and overlapping parts are de-duplicated on reading).
+- When every replication is in, the tables are consolidated into
+  ``<table>.parquet``, then ``summary.json``, then ``manifest.json`` with
+  ``"status": "complete"`` (the commit mark), each file written atomically;
+  only then are the parts removed.
+
+Layout of a run folder::
+
+    <root>/<scenario name>/s<seed>-n<reps>-<key>/
+        manifest.json   summary.json
+        replications.parquet  years.parquet  cells.parquet  villages.parquet  months.parquet
+        parts/r000000-000008/<table>.parquet ...   (only while incomplete)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+#: The per-replication tables, and the columns that identify a row of each.
+TABLES: dict[str, tuple[str, ...]] = {
+    "replications": ("replication",),
+    "years": ("replication", "year"),
+    "cells": ("replication", "cell", "year"),
+    "villages": ("replication", "village"),
+    "months": ("replication", "month"),
+}
+
+_PART = re.compile(r"r(\d{6,})-(\d{6,})")
+_TMP_PREFIX = ".tmp-"
+
+
+def slug(text: str) -> str:
+    """A folder-safe version of a scenario name."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
+    return cleaned or "scenario"
+
+
+def part_name(start: int, stop: int) -> str:
+    """The folder name of the part holding replications ``start`` .. ``stop - 1``."""
+    return f"r{start:06d}-{stop:06d}"
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write JSON to a temporary file beside ``path``, then rename it into place."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n"
+    tmp = path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_parquet_atomic(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file under a temporary name, then rename it into place."""
+    tmp = path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON file's content, or ``None`` if it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class RunStore:
+    """One ensemble's folder: its parts while running, its tables once complete."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.parts_dir = self.path / "parts"
+
+    # -- state ----------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / "summary.json"
+
+    def manifest(self) -> dict[str, Any] | None:
+        """The stored manifest, or ``None``."""
+        return read_json(self.manifest_path)
+
+    def is_complete(self, key: str | None = None) -> bool:
+        """True if the folder holds a finished ensemble (with this key, if given)."""
+        manifest = self.manifest()
+        if not manifest or manifest.get("status") != "complete":
+            return False
+        if key is not None and manifest.get("key") != key:
+            return False
+        files = [self.summary_path, *(self.table_path(name) for name in TABLES)]
+        return all(path.is_file() for path in files)
+
+    def table_path(self, name: str) -> Path:
+        return self.path / f"{name}.parquet"
+
+    def parts(self) -> list[tuple[int, int, Path]]:
+        """Committed parts as ``(start, stop, folder)``, by start."""
+        if not self.parts_dir.is_dir():
+            return []
+        found = []
+        for entry in self.parts_dir.iterdir():
+            match = _PART.fullmatch(entry.name)
+            if match and entry.is_dir():
+                found.append((int(match.group(1)), int(match.group(2)), entry))
+        return sorted(found, key=lambda part: (part[0], part[1]))
+
+    def done(self) -> set[int]:
+        """Replication indices that some committed part holds."""
+        return {i for start, stop, _ in self.parts() for i in range(start, stop)}
+
+    # -- writing ----------------------------------------------------------------
+    def prepare(self) -> None:
+        """Create the folder and remove temporaries left by processes that no longer exist."""
+        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (self.path, self.parts_dir):
+            for entry in folder.iterdir():
+                if entry.name.startswith(_TMP_PREFIX) and not _owner_alive(entry.name):
+                    _remove(entry)
+
+    def clear(self) -> None:
+        """Forget everything stored here (``fresh=True``)."""
+        if self.path.exists():
+            shutil.rmtree(self.path)
+
+    def write_part(self, start: int, stop: int, tables: dict[str, pa.Table]) -> bool:
+        """Store one chunk atomically; ``False`` if another process stored it first."""
+        tmp = self.parts_dir / f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
+        tmp.mkdir(parents=True)
+        try:
+            for name in TABLES:
+                pq.write_table(tables[name], tmp / f"{name}.parquet")
+            try:
+                os.rename(tmp, self.parts_dir / part_name(start, stop))
+            except OSError:  # the name is taken: the same replications are already stored
+                return False
+            return True
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    def read_parts(self) -> dict[str, pa.Table]:
+        """Every table from the committed parts, each replication once."""
+        claimed: set[int] = set()
+        pieces: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
+        for _start, _stop, folder in self.parts():
+            tables = {name: pq.read_table(folder / f"{name}.parquet") for name in TABLES}
+            replications = set(tables["replications"].column("replication").to_pylist())
+            new = replications - claimed
+            for name, table in tables.items():
+                if new != replications:
+                    mask = pa.array([r in new for r in table.column("replication").to_pylist()])
+                    table = table.filter(mask)
+                pieces[name].append(table)
+            claimed |= new
+        return {name: _concat(tables) for name, tables in pieces.items()}
+
+    def write_final(
+        self, tables: dict[str, pa.Table], summary: dict[str, Any], manifest: dict[str, Any]
+    ) -> None:
+        """Consolidate: the tables, the summary, then the complete manifest; drop the parts."""
+        for name, table in tables.items():
+            write_parquet_atomic(self.table_path(name), table)
+        write_json_atomic(self.summary_path, summary)
+        write_json_atomic(self.manifest_path, manifest)
+        shutil.rmtree(self.parts_dir, ignore_errors=True)
+
+    def read_final(self) -> dict[str, pa.Table]:
+        """The consolidated tables of a complete folder."""
+        return {name: pq.read_table(self.table_path(name)) for name in TABLES}
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table | None:
+    if not tables:
+        return None
+    return pa.concat_tables(tables, promote_options="default")
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process whose id a temporary's name carries is still running."""
+    match = re.match(rf"{re.escape(_TMP_PREFIX)}(\d+)-", name)
+    if not match:
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
