@@ -58,13 +58,23 @@ class Backend:
 
     def __init__(self) -> None:
         self.workers = 1
+        self._entered = 0
 
     def __enter__(self) -> Backend:
-        self.start()
+        """Start the workers; entering an already entered backend reuses them.
+
+        So one backend (a Dask cluster, a process pool) can serve several
+        ensembles: ``with make_backend("dask") as b: run_ensemble(..., backend=b)``.
+        """
+        if self._entered == 0:
+            self.start()
+        self._entered += 1
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self._entered -= 1
+        if self._entered == 0:
+            self.close()
 
     def start(self) -> None:
         """Start the workers (called on entering the ``with`` block)."""

@@ -45,6 +45,9 @@ from sim.store import TABLES, RunStore, read_json, slug, write_json_atomic
 from sim.summary import summarise
 from sim.targets import TargetDefinitions, definitions_for, replication_metrics
 
+#: Modules local worker processes import before their first task (they hold ``run_chunk``).
+PRELOAD = (__name__,)
+
 #: Longest chunk (replications per task): bounds what an interruption can lose.
 MAX_CHUNK = 20
 
@@ -148,21 +151,29 @@ def _to_arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
 
 
-def plan_chunks(missing: list[int], size: int) -> list[list[int]]:
-    """Split the missing replication indices into chunks of consecutive indices (<= size)."""
+def plan_chunks(missing: list[int], workers: int, max_size: int = MAX_CHUNK) -> list[list[int]]:
+    """Split the missing replication indices into chunks of consecutive indices.
+
+    Chunks shrink as the work runs out (guided scheduling: each is about a
+    quarter of what remains per worker, at most ``max_size``), so no worker
+    is left finishing a long chunk while the others idle at the end. Results
+    do not depend on the chunking: each replication carries its own seed.
+    """
+    ordered = sorted(missing)
     chunks: list[list[int]] = []
-    for index in sorted(missing):
-        if chunks and chunks[-1][-1] == index - 1 and len(chunks[-1]) < size:
-            chunks[-1].append(index)
-        else:
-            chunks.append([index])
+    i = 0
+    while i < len(ordered):
+        remaining = len(ordered) - i
+        size = max(1, min(max_size, -(-remaining // (4 * max(1, workers)))))
+        chunk = [ordered[i]]
+        while len(chunk) < size and i + len(chunk) < len(ordered):
+            following = ordered[i + len(chunk)]
+            if following != chunk[-1] + 1:
+                break
+            chunk.append(following)
+        chunks.append(chunk)
+        i += len(chunk)
     return chunks
-
-
-def chunk_size(replications: int, workers: int) -> int:
-    """Replications per chunk: about four chunks per worker, at most :data:`MAX_CHUNK`."""
-    per_worker = -(-replications // max(1, 4 * workers))
-    return max(1, min(MAX_CHUNK, per_worker))
 
 
 def ensemble_key(scenario: Scenario, seed: int, reps: int) -> tuple[str, dict[str, Any]]:
@@ -230,7 +241,7 @@ def run_ensemble(
     missing = [i for i in range(reps) if i not in done]
     memory: list[ChunkResult] = []
     compute_seconds = 0.0
-    runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=(__name__,))
+    runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=PRELOAD)
     manifest = _manifest(scenario, seed, reps, key, key_inputs, definitions, runner, started)
     if store is not None and missing:
         write_json_atomic(store.manifest_path, {**manifest, "status": "incomplete"})
@@ -240,11 +251,10 @@ def run_ensemble(
         bar = _progress(reps, len(done), scenario.name, quiet)
         try:
             with runner:
-                size = chunk_size(len(missing), runner.workers)
                 shared = runner.share(scenario)
                 tasks = [
                     (shared, definitions, [(i, seeds[i]) for i in chunk])
-                    for chunk in plan_chunks(missing, size)
+                    for chunk in plan_chunks(missing, runner.workers)
                 ]
                 manifest["backend"] = runner.describe()
                 manifest["chunks"] = len(tasks)

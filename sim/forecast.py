@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.ensemble import EnsembleResult, run_ensemble
+from sim.backends import make_backend
+from sim.ensemble import PRELOAD, EnsembleResult, run_ensemble
 from sim.errors import InputError, Problem
 from sim.headline import sentences
 from sim.provenance import package_version
@@ -104,21 +105,15 @@ def run_forecast(
     if problems:
         raise InputError(problems)
     forecasts = []
-    for scenario in scenarios:
-        result = run_ensemble(
-            scenario,
-            reps,
-            seed,
-            backend=backend,
-            workers=workers,
-            scheduler=scheduler,
-            out=out,
-            quiet=quiet,
-            fresh=fresh,
-        )
-        forecasts.append(
-            ScenarioForecast(scenario, result, sentences(result.summary, result.manifest))
-        )
+    # one set of workers for every scenario (a pool or a cluster is started once)
+    with make_backend(backend, workers=workers, scheduler=scheduler, preload=PRELOAD) as runner:
+        for scenario in scenarios:
+            result = run_ensemble(
+                scenario, reps, seed, backend=runner, out=out, quiet=quiet, fresh=fresh
+            )
+            forecasts.append(
+                ScenarioForecast(scenario, result, sentences(result.summary, result.manifest))
+            )
     write_forecast(Path(out), forecasts)
     return forecasts
 

@@ -53,8 +53,8 @@ def target_phrases(targets: dict[str, Any]) -> dict[str, str]:
         "admissions_term_mean_ge_7": (
             f"admitting at least {minimum} a year on average over {term_years}"
         ),
-        "no_white_village_at_horizon": f"no white village (without a member) at {horizon}",
-        "every_village_has_cell_at_horizon": f"every village with a cell of its own at {horizon}",
+        "no_white_village_at_horizon": f"no white village (one without members) at {horizon}",
+        "every_village_has_cell_at_horizon": f"every village having its own cell at {horizon}",
         "every_cell_admits_each_year": (
             f"every cell admitting at least {per_cell} every year {target_years}"
         ),
@@ -80,18 +80,18 @@ def sentences(summary: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
 
 
 def _ending_sentence(ending: dict[str, Any], horizon: str) -> str:
-    still = ending["share_some_village_white"]
-    tail = (
-        f"some village is still white at {horizon} in {percent(still)} of runs "
-        f"({interval(ending['share_ci95'])})"
+    still = (
+        f"some village is still white at {horizon} in {percent(ending['share_some_village_white'])}"
+        f" of runs ({interval(ending['share_ci95'])})"
     )
     if ending["median"] is None:
-        return f"The last white village does not end by {horizon} in most runs: {tail}"
-    low = ending["p05"] or "?"
-    high = ending["p95"] or f"after {horizon}"
+        return f"The last white village does not end by {horizon} in most runs: {still}"
+    spread = [f"earliest 5 % of runs by {_month(ending['p05'])}"]
+    if ending["p95"] is not None:
+        spread.append(f"latest 5 % after {_month(ending['p95'])}")
     return (
-        f"The last white village ends, median {_month(ending['median'])} "
-        f"(90 % of runs between {_month(low)} and {_month(high)}); {tail}"
+        f"The last white village ends in {_month(ending['median'])} "
+        f"(median; {', '.join(spread)}); {still}"
     )
 
 
@@ -101,7 +101,9 @@ def _month(text: str) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    """A count statistic: one decimal at most, none when it is whole."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def headline_table(summary: dict[str, Any], manifest: dict[str, Any]) -> str:

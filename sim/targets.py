@@ -56,6 +56,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.results import (
+    ADMISSION_COLUMNS,
+    AGE_BANDS,
+    PLACES_RECORDED,
+    VILLAGE_STATUSES,
+    RunRecord,
+)
+from sim.timeline import date_at
+
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
@@ -147,79 +156,177 @@ def counted_admissions(admissions: pd.DataFrame) -> pd.DataFrame:
     return admissions[admissions["counted"].to_numpy().astype(bool)]
 
 
-def admissions_per_year(admissions: pd.DataFrame, years: tuple[int, ...]) -> pd.Series:
-    """Counted admissions in each of ``years`` (zeros included)."""
-    counts = Counter(counted_admissions(admissions)["year"].astype(int).tolist())
-    return pd.Series([counts[y] for y in years], index=list(years), dtype="int64", name="year")
+@dataclass
+class RunDigest:
+    """What the targets read from one run, as plain values.
 
-
-def admissions_per_cell_year(
-    admissions: pd.DataFrame, cells: tuple[str, ...], years: tuple[int, ...]
-) -> pd.DataFrame:
-    """Counted admissions by cell and year: every data cell x year, plus any other cell seen.
-
-    Cells formed during the run appear when they admit someone; the data's
-    cells appear always, with zeros.
+    Built either from a run's tables (:func:`digest_tables`: any RunResult-like
+    object, so tests can hand-build one) or, much faster, straight from the
+    record a :class:`~sim.results.RunResult` keeps (:func:`digest_record`);
+    a test checks that both give the same metrics.
     """
-    counted = counted_admissions(admissions)
-    pairs = list(zip(counted["cell"].astype(str), counted["year"].astype(int), strict=True))
-    counts = Counter(pairs)
-    others = sorted({cell for cell, _ in pairs} - set(cells))
-    rows = [(cell, year, counts[cell, year]) for cell in (*cells, *others) for year in years]
-    table = pd.DataFrame(rows, columns=["cell", "year", "admissions"])
-    return table.astype({"year": "int64", "admissions": "int64"})
+
+    counted: list[tuple[int, str]]  # (year, cell) of each counted admission
+    village_ids: tuple[str, ...]  # the columns of ``status``
+    status: np.ndarray  # month x village: status words
+    status_log: list[tuple[float, np.datetime64, str, str]]  # (time, date, village, status)
+    members_end: dict[str, int]  # resident members (official + probationary), last month
+    months: pd.DataFrame  # the monthly series (see :func:`monthly_frame`)
 
 
-def status_at_horizon(village_status_monthly: pd.DataFrame) -> pd.Series:
-    """Each village's status in the last monthly snapshot (index: village id)."""
-    month = village_status_monthly["month"].to_numpy()
-    last = village_status_monthly[month == month.max()]
-    return pd.Series(
-        last["status"].astype(str).to_numpy(), index=last["village"].astype(str).to_numpy()
+def monthly_frame(
+    dates: np.ndarray,
+    youth: dict[str, np.ndarray],
+    members: np.ndarray,
+    white: np.ndarray,
+    stages: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The key monthly series, one row per month.
+
+    Columns: ``month``, ``date``; ``youth_home``, ``youth_away``,
+    ``youth_military`` (people aged 16-30 by place); ``members`` (all
+    members); ``white_villages``; and ``stage_<name>`` per pipeline stage.
+    """
+    columns: dict[str, Any] = {
+        "month": np.arange(len(dates), dtype=np.int64),
+        "date": np.asarray(dates, dtype="datetime64[ms]"),
+    }
+    for place in _PLACES:
+        columns[f"youth_{place}"] = np.asarray(youth[place], dtype=np.int64)
+    columns["members"] = np.asarray(members, dtype=np.int64)
+    columns["white_villages"] = np.asarray(white, dtype=np.int64)
+    for stage, counts in stages.items():
+        columns[f"stage_{stage}"] = np.asarray(counts, dtype=np.int64)
+    return pd.DataFrame(columns)
+
+
+def _sum_by_month(values: np.ndarray, month: np.ndarray, months: int) -> np.ndarray:
+    """Sum ``values`` by ``month`` (0 .. months - 1)."""
+    sums = np.bincount(month.astype(np.int64), weights=values.astype(float), minlength=months)
+    return sums[:months].astype(np.int64)
+
+
+def digest_tables(result: Any) -> RunDigest:
+    """The digest of a run from its tables (``admissions``, ``population``, ``pipeline``,
+    ``members_by_cell``, ``members_by_village``, ``village_status``,
+    ``village_status_monthly``)."""
+    counted = counted_admissions(result.admissions)
+    admissions = list(
+        zip(counted["year"].astype(int).tolist(), counted["cell"].astype(str).tolist(), strict=True)
+    )
+    monthly = result.village_status_monthly
+    grid = monthly.pivot(index="month", columns="village", values="status").sort_index()
+    village_ids = tuple(str(v) for v in grid.columns)
+    status = grid.to_numpy().astype(str)
+    months = len(grid)
+
+    log = result.village_status.sort_values("time", kind="stable")
+    log_dates = pd.to_datetime(log["date"]).to_numpy().astype("datetime64[ms]")
+    status_log = list(
+        zip(
+            log["time"].astype(float).tolist(),
+            log_dates,
+            log["village"].astype(str).tolist(),
+            log["status"].astype(str).tolist(),
+            strict=True,
+        )
+    )
+    by_village = result.members_by_village
+    at_end = by_village[by_village["month"] == by_village["month"].max()]
+    members_end = dict(
+        zip(
+            at_end["village"].astype(str),
+            (at_end["official"] + at_end["probationary"]).astype(int),
+            strict=True,
+        )
     )
 
+    pipeline = result.pipeline.sort_values("month", kind="stable")
+    population = result.population
+    month = population["month"].to_numpy()
+    youth_rows = population["age_band"].astype(str).to_numpy() == YOUTH_BAND
+    place = population["place"].astype(str).to_numpy()
+    people = population["people"].to_numpy()
+    youth = {
+        name: _sum_by_month(
+            people[youth_rows & (place == name)], month[youth_rows & (place == name)], months
+        )
+        for name in _PLACES
+    }
+    by_cell = result.members_by_cell
+    members = _sum_by_month(
+        (by_cell["official"] + by_cell["probationary"]).to_numpy(),
+        by_cell["month"].to_numpy(),
+        months,
+    )
+    stages = {c: pipeline[c].to_numpy() for c in pipeline.columns if c not in ("month", "date")}
+    dates = pd.to_datetime(pipeline["date"]).to_numpy().astype("datetime64[ms]")
+    frame = monthly_frame(dates, youth, members, (status == "white").sum(axis=1), stages)
+    return RunDigest(admissions, village_ids, status, status_log, members_end, frame)
 
-def white_villages_by_month(village_status_monthly: pd.DataFrame) -> pd.Series:
-    """Number of white villages in each month (index: month 0, 1, ...)."""
-    month = village_status_monthly["month"].to_numpy().astype(np.int64)
-    white = village_status_monthly["status"].astype(str).to_numpy() == "white"
-    counts = np.bincount(month[white], minlength=int(month.max(initial=-1)) + 1)
-    return pd.Series(counts.astype(np.int64), index=np.arange(len(counts)))
+
+def digest_record(record: RunRecord) -> RunDigest:
+    """The digest of a run straight from its record (no table is built)."""
+    start = record.start
+    col = {name: i for i, name in enumerate(ADMISSION_COLUMNS)}
+    t, cell, counted = col["time"], col["cell"], col["counted"]
+    admissions = [
+        (date_at(start, float(row[t])).year, str(row[cell]))
+        for row in record.admissions
+        if row[counted]
+    ]
+    status = np.asarray(VILLAGE_STATUSES)[record.status]
+    months = status.shape[0]
+    status_log = sorted(
+        (
+            (float(time), np.datetime64(date_at(start, float(time)), "ms"), str(v), str(s))
+            for time, v, s, *_ in record.status_changes
+        ),
+        key=lambda row: row[0],
+    )
+    end = record.members_village[-1]
+    members_end = {v: int(end[0, i] + end[1, i]) for i, v in enumerate(record.village_ids)}
+    dates = np.array([np.datetime64(date_at(start, m), "ms") for m in range(months)])
+    band = AGE_BANDS.index(YOUTH_BAND)
+    youth = {
+        place: record.population[:, :, PLACES_RECORDED.index(place), band].sum(axis=1)
+        for place in _PLACES
+    }
+    rows = record.members_cell.reshape(-1, 4)
+    members = _sum_by_month(rows[:, 2] + rows[:, 3], rows[:, 0], months)
+    stages = {name: record.stage_counts[:, i] for i, name in enumerate(record.stages)}
+    frame = monthly_frame(dates, youth, members, (status == "white").sum(axis=1), stages)
+    return RunDigest(admissions, tuple(record.village_ids), status, status_log, members_end, frame)
 
 
-def last_white_village_ends(white_by_month: pd.Series, dates: pd.Series) -> pd.Timestamp:
-    """First month's date from which no village is white through the horizon, else ``NaT``.
+def digest(result: Any) -> RunDigest:
+    """The digest of a run: from its record when it has one, else from its tables."""
+    record = getattr(result, "record", None)
+    return digest_record(record) if isinstance(record, RunRecord) else digest_tables(result)
 
-    ``white_by_month`` and ``dates`` are indexed by month.
-    """
-    white = white_by_month.sort_index()
-    if len(white) == 0 or white.iloc[-1] > 0:
+
+def last_white_village_ends(white_by_month: np.ndarray, dates: np.ndarray) -> pd.Timestamp:
+    """Date of the first month from which no village is white through the horizon, else ``NaT``."""
+    white = np.asarray(white_by_month)
+    if len(white) == 0 or white[-1] > 0:
         return pd.NaT
-    positive = white.index[white.to_numpy() > 0]
-    if len(positive) == 0:
-        return pd.Timestamp(dates.loc[white.index[0]])
-    later = white.index[white.index > positive[-1]]
-    return pd.Timestamp(dates.loc[later[0]])
+    positive = np.flatnonzero(white > 0)
+    first_clear = 0 if len(positive) == 0 else int(positive[-1]) + 1
+    return pd.Timestamp(dates[first_clear])
 
 
-def first_member_dates(
-    village_status: pd.DataFrame, villages: tuple[str, ...], start: date
-) -> pd.DataFrame:
+def first_member_dates(run: RunDigest, villages: tuple[str, ...], start: date) -> pd.DataFrame:
     """For each village: was it white at the start, and when it first stopped being white."""
-    log = village_status.sort_values("time", kind="stable")
-    ids = log["village"].astype(str).to_numpy()
-    white = log["status"].astype(str).to_numpy() == "white"
-    dates = pd.to_datetime(log["date"]).to_numpy().astype("datetime64[ms]")
     white_at_start, first = [], []
     for village in villages:
-        own = ids == village
-        starts_white = bool(white[own][:1].all()) and bool(own.any())
-        ended = dates[own & ~white]
+        own = [(when, status) for _, when, v, status in run.status_log if v == village]
+        starts_white = bool(own) and own[0][1] == "white"
         white_at_start.append(starts_white)
         if not starts_white:
             first.append(np.datetime64(start, "ms"))
         else:
-            first.append(ended[0] if len(ended) else np.datetime64("NaT", "ms"))
+            ended = [when for when, status in own if status != "white"]
+            first.append(ended[0] if ended else np.datetime64("NaT", "ms"))
     return pd.DataFrame(
         {
             "village": list(villages),
@@ -229,94 +336,54 @@ def first_member_dates(
     )
 
 
-def _by_month(values: np.ndarray, month: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Sum ``values`` by ``month`` and read the sums at ``months`` (months are 0, 1, ...)."""
-    size = int(max(month.max(initial=-1), months.max(initial=-1))) + 1
-    sums = np.bincount(month.astype(np.int64), weights=values, minlength=size)
-    return sums[months].astype(np.int64)
-
-
-def monthly_series(result: Any) -> pd.DataFrame:
-    """The key monthly series of a run, one row per month.
-
-    Columns: ``month``, ``date``; people aged 16-30 at home, away and in
-    military service; all members; white villages; and one column per
-    pipeline stage (as the run's ``pipeline`` table names them).
-    """
-    pipeline = result.pipeline.sort_values("month", kind="stable")
-    months = pipeline["month"].to_numpy().astype(np.int64)
-    columns: dict[str, Any] = {
-        "month": months,
-        "date": pd.to_datetime(pipeline["date"]).to_numpy().astype("datetime64[ms]"),
-    }
-    population = result.population
-    month = population["month"].to_numpy()
-    youth = population["age_band"].astype(str).to_numpy() == YOUTH_BAND
-    place = population["place"].astype(str).to_numpy()
-    people = population["people"].to_numpy().astype(float)
-    for name in _PLACES:
-        chosen = youth & (place == name)
-        columns[f"youth_{name}"] = _by_month(people[chosen], month[chosen], months)
-    by_cell = result.members_by_cell
-    members = (by_cell["official"] + by_cell["probationary"]).to_numpy().astype(float)
-    columns["members"] = _by_month(members, by_cell["month"].to_numpy(), months)
-    columns["white_villages"] = (
-        white_villages_by_month(result.village_status_monthly)
-        .reindex(months, fill_value=0)
-        .to_numpy()
-        .astype(np.int64)
-    )
-    for stage in pipeline.columns:
-        if stage not in ("month", "date"):
-            columns[f"stage_{stage}"] = pipeline[stage].to_numpy().astype(np.int64)
-    return pd.DataFrame(columns)
-
-
 def replication_metrics(result: Any, definitions: TargetDefinitions) -> ReplicationMetrics:
-    """Measure one run against the targets.
+    """Measure one run against the targets (see the module docstring for the definitions).
 
     ``result`` is a :class:`~sim.results.RunResult` or anything with the same
-    tables (``admissions``, ``population``, ``pipeline``, ``members_by_cell``,
-    ``village_status``, ``village_status_monthly``), so tests can hand-build one.
+    tables, or an already computed :class:`RunDigest`.
     """
     d = definitions
-    per_year = admissions_per_year(result.admissions, d.term_years)
+    run = result if isinstance(result, RunDigest) else digest(result)
     threshold = d.admissions_per_year_min
-    target = per_year.reindex(list(d.target_years), fill_value=0)
-    per_cell = admissions_per_cell_year(result.admissions, d.cells, d.term_years)
-    data_cells = per_cell[per_cell["cell"].isin(d.cells) & per_cell["year"].isin(d.target_years)]
+    by_year = Counter(year for year, _ in run.counted)
+    per_year = np.array([by_year[y] for y in d.term_years], dtype=np.int64)
+    target = np.array([by_year[y] for y in d.target_years], dtype=np.int64)
+    by_cell = Counter(run.counted)
+    others = sorted({cell for _, cell in run.counted} - set(d.cells))
+    cells = pd.DataFrame(
+        [(c, y, by_cell[y, c]) for c in (*d.cells, *others) for y in d.term_years],
+        columns=["cell", "year", "admissions"],
+    ).astype({"year": "int64", "admissions": "int64"})
+    per_cell_ok = all(
+        by_cell[y, c] >= d.admissions_per_cell_per_year_min for c in d.cells for y in d.target_years
+    )
 
-    status = status_at_horizon(result.village_status_monthly)
-    status = status.reindex(list(d.villages), fill_value="white")
-    months = monthly_series(result)
-    dates = pd.Series(months["date"].to_numpy(), index=months["month"].to_numpy())
-    white = pd.Series(months["white_villages"].to_numpy(), index=months["month"].to_numpy())
-
-    villages = first_member_dates(result.village_status, d.villages, d.start)
-    villages["status_at_horizon"] = status.to_numpy()
-    by_village = result.members_by_village
-    last_month = by_village["month"].max()
-    at_end = by_village[by_village["month"] == last_month].set_index("village")
-    residents = (at_end["official"] + at_end["probationary"]).reindex(list(d.villages))
-    villages["members_at_horizon"] = residents.fillna(0).to_numpy().astype("int64")
-
+    last = dict(zip(run.village_ids, run.status[-1], strict=True)) if len(run.status) else {}
+    status = np.array([last.get(v, "white") for v in d.villages], dtype=object)
+    villages = first_member_dates(run, d.villages, d.start)
+    villages["status_at_horizon"] = status.astype(str)
+    villages["members_at_horizon"] = np.array(
+        [run.members_end.get(v, 0) for v in d.villages], dtype=np.int64
+    )
+    months = run.months
+    term_mean = float(per_year.mean()) if len(per_year) else 0.0
     scalars: dict[str, Any] = {
         "admissions_every_year_ge_7": bool((target >= threshold).all()),
-        "admissions_term_mean_ge_7": bool(per_year.mean() >= threshold),
+        "admissions_term_mean_ge_7": bool(term_mean >= threshold),
         "no_white_village_at_horizon": bool((status != "white").all()),
         "every_village_has_cell_at_horizon": bool((status == "own_cell").all()),
-        "every_cell_admits_each_year": bool(
-            (data_cells["admissions"] >= d.admissions_per_cell_per_year_min).all()
-        ),
-        "admissions_term_mean": float(per_year.mean()),
+        "every_cell_admits_each_year": bool(per_cell_ok),
+        "admissions_term_mean": term_mean,
         "admissions_total": int(per_year.sum()),
         "admissions_min_target_year": int(target.min()) if len(target) else 0,
         "white_villages_at_horizon": int((status == "white").sum()),
         "own_cell_villages_at_horizon": int((status == "own_cell").sum()),
         "members_at_horizon": int(months["members"].iloc[-1]) if len(months) else 0,
-        "last_white_village_ends": last_white_village_ends(white, dates),
+        "last_white_village_ends": last_white_village_ends(
+            months["white_villages"].to_numpy(), months["date"].to_numpy()
+        ),
     }
-    years = pd.DataFrame({"year": per_year.index.astype("int64"), "admissions": per_year.values})
+    years = pd.DataFrame({"year": np.array(d.term_years, dtype=np.int64), "admissions": per_year})
     return ReplicationMetrics(
-        scalars=scalars, years=years, cells=per_cell, villages=villages, months=months
+        scalars=scalars, years=years, cells=cells, villages=villages, months=months
     )

@@ -171,9 +171,14 @@ def test_interrupted_ensemble_resumes_without_loss_or_duplicates(
     assert not (folder / "parts").exists()
 
 
-def test_plan_chunks_keeps_consecutive_indices() -> None:
-    assert plan_chunks([9, 0, 1, 2, 5, 6], 2) == [[0, 1], [2], [5, 6], [9]]
+def test_plan_chunks_keeps_consecutive_indices_and_shrinks() -> None:
+    assert plan_chunks([9, 0, 1, 2, 5, 6], 1, max_size=2) == [[0, 1], [2], [5], [6], [9]]
     assert plan_chunks([], 3) == []
+    chunks = plan_chunks(list(range(1000)), 2)
+    sizes = [len(c) for c in chunks]
+    assert sum(sizes) == 1000 and max(sizes) == 20 and sizes[-1] == 1
+    assert sizes == sorted(sizes, reverse=True)
+    assert all(c == list(range(c[0], c[-1] + 1)) for c in chunks)
 
 
 @pytest.mark.parametrize(("reps", "seed"), [(0, 1), (-2, 1), (3, -1), (2.5, 1)])

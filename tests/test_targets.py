@@ -251,3 +251,28 @@ def test_summary_keys_and_values() -> None:
     assert summary["admissions_by_year"]["2015"]["p05"] == pytest.approx(0.45)
     assert summary["white_villages_at_horizon"]["mean"] == 0.5
     assert summary["last_white_village_ends"]["median"] == "2017-05-01"
+
+
+@pytest.mark.parametrize("name", ["baseline", "resolution-2015"])
+def test_record_and_tables_give_the_same_metrics(name: str) -> None:
+    """The fast path (the run's record) and the table path agree on real runs."""
+    from types import SimpleNamespace
+
+    import sim
+    from sim.results import TABLES
+    from sim.targets import definitions_for, digest_record, digest_tables
+    from tests.ensemble_support import NAHY
+
+    scenario = sim.load_scenario(NAHY / "scenarios" / f"{name}.toml").with_horizon("2017-12-31")
+    d = definitions_for(scenario)
+    for seed in (1, 2):
+        result = sim.run(scenario, seed)
+        tables = SimpleNamespace(**{table: getattr(result, table) for table in TABLES})
+        fast = replication_metrics(digest_record(result.record), d)
+        slow = replication_metrics(digest_tables(tables), d)
+        assert fast.scalars.keys() == slow.scalars.keys()
+        for key, value in fast.scalars.items():
+            other = slow.scalars[key]
+            assert value == other or (pd.isna(value) and pd.isna(other)), key
+        for table in ("years", "cells", "villages", "months"):
+            pd.testing.assert_frame_equal(getattr(fast, table), getattr(slow, table), obj=table)

@@ -1,0 +1,89 @@
+"""Ensemble throughput: 1,000 baseline runs, the speed-up from 1 to 2 workers, Dask's overhead.
+
+Targets (issue: ensembles): 1,000 baseline replications in under 30 s on 2
+cores; at least 1.8x from 1 to 2 local workers; Dask close to local once its
+cluster is up. Every ensemble is written to a fresh temporary store, so
+nothing is reused and the store's cost is included. The worker figures
+include starting the workers, which is what a user waits for.
+
+``python -m benchmarks.ensemble_bench [--reps 1000] [--scaling-reps 100]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import sim
+from sim.backends import DaskBackend, available_cores
+
+BASELINE = Path(__file__).resolve().parents[1] / "data" / "nahy" / "scenarios" / "baseline.toml"
+SEED = 2015
+
+
+def timed_ensemble(scenario: sim.Scenario, reps: int, **options) -> float:
+    """Wall seconds of one ensemble into a fresh temporary store."""
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        sim.run_ensemble(scenario, reps, SEED, out=out, quiet=True, **options)
+        return time.perf_counter() - started
+
+
+def single_run_seconds(scenario: sim.Scenario, repeats: int = 10) -> float:
+    """Mean seconds of one run in this process (the model's own cost)."""
+    sim.run(scenario, 0)
+    started = time.perf_counter()
+    for seed in range(repeats):
+        sim.run(scenario, seed)
+    return (time.perf_counter() - started) / repeats
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, float]:
+    """Print the figures and return them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=1000, help="replications of the big ensemble")
+    parser.add_argument(
+        "--scaling-reps", type=int, default=100, help="replications for speed-up and Dask"
+    )
+    args = parser.parse_args(argv)
+    scenario = sim.load_scenario(BASELINE)
+    cores = available_cores()
+    figures: dict[str, float] = {}
+
+    figures["run_s"] = single_run_seconds(scenario)
+    print(f"one baseline run in this process: {figures['run_s'] * 1000:.0f} ms ({cores} cores)")
+
+    n = args.scaling_reps
+    one = timed_ensemble(scenario, n, workers=1)
+    two = timed_ensemble(scenario, n, workers=2)
+    figures.update(one_worker_s=one, two_workers_s=two, speedup=one / two)
+    print(
+        f"{n} runs: 1 worker {one:.1f} s, 2 workers {two:.1f} s -> speed-up {one / two:.2f}x "
+        "(target >= 1.8x)"
+    )
+
+    started = time.perf_counter()
+    with DaskBackend(workers=2) as backend:
+        cluster_up = time.perf_counter() - started
+        dask_run = timed_ensemble(scenario, n, backend=backend)
+    figures.update(dask_cluster_start_s=cluster_up, dask_s=dask_run)
+    print(
+        f"{n} runs on Dask (LocalCluster, 2 workers): cluster start {cluster_up:.1f} s, "
+        f"ensemble {dask_run:.1f} s, vs local 2 workers {two:.1f} s "
+        f"(overhead {100 * (dask_run / two - 1):+.0f} %)"
+    )
+
+    big = timed_ensemble(scenario, args.reps, workers=2)
+    figures.update(big_reps=args.reps, big_s=big)
+    print(
+        f"{args.reps} baseline runs on 2 local workers: {big:.1f} s, "
+        f"{args.reps / big:.1f} runs/s (target under 30 s for 1,000)"
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    main()
