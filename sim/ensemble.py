@@ -20,7 +20,10 @@ The tables (one row per ...): ``replications`` (replication: the target
 booleans and headline numbers), ``years`` (replication x year: counted
 admissions), ``cells`` (replication x cell x year: counted admissions),
 ``villages`` (replication x village: first member, status and members at the
-horizon), ``months`` (replication x month: the key monthly series).
+horizon), ``months`` (replication x month: the key monthly series),
+``village_changes`` (replication x village x month in which the village's
+status changed: the status timeline) and ``losses`` (replication x year x
+pipeline stage x reason: candidacies that ended or paused).
 """
 
 from __future__ import annotations
@@ -66,13 +69,15 @@ class EnsembleResult:
     cells: pd.DataFrame
     villages: pd.DataFrame
     months: pd.DataFrame = field(repr=False)
+    village_changes: pd.DataFrame = field(repr=False)
+    losses: pd.DataFrame = field(repr=False)
     summary: dict[str, Any] = field(repr=False)
     manifest: dict[str, Any] = field(repr=False)
     path: Path | None = None
     reused: bool = False
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The five tables by name."""
+        """The tables (:data:`sim.store.TABLES`) by name."""
         return {name: getattr(self, name) for name in TABLES}
 
     @property
@@ -112,7 +117,7 @@ def run_chunk(
     A top-level function so that worker processes (and Dask) import it by name.
     """
     started = time.perf_counter()
-    scalars, pieces = [], {name: [] for name in ("years", "cells", "villages", "months")}
+    scalars, pieces = [], {name: [] for name in TABLES if name != "replications"}
     for index, child in seeds:
         result = run(scenario, child)
         metrics = replication_metrics(result, definitions)

@@ -24,6 +24,7 @@ Layout of a run folder::
     <root>/<scenario name>/s<seed>-n<reps>-<key>/
         manifest.json   summary.json
         replications.parquet  years.parquet  cells.parquet  villages.parquet  months.parquet
+        village_changes.parquet  losses.parquet
         parts/r000000-000008/<table>.parquet ...   (only while incomplete)
 """
 
@@ -48,6 +49,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "cells": ("replication", "cell", "year"),
     "villages": ("replication", "village"),
     "months": ("replication", "month"),
+    "village_changes": ("replication", "village", "month"),
+    "losses": ("replication", "year", "stage", "reason"),
 }
 
 _PART = re.compile(r"r(\d{6,})-(\d{6,})")

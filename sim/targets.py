@@ -137,11 +137,16 @@ def definitions_for(scenario: Scenario) -> TargetDefinitions:
 
 @dataclass
 class ReplicationMetrics:
-    """The small record kept of one run: scalars, and four tidy tables.
+    """The small record kept of one run: scalars, and six tidy tables.
 
     ``scalars`` holds the target booleans (:data:`TARGET_KEYS`) and the
     headline numbers; ``years`` has one row per year, ``cells`` one per cell
-    and year, ``villages`` one per village, ``months`` one per month.
+    and year, ``villages`` one per village, ``months`` one per month;
+    ``village_changes`` one per village and month in which its monthly status
+    differs from the month before (month 0: every village's first status), so
+    the status of every village in every month can be rebuilt from a few rows;
+    ``losses`` one per (year, stage, reason) with the candidacies that ended
+    or paused there (``RunResult.pipeline_exits`` counted).
     """
 
     scalars: dict[str, Any]
@@ -149,6 +154,8 @@ class ReplicationMetrics:
     cells: pd.DataFrame
     villages: pd.DataFrame
     months: pd.DataFrame = field(repr=False)
+    village_changes: pd.DataFrame = field(default_factory=lambda: status_changes_frame((), []))
+    losses: pd.DataFrame = field(default_factory=lambda: losses_frame([]), repr=False)
 
 
 def counted_admissions(admissions: pd.DataFrame) -> pd.DataFrame:
@@ -172,6 +179,7 @@ class RunDigest:
     status_log: list[tuple[float, np.datetime64, str, str]]  # (time, date, village, status)
     members_end: dict[str, int]  # resident members (official + probationary), last month
     months: pd.DataFrame  # the monthly series (see :func:`monthly_frame`)
+    exits: list[tuple[int, str, str]] = field(default_factory=list)  # (year, stage, reason)
 
 
 def monthly_frame(
@@ -262,7 +270,20 @@ def digest_tables(result: Any) -> RunDigest:
     stages = {c: pipeline[c].to_numpy() for c in pipeline.columns if c not in ("month", "date")}
     dates = pd.to_datetime(pipeline["date"]).to_numpy().astype("datetime64[ms]")
     frame = monthly_frame(dates, youth, members, (status == "white").sum(axis=1), stages)
-    return RunDigest(admissions, village_ids, status, status_log, members_end, frame)
+    exits_table = getattr(result, "pipeline_exits", None)
+    exits = (
+        list(
+            zip(
+                pd.to_datetime(exits_table["date"]).dt.year.astype(int).tolist(),
+                exits_table["stage"].astype(str).tolist(),
+                exits_table["reason"].astype(str).tolist(),
+                strict=True,
+            )
+        )
+        if exits_table is not None
+        else []
+    )
+    return RunDigest(admissions, village_ids, status, status_log, members_end, frame, exits)
 
 
 def digest_record(record: RunRecord) -> RunDigest:
@@ -296,7 +317,13 @@ def digest_record(record: RunRecord) -> RunDigest:
     members = _sum_by_month(rows[:, 2] + rows[:, 3], rows[:, 0], months)
     stages = {name: record.stage_counts[:, i] for i, name in enumerate(record.stages)}
     frame = monthly_frame(dates, youth, members, (status == "white").sum(axis=1), stages)
-    return RunDigest(admissions, tuple(record.village_ids), status, status_log, members_end, frame)
+    exits = [
+        (date_at(start, float(time)).year, str(stage), str(reason))
+        for time, _village, stage, reason, *_ in record.exits
+    ]
+    return RunDigest(
+        admissions, tuple(record.village_ids), status, status_log, members_end, frame, exits
+    )
 
 
 def digest(result: Any) -> RunDigest:
@@ -385,5 +412,48 @@ def replication_metrics(result: Any, definitions: TargetDefinitions) -> Replicat
     }
     years = pd.DataFrame({"year": np.array(d.term_years, dtype=np.int64), "admissions": per_year})
     return ReplicationMetrics(
-        scalars=scalars, years=years, cells=cells, villages=villages, months=months
+        scalars=scalars,
+        years=years,
+        cells=cells,
+        villages=villages,
+        months=months,
+        village_changes=status_changes_frame(run.village_ids, run.status),
+        losses=losses_frame(run.exits),
+    )
+
+
+def status_changes_frame(village_ids: tuple[str, ...], status: Any) -> pd.DataFrame:
+    """Each village's monthly status, kept only where it changes (month 0: the first status).
+
+    Columns ``village``, ``month``, ``status``. A few rows a run instead of
+    one per village and month, and the full month x village grid can be
+    rebuilt exactly by carrying each status forward.
+    """
+    grid = np.asarray(status, dtype=object).reshape(-1, len(village_ids))
+    rows = []
+    for j, village in enumerate(village_ids):
+        column = grid[:, j]
+        changed = np.flatnonzero(column[1:] != column[:-1]) + 1
+        for month in (0, *changed.tolist()) if len(column) else ():
+            rows.append((village, month, column[month]))
+    return pd.DataFrame(
+        {
+            "village": pd.array([r[0] for r in rows], dtype="str"),
+            "month": np.array([r[1] for r in rows], dtype=np.int64),
+            "status": pd.array([str(r[2]) for r in rows], dtype="str"),
+        }
+    )
+
+
+def losses_frame(exits: list[tuple[int, str, str]]) -> pd.DataFrame:
+    """Candidacies that ended or paused, counted by ``year``, ``stage`` and ``reason``."""
+    counts = Counter(exits)
+    keys = sorted(counts)
+    return pd.DataFrame(
+        {
+            "year": np.array([k[0] for k in keys], dtype=np.int64),
+            "stage": pd.array([k[1] for k in keys], dtype="str"),
+            "reason": pd.array([k[2] for k in keys], dtype="str"),
+            "candidates": np.array([counts[k] for k in keys], dtype=np.int64),
+        }
     )

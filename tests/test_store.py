@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from sim.ensemble import run_ensemble
-from sim.store import RunStore, part_name, write_json_atomic
+from sim.store import TABLES, RunStore, part_name, write_json_atomic
 from tests.ensemble_support import (
     REPO,
     assert_same_tables,
@@ -27,7 +27,7 @@ from tests.ensemble_support import (
 
 def tables_for(replications: list[int]) -> dict[str, pa.Table]:
     rows = pa.table({"replication": pa.array(replications, pa.int64())})
-    return {name: rows for name in ("replications", "years", "cells", "villages", "months")}
+    return {name: rows for name in TABLES}
 
 
 def test_parts_are_atomic_and_never_duplicated(tmp_path: Path) -> None:
