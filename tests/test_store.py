@@ -77,12 +77,20 @@ def test_incomplete_folder_is_not_reused(tmp_path: Path) -> None:
 # -- killing a process mid-ensemble ------------------------------------------------
 
 
-def start_run(scenario_file: Path, out: Path, reps: int, workers: int) -> subprocess.Popen:
+def start_run(
+    scenario_file: Path, out: Path, reps: int, workers: int, session: bool = False
+) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "sim", "run", str(scenario_file), "--reps", str(reps),
         "--seed", "5", "--workers", str(workers), "--out", str(out), "--quiet",
     ]  # fmt: skip
-    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=session,  # its own process group, as a terminal's foreground job
+    )
 
 
 def wait_for_parts(out: Path, proc: subprocess.Popen, count: int = 1) -> None:
@@ -145,4 +153,17 @@ def test_killed_worker_stops_the_ensemble_and_it_resumes(tmp_path: Path) -> None
     assert proc.returncode == 1, stderr
     assert b"worker process died" in stderr and b"resume" in stderr
     assert stderr.decode().count("\n") == 1  # one line, no traceback
+    finish_and_compare(scenario_file, out, reps=16)
+
+
+def test_ctrl_c_stops_every_process_and_it_resumes(tmp_path: Path) -> None:
+    scenario_file = write_short_scenario(tmp_path / "scenarios")
+    out = tmp_path / "out"
+    proc = start_run(scenario_file, out, reps=16, workers=2, session=True)
+    wait_for_parts(out, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    lines = stderr.decode().splitlines()
+    assert len(lines) == 1 and "replications are stored" in lines[0] and "resume" in lines[0]
     finish_and_compare(scenario_file, out, reps=16)
