@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 REPS   ?= 200
 SEED   ?= 2015
 
-.PHONY: setup forecast test lab bench lint validate clean
+.PHONY: setup forecast test lab bench lint validate notebooks clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,9 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name nahy-sim --display-name "nahy-sim (.venv)" >/dev/null
 	$(BIN)/jupyter lab notebooks/
+
+notebooks: $(STAMP)
+	$(BIN)/jupytext --to ipynb --update notebooks/*.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
