@@ -315,3 +315,8 @@ def forecast_command(args: argparse.Namespace) -> int:
         return 0
 
     return _interruptible(go)
+
+
+# -- compare and search (sim/cli_compare.py registers them) -------------------------------
+
+import sim.cli_compare  # noqa: E402, F401  (registers ``compare`` and ``search``)
