@@ -720,12 +720,13 @@ def _store(path: Path, table: pd.DataFrame, text: str, manifest: dict[str, Any])
     write_json_atomic(path / "manifest.json", {**manifest, "status": "incomplete"})
     arrow = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
     write_parquet_atomic(path / "table.parquet", arrow)
-    _write_text_atomic(path / "table.csv", table.to_csv(index=False))
-    _write_text_atomic(path / "table.txt", text)
+    write_text_atomic(path / "table.csv", table.to_csv(index=False))
+    write_text_atomic(path / "table.txt", text)
     write_json_atomic(path / "manifest.json", manifest)
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text to a temporary file beside ``path``, then rename it into place."""
     tmp = path.with_name(f".tmp-{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
     try:
         tmp.write_text(text, encoding="utf-8")

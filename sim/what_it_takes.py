@@ -54,7 +54,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.comparison import add_months
+from sim.comparison import add_months, write_text_atomic
 from sim.errors import InputError, Problem, did_you_mean
 from sim.headline import interval, percent, target_phrases
 from sim.interventions import MEASURES
@@ -419,7 +419,7 @@ def search(
     write_json_atomic(
         folder / "result.json", {**manifest, "candidates": [c.to_dict() for c in candidates]}
     )
-    (folder / "result.txt").write_text(result.text(), encoding="utf-8")
+    write_text_atomic(folder / "result.txt", result.text())
     write_json_atomic(folder / "manifest.json", manifest)
     return result
 
