@@ -253,6 +253,13 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--horizon", metavar="YYYY-MM-DD", default=None, help="end the runs at this date instead"
     )
+    parser.add_argument(
+        "--posterior",
+        metavar="PATH",
+        default=None,
+        help="draw each run's parameters from this posterior (a calibration folder or its "
+        "posterior.parquet)",
+    )
 
 
 @command(
@@ -271,7 +278,9 @@ def run_command(args: argparse.Namespace) -> int:
         scenario = scenario.with_horizon(args.horizon)
 
     def go() -> int:
-        result = run_ensemble(scenario, args.reps, args.seed, fresh=args.fresh, **options)
+        result = run_ensemble(
+            scenario, args.reps, args.seed, fresh=args.fresh, posterior=args.posterior, **options
+        )
         print(describe_run(result.manifest, result.path, result.reused))
         print()
         print(headline_table(result.summary, result.manifest))
@@ -317,6 +326,7 @@ def forecast_command(args: argparse.Namespace) -> int:
     return _interruptible(go)
 
 
-# -- compare and search (sim/cli_compare.py registers them) -------------------------------
+# -- commands in modules of their own (each registers itself with @command) ---------------
 
+import sim.cli_calibration  # noqa: E402, F401  (registers ``calibrate`` and ``sensitivity``)
 import sim.cli_compare  # noqa: E402, F401  (registers ``compare`` and ``search``)

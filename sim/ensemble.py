@@ -42,6 +42,7 @@ import pyarrow as pa
 from sim.backends import Backend, WorkerLost, make_backend
 from sim.errors import InputError, Problem
 from sim.model import run
+from sim.posterior import Posterior, load_posterior
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Scenario
 from sim.store import TABLES, RunStore, read_json, slug, write_json_atomic
@@ -111,17 +112,23 @@ def run_chunk(
     scenario: Scenario,
     definitions: TargetDefinitions,
     seeds: list[tuple[int, np.random.SeedSequence]],
+    draws: dict[int, tuple[int, dict[str, float]]] | None = None,
 ) -> ChunkResult:
     """Run the replications ``seeds`` names (index, seed) and keep their small records.
 
-    A top-level function so that worker processes (and Dask) import it by name.
+    ``draws`` gives replications their own parameters (a posterior particle:
+    row, values; :mod:`sim.posterior`). A top-level function so that worker
+    processes (and Dask) import it by name.
     """
     started = time.perf_counter()
     scalars, pieces = [], {name: [] for name in TABLES if name != "replications"}
     for index, child in seeds:
-        result = run(scenario, child)
+        drawn = draws[index] if draws else None
+        result = run(scenario.with_parameters(**drawn[1]) if drawn else scenario, child)
         metrics = replication_metrics(result, definitions)
         scalars.append({"replication": index, **metrics.scalars, "events": _events(result)})
+        if drawn:
+            scalars[-1]["posterior_particle"] = drawn[0]
         for name in pieces:
             table = getattr(metrics, name)
             table.insert(0, "replication", np.int64(index))
@@ -181,7 +188,9 @@ def plan_chunks(missing: list[int], workers: int, max_size: int = MAX_CHUNK) -> 
     return chunks
 
 
-def ensemble_key(scenario: Scenario, seed: int, reps: int) -> tuple[str, dict[str, Any]]:
+def ensemble_key(
+    scenario: Scenario, seed: int, reps: int, posterior: Posterior | None = None
+) -> tuple[str, dict[str, Any]]:
     """The store key (a hash) and what it was computed from.
 
     The key covers the resolved scenario (without its file paths, so the same
@@ -198,6 +207,8 @@ def ensemble_key(scenario: Scenario, seed: int, reps: int) -> tuple[str, dict[st
         "reps": reps,
         "version": package_version(),
     }
+    if posterior is not None:  # only then, so other ensembles keep their keys
+        inputs["posterior_sha256"] = posterior.sha256
     return digest(inputs), inputs
 
 
@@ -217,6 +228,7 @@ def run_ensemble(
     out: str | Path | None = "results",
     quiet: bool = False,
     fresh: bool = False,
+    posterior: Any = None,
 ) -> EnsembleResult:
     """Run ``reps`` independent replications of ``scenario`` and reduce them.
 
@@ -228,10 +240,14 @@ def run_ensemble(
     kept in memory only) and reused when the same scenario, seed, reps and
     version are asked for again; ``fresh=True`` recomputes. An interrupted
     ensemble resumes from what was stored. ``quiet`` hides the progress bar.
+    ``posterior`` (a calibration folder, a posterior table or its file) makes
+    each replication draw its parameters from it (:mod:`sim.posterior`); the
+    manifest and the summary then say so and name the table's hash.
     """
     seed = _check(scenario, reps, seed)
     definitions = definitions_for(scenario)
-    key, key_inputs = ensemble_key(scenario, seed, reps)
+    drawn = load_posterior(posterior) if posterior is not None else None
+    key, key_inputs = ensemble_key(scenario, seed, reps, drawn)
     store = RunStore(run_folder(out, scenario, seed, reps, key)) if out is not None else None
     if store is not None:
         if fresh:
@@ -248,6 +264,8 @@ def run_ensemble(
     compute_seconds = 0.0
     runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=PRELOAD)
     manifest = _manifest(scenario, seed, reps, key, key_inputs, definitions, runner, started)
+    if drawn is not None:
+        manifest["parameters_drawn_from_posterior"] = drawn.describe()
     if store is not None and missing:
         write_json_atomic(store.manifest_path, {**manifest, "status": "incomplete"})
 
@@ -259,6 +277,7 @@ def run_ensemble(
                 shared = runner.share(scenario)
                 tasks = [
                     (shared, definitions, [(i, seeds[i]) for i in chunk])
+                    + (({i: drawn.draw(seed, i) for i in chunk},) if drawn else ())
                     for chunk in plan_chunks(missing, runner.workers)
                 ]
                 manifest["backend"] = runner.describe()
@@ -293,6 +312,8 @@ def run_ensemble(
     _check_complete(tables["replications"], reps, store)
     frames = {name: table.to_pandas() for name, table in tables.items()}
     summary = summarise(frames)
+    if drawn is not None:
+        summary["parameters_drawn_from_posterior"] = drawn.describe()
 
     wall = time.perf_counter() - clock
     manifest["status"] = "complete"

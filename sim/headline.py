@@ -146,7 +146,14 @@ def describe_run(manifest: dict[str, Any], path: Any, reused: bool) -> str:
         f"{manifest['backend'].get('name', '')} worker(s)"
     )
     where = f"; stored in {path}" if path is not None else ""
+    posterior = manifest.get("parameters_drawn_from_posterior")
+    drawn = (
+        f"; parameters drawn from the posterior {posterior['source']} "
+        f"(sha256 {posterior['sha256'][:12]}, {posterior['particles']} particles)"
+        if posterior
+        else ""
+    )
     return (
         f"Scenario {scenario['name']!r} of {scenario['commune']['name']}: {manifest['reps']} runs, "
-        f"seed {manifest['seed']}, nahy-sim {manifest['version']} ({how}){where}"
+        f"seed {manifest['seed']}, nahy-sim {manifest['version']} ({how}){where}{drawn}"
     )

@@ -23,6 +23,7 @@ from sim.commune import Commune, load_commune
 from sim.errors import Checker, InputError, Problem, did_you_mean, read_text, show
 from sim.interventions import MEASURES
 from sim.parameters import REQUIRED_PARAMETERS
+from sim.priors import Prior, check_priors
 
 #: The scenario switches; both default to false.
 SWITCHES = ("education_exemption", "over_60_exception")
@@ -37,6 +38,7 @@ _KEYS = (
     "switches",
     "parameters",
     "interventions",
+    "priors",
 )
 _INTERVENTION_KEYS = ("measure", "start", "intensity", "villages", "effort_per_unit")
 
@@ -86,6 +88,8 @@ class Scenario:
     overrides: dict[str, float]
     interventions: tuple[Intervention, ...]
     path: Path | None = None
+    #: Priors of the uncertain parameters (``[priors]``), for calibration and sensitivity.
+    priors: dict[str, Prior] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario as JSON-serialisable run metadata.
@@ -109,6 +113,8 @@ class Scenario:
             "parameters": dict(self.parameters),
             "overrides": dict(self.overrides),
             "interventions": [i.to_dict() for i in self.interventions],
+            # only when declared, so that adding priors did not change stored ensembles' keys
+            **({"priors": {k: p.to_dict() for k, p in self.priors.items()}} if self.priors else {}),
         }
 
     def with_parameters(self, **overrides: float) -> Scenario:
@@ -141,6 +147,12 @@ class Scenario:
         data["interventions"] = []
         return self._rebuild(data)
 
+    def with_priors(self, priors: Mapping[str, Prior | Mapping[str, Any]]) -> Scenario:
+        """A re-checked copy whose ``[priors]`` table is exactly ``priors`` (name -> prior)."""
+        data = self._inputs()
+        data["priors"] = dict(priors)
+        return self._rebuild(data)
+
     def _inputs(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "name": self.name,
@@ -151,6 +163,7 @@ class Scenario:
             "switches": dict(self.switches),
             "parameters": dict(self.overrides),
             "interventions": list(self.interventions),
+            "priors": dict(self.priors),
         }
         if self.seed is not None:
             data["seed"] = self.seed
@@ -229,6 +242,7 @@ def scenario_from_dict(
     switches = _switches(data, ck)
     overrides = _overrides(data, ck)
     interventions = _interventions(data, ck, commune, start, horizon)
+    priors = check_priors(_table(data, "priors", ck), ck)
 
     if problems:
         raise InputError(problems)
@@ -244,6 +258,7 @@ def scenario_from_dict(
         parameters={**commune.parameters, **overrides},
         overrides=overrides,
         interventions=interventions,
+        priors=priors,
     )
 
 

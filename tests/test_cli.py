@@ -75,7 +75,7 @@ def test_validate_bad_input(
     assert lines == [
         f"{villages}: row 2:poor_share: 'abc' is not a number (expected a number in [0, 1])",
         f"{scenario_file}: horizion: unknown key (did you mean 'horizon'?); allowed: name, "
-        "description, commune, start, horizon, seed, switches, parameters, interventions",
+        "description, commune, start, horizon, seed, switches, parameters, interventions, priors",
     ]
     assert "Traceback" not in captured.err
     assert captured.out == ""

@@ -1,0 +1,1054 @@
+"""Calibration: which parameter values reproduce what was observed (ABC-SMC).
+
+No source gives the outmigration, return, participation or spotting rates,
+so they are fitted to the commune's observed figures (:mod:`sim.observed`)
+by approximate Bayesian computation: keep the parameter values whose runs
+come close to the observations, starting from the scenario's ``[priors]``.
+
+**Algorithm.** Population Monte Carlo ABC (Beaumont, Cornuet, Marin & Robert
+2009, *Biometrika* 96:983; Toni et al. 2009) with an adaptive tolerance:
+
+1. Generation 0: ``particles`` draws from the prior, one run each.
+2. Generation g: the tolerance ``eps_g`` is the ``alpha`` quantile of the
+   previous generation's distances. Proposals are drawn from the previous
+   particles (by weight) and moved by a Gaussian kernel whose covariance is
+   twice their weighted covariance (Beaumont et al.'s choice), in *proposal
+   space* (the logarithm of log-uniform parameters, the value otherwise). A
+   proposal outside the priors' support is rejected without a run; the
+   others are run once and kept if their distance is within ``eps_g``, until
+   ``particles`` are kept. Importance weights
+   ``w ∝ prior(z) / sum_k W_k K(z | z_k)`` correct for proposing from the
+   previous particles instead of the prior; the effective sample size is
+   ``(sum w)^2 / sum w^2``.
+3. Stop after ``generations`` generations, when ``eps_g`` reaches
+   ``tolerance``, when the acceptance rate (kept / runs) falls below
+   ``min_acceptance``, or before a generation the budget of ``max_runs``
+   runs cannot pay for (estimated from the last acceptance rate).
+
+Why this variant: every kept particle is a distinct parameter set (the
+one-run-per-particle SMC of Del Moral et al. 2012, tried first, left most
+particles as copies of a few when its moves were seldom accepted, which
+made the posterior look narrower than it is); the weights and ESS are the
+textbook ones; and the cost is capped by a run budget that fits a laptop.
+Why our own few hundred lines rather than pyabc: pyabc brings a database
+layer, its own samplers and process pools, and would bypass
+:mod:`sim.backends` (local processes or Dask) and our atomic, resumable
+storage.
+
+**Distance.** ``d = sqrt(mean_k ((s_k - y_k) / sigma_k)^2)``: the root mean
+square over the observed figures ``y_k`` of the difference from the run's
+``s_k``, in units of ``sigma_k``, the run-to-run spread of that figure at the
+scenario's own parameter values (the standard deviation over ``pilot_runs``
+runs), floored at half a unit for counts (0.1 for shares) so that a figure
+the model nearly fixes still counts a difference of one. Standardising by
+the model's own noise puts members (about 120), admissions in a quarter (a
+handful) and white villages (0-3) on one scale, so none dominates by its
+units, and ``d`` reads as "typical number of noise standard deviations
+between a run and the observations". Two runs at the same (true) values
+already differ by about ``sqrt(2)`` such units, so tolerances well below 1
+only keep lucky runs and cost many runs for little.
+
+**Reproducibility and storage.** Every random draw comes from
+``SeedSequence(seed)`` children with fixed keys (pilot run j: ``(0, j)``;
+generation g's proposal j: ``(1, g, 0, j)`` and its run ``(1, g, 1, j)``;
+posterior-predictive run j: ``(2, j)``, its draw ``(3, g)``). Proposals are
+kept in index order (the first ``particles`` accepted indices), so the
+result does not depend on the backend, the number of workers, the batch
+sizes or interruptions; only the number of runs wasted past the last kept
+index does. Only this process writes; each generation is one Parquet file
+renamed into place when complete, so an interrupted calibration resumes from
+the last complete generation and gives exactly what an uninterrupted one
+would. A lock file stops two calibrations from writing one folder at once.
+
+Folder layout (``out``)::
+
+    manifest.json        inputs, settings, key, status, timings, stop reason
+    observed.csv         the observations used and their sigma; skipped rows with reasons
+    pilot.parquet        the pilot runs (observed figures at the scenario's values)
+    generations/g000.parquet ...   each generation's particles: weights, distances, figures
+    diagnostics.csv      per generation: tolerance, ESS, acceptance rate, runs, seconds
+    posterior.parquet    the final particles and weights (posterior.csv: the same)
+    predictive.parquet   posterior-predictive runs (one per draw from the posterior)
+    summary.json         per parameter: prior, posterior mean, median, 90 % interval
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy.linalg import solve_triangular
+
+from sim.backends import Backend, WorkerLost, make_backend
+from sim.errors import InputError, Problem
+from sim.model import run
+from sim.observed import MeasurePlan, Observation, Skipped, measure_plan, observations
+from sim.priors import Prior, joint_logpdf_space
+from sim.provenance import commune_fingerprint, digest, git_commit, package_version
+from sim.scenario import Scenario
+from sim.store import read_json, write_json_atomic, write_parquet_atomic
+
+#: Runs per task sent to a worker, at most (bounds what a lost worker costs).
+MAX_TASK = 10
+#: Seed-sequence key prefixes (see the module docstring).
+_PILOT, _GENERATION, _PREDICTIVE, _PREDICTIVE_DRAW = 0, 1, 2, 3
+#: Proposals outside the priors' support tried before a proposal index gives up.
+_MAX_REDRAWS = 1000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a calibration runs. Defaults: about 2,200 runs, a few minutes on 2 cores.
+
+    ``particles``, ``alpha``, ``seed``, ``pilot_runs`` and ``metrics`` decide
+    the particles (they are part of the folder's key); ``generations``,
+    ``tolerance``, ``min_acceptance``, ``max_runs`` and ``predictive_runs``
+    only decide when to stop and what to add, so a finished calibration can
+    be continued with a larger budget.
+    """
+
+    particles: int = 150
+    generations: int = 10
+    alpha: float = 0.5
+    tolerance: float = 0.0
+    min_acceptance: float = 0.03
+    max_runs: int = 2000
+    pilot_runs: int = 20
+    predictive_runs: int | None = None  # default: as many as particles
+    seed: int = 0
+    metrics: tuple[str, ...] | None = None
+
+    def check(self) -> None:
+        """Raise ``InputError`` naming every bad setting."""
+        problems = []
+
+        def bad(name: str, message: str) -> None:
+            problems.append(Problem("calibration", name, message))
+
+        minimums = {"particles": 2, "generations": 1, "pilot_runs": 2, "max_runs": 1}
+        for name, minimum in minimums.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                bad(name, f"{value!r} is not a whole number >= {minimum}")
+        counts = isinstance(self.max_runs, int) and isinstance(self.particles, int)
+        if counts and 1 <= self.max_runs < self.particles:
+            bad("max_runs", f"{self.max_runs} is below particles {self.particles}")
+        if not 0.0 < self.alpha < 1.0:
+            bad("alpha", f"{self.alpha!r} is outside (0, 1)")
+        if not 0.0 <= self.min_acceptance < 1.0:
+            bad("min_acceptance", f"{self.min_acceptance!r} is outside [0, 1)")
+        if not self.tolerance >= 0.0:
+            bad("tolerance", f"{self.tolerance!r} is negative")
+        if self.predictive_runs is not None and self.predictive_runs < 0:
+            bad("predictive_runs", f"{self.predictive_runs!r} is negative")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            bad("seed", f"{self.seed!r} is not a whole number >= 0")
+        if problems:
+            raise InputError(problems)
+
+    @property
+    def n_predictive(self) -> int:
+        return self.particles if self.predictive_runs is None else self.predictive_runs
+
+
+@dataclass
+class Generation:
+    """One generation's particles (rows) and its diagnostics.
+
+    ``cost`` is the runs the generation needed (up to its last kept proposal:
+    what the budget counts, the same whatever the batching); ``runs`` those
+    actually made (a batch may run past the last kept proposal).
+    """
+
+    index: int
+    theta: np.ndarray  # particles x parameters (values, not proposal space)
+    distance: np.ndarray
+    weight: np.ndarray  # normalised importance weights
+    summaries: np.ndarray  # particles x observations
+    tolerance: float
+    ess: float
+    acceptance: float
+    cost: int
+    runs: int
+    outside: int  # proposals outside the priors' support (no run)
+    seconds: float
+
+    def diagnostics(self) -> dict[str, Any]:
+        return {
+            "generation": self.index,
+            "tolerance": self.tolerance,
+            "ess": self.ess,
+            "acceptance_rate": self.acceptance,
+            "cost": self.cost,
+            "runs": self.runs,
+            "outside_support": self.outside,
+            "distance_median": float(np.median(self.distance)),
+            "distance_max": float(np.max(self.distance)),
+            "seconds": self.seconds,
+        }
+
+
+@dataclass
+class CalibrationResult:
+    """A calibration's tables (see the module docstring) read from its folder."""
+
+    path: Path
+    posterior: pd.DataFrame
+    diagnostics: pd.DataFrame
+    predictive: pd.DataFrame
+    observed: pd.DataFrame
+    summary: dict[str, Any] = field(repr=False)
+    manifest: dict[str, Any] = field(repr=False)
+
+    @property
+    def parameters(self) -> list[str]:
+        """The calibrated parameters, in the priors' order."""
+        return list(self.manifest["parameters"])
+
+
+# -- simulation in workers ---------------------------------------------------------------
+
+
+def simulate_particles(
+    scenario: Scenario, plan: MeasurePlan, items: list[tuple[int, dict[str, float], Any]]
+) -> list[tuple[int, np.ndarray]]:
+    """Run ``(index, parameters, seed)`` items and measure the observations on each run.
+
+    A top-level function so worker processes (and Dask) import it by name.
+    """
+    out = []
+    for index, parameters, seed in items:
+        varied = scenario.with_parameters(**parameters) if parameters else scenario
+        out.append((index, plan.measure(run(varied, seed).record)))
+    return out
+
+
+def _evaluate(
+    runner: Backend,
+    shared: Any,
+    plan: MeasurePlan,
+    items: list[tuple[int, dict[str, float], Any]],
+) -> dict[int, np.ndarray]:
+    """Run the items on the backend, in tasks of up to :data:`MAX_TASK` runs."""
+    if not items:
+        return {}
+    size = max(1, min(MAX_TASK, -(-len(items) // (4 * max(1, runner.workers)))))
+    tasks = [(shared, plan, items[i : i + size]) for i in range(0, len(items), size)]
+    results: dict[int, np.ndarray] = {}
+    for chunk in runner.run(simulate_particles, tasks):
+        results.update(dict(chunk))
+    return results
+
+
+def _seed(seed: int, *key: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=key)
+
+
+# -- the algorithm's pieces (pure functions, tested on their own) ------------------------------
+
+
+def distances(summaries: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Root-mean-square standardised difference of each row from the observations."""
+    z = (np.atleast_2d(summaries) - observed) / scale
+    return np.sqrt(np.mean(z * z, axis=1))
+
+
+def ess(weights: np.ndarray) -> float:
+    """Effective sample size ``(sum w)^2 / sum w^2`` (0 if all weights are 0)."""
+    total = float(weights.sum())
+    squares = float((weights * weights).sum())
+    return total * total / squares if squares > 0 else 0.0
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.ndarray) -> Any:
+    """Quantile(s) of weighted values (linear between mid-points of the weights)."""
+    order = np.argsort(values)
+    v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    keep = w > 0
+    v, w = v[keep], w[keep]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(q, cdf, v)
+
+
+def weighted_cov(z: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Weighted covariance of the rows of ``z``."""
+    w = weight / weight.sum()
+    centred = z - w @ z
+    return (centred * w[:, None]).T @ centred
+
+
+def kernel_cholesky(z: np.ndarray, weight: np.ndarray, priors: list[Prior]) -> np.ndarray:
+    """Cholesky factor of the perturbation kernel: twice the particles' weighted covariance.
+
+    A small ridge (a millionth of each prior's spread) keeps it positive
+    definite when the particles agree on a parameter.
+    """
+    cov = 2.0 * weighted_cov(z, weight)
+    spread = np.array([np.ptp(p.to_space(p.ppf(np.array([0.05, 0.95])))) for p in priors])
+    cov += np.diag((1e-6 * np.maximum(spread, 1e-12)) ** 2)
+    return np.linalg.cholesky(cov)
+
+
+def importance_weights(
+    z_new: np.ndarray,
+    z_old: np.ndarray,
+    w_old: np.ndarray,
+    chol: np.ndarray,
+    priors: list[Prior],
+) -> np.ndarray:
+    """``w ∝ prior(z) / sum_k W_k K(z | z_k)`` (Gaussian kernel ``K``), normalised.
+
+    Computed in logs (log-sum-exp) so that far-apart particles do not
+    underflow; the kernel's normalising constant cancels.
+    """
+    dims = z_new.shape[1]
+    differences = (z_new[:, None, :] - z_old[None, :, :]).reshape(-1, dims)
+    solved = solve_triangular(chol, differences.T, lower=True)
+    quad = (solved * solved).sum(axis=0).reshape(len(z_new), len(z_old))
+    log_kernel = -0.5 * quad + np.log(w_old / w_old.sum())[None, :]
+    peak = log_kernel.max(axis=1, keepdims=True)
+    log_mixture = peak[:, 0] + np.log(np.exp(log_kernel - peak).sum(axis=1))
+    log_w = joint_logpdf_space(priors, z_new) - log_mixture
+    log_w -= log_w.max()
+    weight = np.exp(log_w)
+    return weight / weight.sum()
+
+
+# -- the calibration -------------------------------------------------------------------------
+
+
+class _Lock:
+    """``out/.lock`` holding this process's id: one calibration writes a folder at a time."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".lock"
+
+    def __enter__(self) -> _Lock:
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if _alive(self.path):
+                    owner = self.path.read_text().strip()
+                    raise InputError(
+                        [
+                            Problem(
+                                str(self.path.parent),
+                                "(folder)",
+                                f"another calibration (process {owner}) is writing this folder",
+                            )
+                        ]
+                    ) from None
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+                continue
+            with os.fdopen(fd, "w") as handle:
+                handle.write(str(os.getpid()))
+            return self
+        raise InputError([Problem(str(self.path), "(lock)", "could not be taken")])
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def _alive(lock: Path) -> bool:
+    try:
+        pid = int(lock.read_text().strip())
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False  # our own stale lock (an earlier call in this process that was interrupted)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def calibration_key(
+    scenario: Scenario, used: list[Observation], settings: Settings
+) -> tuple[str, dict[str, Any]]:
+    """The folder's key: what decides the particles (not when to stop)."""
+    resolved = scenario.to_dict()
+    resolved.pop("path", None)
+    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    inputs = {
+        "scenario": resolved,
+        "commune_data_sha256": commune_fingerprint(scenario.commune),
+        "observations": [o.to_dict() for o in used],
+        "particles": settings.particles,
+        "alpha": settings.alpha,
+        "pilot_runs": settings.pilot_runs,
+        "seed": settings.seed,
+        "version": package_version(),
+    }
+    return digest(inputs), inputs
+
+
+def calibrate(
+    scenario: Scenario,
+    out: str | Path,
+    settings: Settings | None = None,
+    *,
+    backend: str | Backend = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fresh: bool = False,
+    quiet: bool = False,
+    on_generation: Callable[[Generation], None] | None = None,
+) -> CalibrationResult:
+    """Calibrate the scenario's ``[priors]`` against its commune's observed figures.
+
+    Results go to the folder ``out`` (see the module docstring); running the
+    same calibration again resumes from the last complete generation (or
+    returns the finished result), and a calibration of other inputs in the
+    same folder is an error unless ``fresh=True``. ``backend``, ``workers``
+    and ``scheduler`` are as for :func:`sim.ensemble.run_ensemble`.
+    ``on_generation`` is called after each generation is stored.
+    """
+    settings = settings or Settings()
+    settings.check()
+    priors = list(scenario.priors.values())
+    names = [p.name for p in priors]
+    if not priors:
+        raise InputError(
+            [
+                Problem(
+                    str(scenario.path or scenario.name),
+                    "priors",
+                    "none declared (calibration needs a [priors] table; see docs/DATA.md)",
+                )
+            ]
+        )
+    used, skipped = observations(scenario, list(settings.metrics) if settings.metrics else None)
+    if not used:
+        raise InputError(
+            [
+                Problem(
+                    str(Path(scenario.commune.path) / "observed.csv"),
+                    "(rows)",
+                    f"no observation the model can be compared with between {scenario.start} "
+                    f"and {scenario.horizon}"
+                    + (f" among metrics {', '.join(settings.metrics)}" if settings.metrics else ""),
+                )
+            ]
+        )
+    plan = measure_plan(scenario, used)
+    y = np.array([o.value for o in used])
+    key, key_inputs = calibration_key(scenario, used, settings)
+
+    folder = Path(out)
+    if fresh and folder.exists():
+        _clear(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    log = _logger(quiet)
+    with _Lock(folder):
+        previous = read_json(folder / "manifest.json")
+        if previous and previous.get("key") != key:
+            raise InputError(
+                [
+                    Problem(
+                        str(folder),
+                        "(folder)",
+                        "holds a calibration of other inputs (scenario, observations, particles, "
+                        "alpha, pilot runs, seed or version); use --fresh or another --out",
+                    )
+                ]
+            )
+        started = datetime.now(UTC)
+        clock = time.perf_counter()
+        runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=(__name__,))
+        manifest = _manifest(scenario, settings, key, key_inputs, used, skipped, names, started)
+        manifest["backend"] = runner.describe()
+        if previous and previous.get("timings"):
+            manifest["timings_before"] = previous["timings"]
+        write_json_atomic(folder / "manifest.json", {**manifest, "status": "running"})
+        total_runs = 0
+        try:
+            with runner:
+                shared = runner.share(scenario)
+                scale, pilot_runs = _pilot(folder, settings, runner, shared, plan, used, log)
+                total_runs += pilot_runs
+                manifest["scales"] = dict(zip(plan.keys, scale.tolist(), strict=True))
+                _write_observed(folder, used, skipped, scale)
+
+                generation, spent = _last_generation(folder, names, plan.keys)
+                if generation is not None:
+                    log(f"resuming after generation {generation.index}")
+                    reason = _stop_reason(generation, settings, spent)
+                else:
+                    reason = None
+                while reason is None:
+                    g = 0 if generation is None else generation.index + 1
+                    budget = settings.max_runs - spent
+                    nxt = _generation(
+                        g, generation, settings, priors, runner, shared, plan, y, scale, budget
+                    )
+                    if nxt is None:
+                        total_runs += budget
+                        reason = f"run budget: generation {g} did not keep enough particles"
+                        if generation is None:
+                            raise InputError(
+                                [Problem("calibration", "max_runs", "too small for generation 0")]
+                            )
+                        break
+                    generation = nxt
+                    spent += generation.cost
+                    total_runs += generation.runs
+                    _store_generation(folder, generation, names, plan.keys)
+                    log(_describe(generation))
+                    if on_generation:
+                        on_generation(generation)
+                    reason = _stop_reason(generation, settings, spent)
+                assert generation is not None
+                predictive_runs = _predictive(
+                    folder, generation, settings, names, runner, shared, plan, log
+                )
+                total_runs += predictive_runs
+        except (KeyboardInterrupt, WorkerLost) as error:
+            done = len(list((folder / "generations").glob("g*.parquet")))
+            note = (
+                f"interrupted: {done} complete generation(s) are stored in {folder}; "
+                "run the same calibration again to resume"
+            )
+            if isinstance(error, WorkerLost):
+                raise WorkerLost(f"{error}; {note}") from error
+            error.add_note(note)
+            raise
+
+        diagnostics = _diagnostics(folder, generation.index)
+        diagnostics.to_csv(folder / ".tmp-diagnostics.csv", index=False)
+        os.replace(folder / ".tmp-diagnostics.csv", folder / "diagnostics.csv")
+        posterior = _posterior_frame(generation, names, plan.keys)
+        write_parquet_atomic(folder / "posterior.parquet", _arrow(posterior))
+        posterior.to_csv(folder / ".tmp-posterior.csv", index=False)
+        os.replace(folder / ".tmp-posterior.csv", folder / "posterior.csv")
+        summary = _summary(scenario.priors, posterior, generation, reason)
+        write_json_atomic(folder / "summary.json", summary)
+        wall = time.perf_counter() - clock
+        manifest.update(
+            status="complete",
+            stop_reason=reason,
+            generations=generation.index + 1,
+            final={
+                "tolerance": generation.tolerance,
+                "ess": generation.ess,
+                "acceptance_rate": generation.acceptance,
+            },
+            timings={
+                "started": started.isoformat(timespec="seconds"),
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "wall_s": round(wall, 3),
+                "runs_this_call": total_runs,
+            },
+        )
+        write_json_atomic(folder / "manifest.json", manifest)
+    return load_calibration(folder)
+
+
+def load_calibration(path: str | Path) -> CalibrationResult:
+    """Read a finished calibration folder (plots and notebooks use this)."""
+    folder = Path(path)
+    manifest = read_json(folder / "manifest.json")
+    if not manifest or manifest.get("status") != "complete":
+        raise InputError(
+            [Problem(str(folder), "(folder)", "holds no finished calibration (manifest.json)")]
+        )
+    predictive_path = folder / "predictive.parquet"
+    return CalibrationResult(
+        path=folder,
+        posterior=pd.read_parquet(folder / "posterior.parquet"),
+        diagnostics=pd.read_csv(folder / "diagnostics.csv"),
+        predictive=pd.read_parquet(predictive_path) if predictive_path.exists() else pd.DataFrame(),
+        observed=pd.read_csv(folder / "observed.csv"),
+        summary=read_json(folder / "summary.json") or {},
+        manifest=manifest,
+    )
+
+
+# -- steps ------------------------------------------------------------------------------------
+
+
+def _pilot(
+    folder: Path,
+    settings: Settings,
+    runner: Backend,
+    shared: Any,
+    plan: MeasurePlan,
+    used: list[Observation],
+    log: Callable[[str], None],
+) -> tuple[np.ndarray, int]:
+    """The run-to-run spread of each observed figure at the scenario's values (the scales)."""
+    path = folder / "pilot.parquet"
+    if path.exists():
+        summaries = pd.read_parquet(path)[list(plan.keys)].to_numpy(float)
+        runs = 0
+    else:
+        items = [(j, {}, _seed(settings.seed, _PILOT, j)) for j in range(settings.pilot_runs)]
+        results = _evaluate(runner, shared, plan, items)
+        summaries = np.array([results[j] for j in range(settings.pilot_runs)])
+        frame = pd.DataFrame(summaries, columns=list(plan.keys))
+        frame.insert(0, "run", np.arange(settings.pilot_runs, dtype=np.int64))
+        write_parquet_atomic(path, _arrow(frame))
+        runs = settings.pilot_runs
+        log(f"pilot: {runs} runs at the scenario's parameter values")
+    floors = np.array([o.floor for o in used])
+    return np.maximum(summaries.std(axis=0, ddof=1), floors), runs
+
+
+def _proposals(
+    settings: Settings,
+    g: int,
+    indices: range,
+    priors: list[Prior],
+    previous: Generation | None,
+    chol: np.ndarray | None,
+) -> tuple[np.ndarray, int]:
+    """Proposals ``indices`` of generation ``g`` (values), and how many fell outside the support.
+
+    Each index has its own generator, so a proposal does not depend on how
+    the indices are batched. Generation 0 draws from the prior; later ones
+    pick a previous particle by weight and perturb it in proposal space,
+    drawing again (up to a limit) while the result lies outside the support.
+    """
+    dims = len(priors)
+    theta = np.empty((len(indices), dims))
+    outside = 0
+    if previous is not None:
+        z_old = _to_space(priors, previous.theta)
+        cumulative = np.cumsum(previous.weight) / previous.weight.sum()
+    for row, j in enumerate(indices):
+        rng = np.random.default_rng(_seed(settings.seed, _GENERATION, g, 0, j))
+        if previous is None:
+            theta[row] = [p.ppf(rng.random()) for p in priors]
+            continue
+        for _ in range(_MAX_REDRAWS):
+            ancestor = min(
+                int(np.searchsorted(cumulative, rng.random(), side="right")), len(z_old) - 1
+            )
+            z = z_old[ancestor] + chol @ rng.standard_normal(dims)
+            if np.isfinite(joint_logpdf_space(priors, z[None, :])[0]):
+                break
+            outside += 1
+        else:
+            raise RuntimeError(
+                f"generation {g}: {_MAX_REDRAWS} proposals in a row fell outside the priors"
+            )
+        theta[row] = _from_space(priors, z[None, :])[0]
+    return theta, outside
+
+
+def _generation(
+    g: int,
+    previous: Generation | None,
+    settings: Settings,
+    priors: list[Prior],
+    runner: Backend,
+    shared: Any,
+    plan: MeasurePlan,
+    y: np.ndarray,
+    scale: np.ndarray,
+    budget: int,
+) -> Generation | None:
+    """Run generation ``g`` until ``particles`` are kept; ``None`` if ``budget`` runs do not do.
+
+    Proposals are run in batches sized from the acceptance rate so far; the
+    kept particles are the first ``particles`` accepted indices, whatever
+    the batches.
+    """
+    started = time.perf_counter()
+    n = settings.particles
+    if previous is None:
+        eps, chol, expected = math.inf, None, 1.0
+    else:
+        eps = max(float(np.quantile(previous.distance, settings.alpha)), settings.tolerance)
+        z_old = _to_space(priors, previous.theta)
+        chol = kernel_cholesky(z_old, previous.weight, priors)
+        expected = max(previous.acceptance * 0.7, settings.min_acceptance, 0.01)
+    kept: list[tuple[int, np.ndarray, float, np.ndarray]] = []
+    next_index, outside, tried = 0, 0, 0
+    while len(kept) < n and next_index < budget:
+        rate = len(kept) / tried if kept else expected
+        want = math.ceil((n - len(kept)) / max(rate, 0.01))
+        size = min(max(want, 2 * runner.workers), budget - next_index)
+        indices = range(next_index, next_index + size)
+        theta, out = _proposals(settings, g, indices, priors, previous, chol)
+        outside += out
+        items = [
+            (j, _params(priors, theta[row]), _seed(settings.seed, _GENERATION, g, 1, j))
+            for row, j in enumerate(indices)
+        ]
+        results = _evaluate(runner, shared, plan, items)
+        for row, j in enumerate(indices):
+            d = float(distances(results[j], y, scale)[0])
+            if d <= eps:
+                kept.append((j, theta[row], d, results[j]))
+        next_index += size
+        tried = next_index
+    if len(kept) < n:
+        return None
+    kept = kept[:n]
+    cost = kept[-1][0] + 1
+    theta = np.array([k[1] for k in kept])
+    distance = np.array([k[2] for k in kept])
+    summaries = np.array([k[3] for k in kept])
+    if previous is None:
+        weight = np.full(n, 1.0 / n)
+    else:
+        weight = importance_weights(_to_space(priors, theta), z_old, previous.weight, chol, priors)
+    return Generation(
+        index=g,
+        theta=theta,
+        distance=distance,
+        weight=weight,
+        summaries=summaries,
+        tolerance=eps,
+        ess=ess(weight),
+        acceptance=n / cost,
+        cost=cost,
+        runs=next_index,
+        outside=outside,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _to_space(priors: list[Prior], theta: np.ndarray) -> np.ndarray:
+    return np.column_stack([p.to_space(theta[:, j]) for j, p in enumerate(priors)])
+
+
+def _from_space(priors: list[Prior], z: np.ndarray) -> np.ndarray:
+    return np.column_stack([p.from_space(z[:, j]) for j, p in enumerate(priors)])
+
+
+def _stop_reason(generation: Generation, settings: Settings, spent: int) -> str | None:
+    """Why to stop after ``generation`` (decided from stored values only), or ``None``.
+
+    ``spent`` is the cost of every generation so far.
+    """
+    if generation.index + 1 >= settings.generations:
+        return f"reached {settings.generations} generations"
+    if generation.tolerance <= settings.tolerance:
+        return f"reached the tolerance {settings.tolerance:g}"
+    if generation.index > 0 and generation.acceptance < settings.min_acceptance:
+        return f"acceptance rate {generation.acceptance:.3f} below {settings.min_acceptance:g}"
+    expected = settings.particles / max(generation.acceptance * 0.7, 0.01)
+    if spent + expected > settings.max_runs:
+        return (
+            f"run budget: {spent} of {settings.max_runs} runs spent; the next generation "
+            f"would need about {expected:.0f}"
+        )
+    if float(np.quantile(generation.distance, settings.alpha)) >= generation.tolerance:
+        return "the tolerance cannot decrease (the particles' distances are all equal)"
+    return None
+
+
+def _predictive(
+    folder: Path,
+    generation: Generation,
+    settings: Settings,
+    names: list[str],
+    runner: Backend,
+    shared: Any,
+    plan: MeasurePlan,
+    log: Callable[[str], None],
+) -> int:
+    """Posterior-predictive runs: fresh runs at draws from the final particles."""
+    path = folder / "predictive.parquet"
+    n = settings.n_predictive
+    if path.exists():
+        meta = pq.read_schema(path).metadata or {}
+        if (
+            meta.get(b"generation") == str(generation.index).encode()
+            and pq.read_metadata(path).num_rows == n
+        ):
+            return 0
+    if n == 0:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return 0
+    rng = np.random.default_rng(_seed(settings.seed, _PREDICTIVE_DRAW, generation.index))
+    cumulative = np.cumsum(generation.weight) / generation.weight.sum()
+    draws = np.minimum(
+        np.searchsorted(cumulative, rng.random(n), side="right"), len(cumulative) - 1
+    )
+    items = [
+        (
+            j,
+            dict(zip(names, map(float, generation.theta[draws[j]]), strict=True)),
+            _seed(settings.seed, _PREDICTIVE, j),
+        )
+        for j in range(n)
+    ]
+    results = _evaluate(runner, shared, plan, items)
+    frame = pd.DataFrame({"run": np.arange(n, dtype=np.int64), "particle": draws.astype(np.int64)})
+    for j, name in enumerate(names):
+        frame[name] = generation.theta[draws, j]
+    summaries = np.array([results[j] for j in range(n)])
+    for k, key in enumerate(plan.keys):
+        frame[key] = summaries[:, k]
+    table = _arrow(frame).replace_schema_metadata({"generation": str(generation.index)})
+    write_parquet_atomic(path, table)
+    log(f"posterior predictive: {n} runs")
+    return n
+
+
+# -- storage ------------------------------------------------------------------------------
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+def _generation_path(folder: Path, index: int) -> Path:
+    return folder / "generations" / f"g{index:03d}.parquet"
+
+
+def _store_generation(
+    folder: Path, generation: Generation, names: list[str], keys: tuple[str, ...]
+) -> None:
+    frame = pd.DataFrame({"particle": np.arange(len(generation.weight), dtype=np.int64)})
+    for j, name in enumerate(names):
+        frame[name] = generation.theta[:, j]
+    frame["distance"] = generation.distance
+    frame["weight"] = generation.weight
+    for k, key in enumerate(keys):
+        frame[f"sim:{key}"] = generation.summaries[:, k]
+    diagnostics = generation.diagnostics()
+    metadata = {k: repr(v) if isinstance(v, float) else str(v) for k, v in diagnostics.items()}
+    table = _arrow(frame).replace_schema_metadata(metadata)
+    (folder / "generations").mkdir(exist_ok=True)
+    write_parquet_atomic(_generation_path(folder, generation.index), table)
+
+
+def _read_generation(path: Path, names: list[str], keys: tuple[str, ...]) -> Generation:
+    table = pq.read_table(path)
+    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    frame = table.to_pandas()
+    return Generation(
+        index=int(meta["generation"]),
+        theta=frame[names].to_numpy(float),
+        distance=frame["distance"].to_numpy(float),
+        weight=frame["weight"].to_numpy(float),
+        summaries=frame[[f"sim:{k}" for k in keys]].to_numpy(float),
+        tolerance=float(meta["tolerance"]),
+        ess=float(meta["ess"]),
+        acceptance=float(meta["acceptance_rate"]),
+        cost=int(meta["cost"]),
+        runs=int(meta["runs"]),
+        outside=int(meta["outside_support"]),
+        seconds=float(meta["seconds"]),
+    )
+
+
+def _last_generation(
+    folder: Path, names: list[str], keys: tuple[str, ...]
+) -> tuple[Generation | None, int]:
+    """The last of the consecutive stored generations g000, g001, ..., and their total cost."""
+    index = 0
+    while _generation_path(folder, index).exists():
+        index += 1
+    for stale in (folder / "generations").glob("g*.parquet"):  # after a gap: not trusted
+        if int(stale.stem[1:]) >= index:
+            stale.unlink()
+    if index == 0:
+        return None, 0
+    spent = sum(
+        int((pq.read_schema(_generation_path(folder, i)).metadata or {})[b"cost"])
+        for i in range(index)
+    )
+    return _read_generation(_generation_path(folder, index - 1), names, keys), spent
+
+
+def _diagnostics(folder: Path, last: int) -> pd.DataFrame:
+    """One row per generation, from the generations' stored metadata."""
+    rows = []
+    for index in range(last + 1):
+        meta = pq.read_schema(_generation_path(folder, index)).metadata or {}
+        rows.append({k.decode(): v.decode() for k, v in meta.items()})
+    frame = pd.DataFrame(rows)
+    for column in ("generation", "cost", "runs", "outside_support"):
+        frame[column] = frame[column].astype(np.int64)
+    for column in frame.columns.difference(["generation", "cost", "runs", "outside_support"]):
+        frame[column] = pd.to_numeric(frame[column])
+    return frame
+
+
+def _posterior_frame(
+    generation: Generation, names: list[str], keys: tuple[str, ...]
+) -> pd.DataFrame:
+    frame = pd.DataFrame({"particle": np.arange(len(generation.weight), dtype=np.int64)})
+    for j, name in enumerate(names):
+        frame[name] = generation.theta[:, j]
+    frame["weight"] = generation.weight
+    frame["distance"] = generation.distance
+    frame["generation"] = np.int64(generation.index)
+    for k, key in enumerate(keys):
+        frame[f"sim:{key}"] = generation.summaries[:, k]
+    return frame
+
+
+def _write_observed(
+    folder: Path, used: list[Observation], skipped: list[Skipped], scale: np.ndarray
+) -> None:
+    rows = [
+        {**o.to_dict(), "sigma": float(s), "used": True, "reason": ""}
+        for o, s in zip(used, scale, strict=True)
+    ]
+    rows += [
+        {
+            "metric": s.metric,
+            "key": "",
+            "date_from": s.date_from.isoformat(),
+            "date_to": s.date_to.isoformat(),
+            "value": s.value,
+            "source": "",
+            "note": "",
+            "sigma": np.nan,
+            "used": False,
+            "reason": s.reason,
+        }
+        for s in skipped
+    ]
+    tmp = folder / ".tmp-observed.csv"
+    pd.DataFrame(rows).to_csv(tmp, index=False)
+    os.replace(tmp, folder / "observed.csv")
+
+
+def _clear(folder: Path) -> None:
+    """Forget a calibration (``fresh=True``): only the files a calibration writes."""
+    for name in (
+        "manifest.json",
+        "observed.csv",
+        "pilot.parquet",
+        "diagnostics.csv",
+        "posterior.parquet",
+        "posterior.csv",
+        "predictive.parquet",
+        "summary.json",
+    ):
+        with contextlib.suppress(FileNotFoundError):
+            (folder / name).unlink()
+    shutil.rmtree(folder / "generations", ignore_errors=True)
+
+
+# -- reporting ------------------------------------------------------------------------------
+
+
+def posterior_summary(prior: Prior, values: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
+    """Prior and posterior of one parameter: mean, median, 90 % interval, and how much narrower."""
+    q05, q50, q95 = weighted_quantile(values, weights, [0.05, 0.5, 0.95])
+    p05, p95 = (float(x) for x in prior.ppf(np.array([0.05, 0.95])))
+    return {
+        "prior": prior.describe(),
+        "prior_p05": p05,
+        "prior_p95": p95,
+        "mean": float(np.average(values, weights=weights)),
+        "median": float(q50),
+        "p05": float(q05),
+        "p95": float(q95),
+        "interval_vs_prior": float((q95 - q05) / (p95 - p05)) if p95 > p05 else float("nan"),
+    }
+
+
+def _summary(
+    priors: Mapping[str, Prior], posterior: pd.DataFrame, generation: Generation, reason: str
+) -> dict[str, Any]:
+    weights = posterior["weight"].to_numpy(float)
+    return {
+        "parameters": {
+            name: posterior_summary(prior, posterior[name].to_numpy(float), weights)
+            for name, prior in priors.items()
+        },
+        "generations": generation.index + 1,
+        "tolerance": generation.tolerance,
+        "ess": generation.ess,
+        "acceptance_rate": generation.acceptance,
+        "stop_reason": reason,
+    }
+
+
+def _manifest(
+    scenario: Scenario,
+    settings: Settings,
+    key: str,
+    key_inputs: dict[str, Any],
+    used: list[Observation],
+    skipped: list[Skipped],
+    names: list[str],
+    started: datetime,
+) -> dict[str, Any]:
+    return {
+        "status": "running",
+        "key": key,
+        "method": "ABC population Monte Carlo (Beaumont et al. 2009), adaptive tolerance",
+        "distance": "root mean square of (simulated - observed) / sigma over the observations; "
+        "sigma = run-to-run standard deviation over the pilot runs, floored",
+        "parameters": names,
+        "priors": {name: p.to_dict() for name, p in scenario.priors.items()},
+        "parameter_info": _parameter_info(scenario, names),
+        "settings": {k: v for k, v in asdict(settings).items()},
+        "observations": [o.to_dict() for o in used],
+        "skipped": [
+            {"metric": s.metric, "date_to": s.date_to.isoformat(), "reason": s.reason}
+            for s in skipped
+        ],
+        "scenario": scenario.to_dict(),
+        "scenario_file": str(scenario.path) if scenario.path is not None else None,
+        "commune_data_sha256": key_inputs["commune_data_sha256"],
+        "seeding": "numpy SeedSequence(seed) children: pilot run j (0, j); generation g: "
+        "proposal j (1, g, 0, j), its run (1, g, 1, j); predictive run j (2, j), draws (3, g)",
+        "version": package_version(),
+        "git": git_commit(),
+        "python": sys.version.split()[0],
+        "created": started.isoformat(timespec="seconds"),
+    }
+
+
+def _parameter_info(scenario: Scenario, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Unit, description and scenario value of each calibrated parameter (for the plots)."""
+    table = scenario.commune.parameter_table.set_index("name")
+    info = {}
+    for name in names:
+        row = table.loc[name] if name in table.index else None
+        info[name] = {
+            "unit": str(row["unit"]) if row is not None else "",
+            "description": str(row["description"]) if row is not None else "",
+            "scenario_value": float(scenario.parameters[name]),
+        }
+    return info
+
+
+def _describe(generation: Generation) -> str:
+    return (
+        f"generation {generation.index}: tolerance {generation.tolerance:.3g}, "
+        f"ESS {generation.ess:.0f}, acceptance {generation.acceptance:.2f}, "
+        f"{generation.runs} runs, {generation.seconds:.1f} s"
+    )
+
+
+def _logger(quiet: bool) -> Callable[[str], None]:
+    def log(message: str) -> None:
+        if not quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    return log
+
+
+def _params(priors: list[Prior], row: np.ndarray) -> dict[str, float]:
+    return {p.name: float(v) for p, v in zip(priors, row, strict=True)}

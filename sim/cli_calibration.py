@@ -1,0 +1,271 @@
+"""The ``calibrate`` and ``sensitivity`` commands (registered in :mod:`sim.cli`).
+
+Kept in their own module so the command line's core stays short; they use
+the same registry, the same one-line problems (exit 2) and the same backends
+as ``run`` and ``forecast``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from sim.cli import _interruptible, command
+from sim.errors import InputError, Problem
+from sim.scenario import load_scenario
+
+
+def _backend_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: every core)"
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default=None,
+        help="local processes (default) or Dask distributed",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        default=None,
+        help="Dask scheduler address, e.g. tcp://HOST:8786 (default: a LocalCluster)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress messages")
+
+
+def _backend_args(args: argparse.Namespace) -> dict:
+    problems = []
+    if args.workers is not None and args.workers < 1:
+        problems.append(Problem("command line", "--workers", f"{args.workers} (allowed: >= 1)"))
+    backend = args.backend or ("dask" if args.scheduler else "local")
+    if args.scheduler and backend != "dask":
+        problems.append(
+            Problem("command line", "--scheduler", "a scheduler address needs --backend dask")
+        )
+    if problems:
+        raise InputError(problems)
+    return {"backend": backend, "workers": args.workers, "scheduler": args.scheduler}
+
+
+# -- calibrate ----------------------------------------------------------------------------
+
+
+def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
+    from sim.calibration import Settings
+
+    d = Settings()
+    parser.add_argument("scenario", metavar="SCENARIO", help="a scenario .toml with [priors]")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="results folder (default results/calibration/<scenario name>); "
+        "running again resumes there",
+    )
+    parser.add_argument("--particles", type=int, default=d.particles, help="particles kept")
+    parser.add_argument(
+        "--generations", type=int, default=d.generations, help="most generations, prior included"
+    )
+    parser.add_argument(
+        "--max-runs", type=int, default=d.max_runs, help="budget of model runs for the generations"
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=d.alpha, help="tolerance quantile per generation"
+    )
+    parser.add_argument(
+        "--tolerance", type=float, default=d.tolerance, help="stop once the tolerance reaches this"
+    )
+    parser.add_argument(
+        "--min-acceptance",
+        type=float,
+        default=d.min_acceptance,
+        help="stop when fewer runs than this share are kept",
+    )
+    parser.add_argument(
+        "--pilot-runs", type=int, default=d.pilot_runs, help="runs that set the distance's scales"
+    )
+    parser.add_argument(
+        "--predictive-runs",
+        type=int,
+        default=None,
+        help="posterior-predictive runs (default: as many as particles)",
+    )
+    parser.add_argument(
+        "--metrics",
+        default=None,
+        help="comma-separated observed metrics to use (default: all the model can produce)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
+    parser.add_argument("--fresh", action="store_true", help="start again, forgetting the folder")
+    parser.add_argument("--no-plots", action="store_true", help="do not draw the figures")
+    _backend_options(parser)
+
+
+@command(
+    "calibrate",
+    help="fit the scenario's [priors] to the commune's observed figures (ABC-SMC)",
+    configure=_configure_calibrate,
+)
+def calibrate_command(args: argparse.Namespace) -> int:
+    """Calibrate, store under ``--out``, draw the figures, print the posterior against the prior."""
+    from sim.calibration import Settings, calibrate
+
+    options = _backend_args(args)
+    scenario = load_scenario(args.scenario)
+    seed = args.seed if args.seed is not None else (scenario.seed or 0)
+    metrics = (
+        tuple(m.strip() for m in args.metrics.split(",") if m.strip()) if args.metrics else None
+    )
+    settings = Settings(
+        particles=args.particles,
+        generations=args.generations,
+        alpha=args.alpha,
+        tolerance=args.tolerance,
+        min_acceptance=args.min_acceptance,
+        max_runs=args.max_runs,
+        pilot_runs=args.pilot_runs,
+        predictive_runs=args.predictive_runs,
+        seed=seed,
+        metrics=metrics,
+    )
+    settings.check()
+    out = Path(args.out) if args.out else Path("results") / "calibration" / scenario.name
+
+    def go() -> int:
+        result = calibrate(scenario, out, settings, fresh=args.fresh, quiet=args.quiet, **options)
+        if not args.no_plots:
+            from sim.analysis_plots import plot_calibration
+
+            plot_calibration(result.path)
+        print(calibration_text(result))
+        return 0
+
+    return _interruptible(go)
+
+
+def calibration_text(result) -> str:  # noqa: ANN001 - a CalibrationResult
+    """The posterior against the prior, and the diagnostics, as a plain-text table."""
+    summary, manifest = result.summary, result.manifest
+    lines = [
+        f"Calibration in {result.path}: {summary['generations']} generations "
+        f"({summary['stop_reason']}); tolerance {summary['tolerance']:.3g}, "
+        f"ESS {summary['ess']:.0f} of {len(result.posterior)} particles, "
+        f"last acceptance rate {summary['acceptance_rate']:.3f}; "
+        f"{manifest['timings']['wall_s']:.0f} s",
+        "",
+        f"{'parameter':34} {'prior 90 %':>19} {'posterior median':>17} {'posterior 90 %':>19}"
+        f" {'width':>6}",
+    ]
+    for name, p in summary["parameters"].items():
+        lines.append(
+            f"{name:34} {_range(p['prior_p05'], p['prior_p95']):>19} {p['median']:>17.4g} "
+            f"{_range(p['p05'], p['p95']):>19} {p['interval_vs_prior']:>6.0%}"
+        )
+    lines += ["", "(width: the posterior's 90 % interval as a share of the prior's)"]
+    return "\n".join(lines)
+
+
+def _range(low: float, high: float) -> str:
+    return f"{low:.4g}-{high:.4g}"
+
+
+# -- sensitivity ------------------------------------------------------------------------------
+
+
+def _configure_sensitivity(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO", help="a scenario .toml with [priors]")
+    parser.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    parser.add_argument(
+        "--n",
+        type=int,
+        default=None,
+        help="Sobol base samples, a power of two (default 64: n(d+2) runs) or Morris "
+        "trajectories (default 20: n(d+1) runs)",
+    )
+    parser.add_argument("--reps", type=int, default=1, help="runs per design point (averaged)")
+    parser.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
+    parser.add_argument(
+        "--horizon", metavar="YYYY-MM-DD", default=None, help="end the runs at this date instead"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="results folder (default results/sensitivity/<scenario>-<method>)",
+    )
+    parser.add_argument("--no-plots", action="store_true", help="do not draw the figure")
+    _backend_options(parser)
+
+
+@command(
+    "sensitivity",
+    help="Sobol indices or Morris screening of the scenario's [priors] parameters",
+    configure=_configure_sensitivity,
+)
+def sensitivity_command(args: argparse.Namespace) -> int:
+    """Run the design, store the indices under ``--out``, draw the figure, print the table."""
+    from sim.sensitivity import run_sensitivity
+
+    options = _backend_args(args)
+    problems = []
+    if args.reps < 1:
+        problems.append(Problem("command line", "--reps", f"{args.reps} (allowed: >= 1)"))
+    if args.seed is not None and args.seed < 0:
+        problems.append(Problem("command line", "--seed", f"{args.seed} (allowed: >= 0)"))
+    if problems:
+        raise InputError(problems)
+    scenario = load_scenario(args.scenario)
+    if args.horizon is not None:
+        scenario = scenario.with_horizon(args.horizon)
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("results") / "sensitivity" / f"{scenario.name}-{args.method}"
+    )
+
+    def go() -> int:
+        result = run_sensitivity(
+            scenario,
+            args.method,
+            args.n,
+            reps=args.reps,
+            seed=args.seed,
+            out=out,
+            quiet=args.quiet,
+            **options,
+        )
+        if not args.no_plots:
+            from sim.analysis_plots import plot_sensitivity
+
+            plot_sensitivity(out)
+        print(sensitivity_text(result))
+        return 0
+
+    return _interruptible(go)
+
+
+def sensitivity_text(result) -> str:  # noqa: ANN001 - a SensitivityResult
+    """The indices as a plain-text table, one block per output."""
+    m = result.manifest
+    lines = [
+        f"{m['method'].capitalize()} sensitivity: {m['points']} points x {m['reps']} runs "
+        f"({m['wall_s']:.0f} s)" + (f", in {result.path}" if result.path else ""),
+    ]
+    table = result.indices
+    columns = (
+        ("S1", "S1_conf", "ST", "ST_conf")
+        if m["method"] == "sobol"
+        else ("mu_star", "mu_star_conf", "sigma", "mu")
+    )
+    for output, group in table.groupby("output", sort=False):
+        lines += ["", f"{output}:"]
+        lines.append(f"  {'parameter':34}" + "".join(f"{c:>14}" for c in columns))
+        for row in group.itertuples(index=False):
+            cells = "".join(
+                f"{'-' if math.isnan(getattr(row, c)) else format(getattr(row, c), '.3f'):>14}"
+                for c in columns
+            )
+            lines.append(f"  {row.parameter:34}{cells}")
+    return "\n".join(lines)
