@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib
 
 #: benchmark modules, each with a ``main()`` that prints its figures
-MODULES = ("benchmarks.model_bench", "benchmarks.ensemble_bench")
+MODULES = (
+    "benchmarks.model_bench",
+    "benchmarks.ensemble_bench",
+    "benchmarks.calibration_bench",
+)
 
 
 def main() -> None:
