@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 
 forecast: $(STAMP)
 	$(BIN)/python -m sim forecast --reps $(REPS) --seed $(SEED)
+	$(BIN)/python -m sim briefing results/forecast --lang vi --out results/forecast/briefing
 
 validate: $(STAMP)
 	$(BIN)/python -m sim validate data/nahy data/nahy/scenarios

@@ -328,5 +328,6 @@ def forecast_command(args: argparse.Namespace) -> int:
 
 # -- commands in modules of their own (each registers itself with @command) ---------------
 
+import sim.cli_briefing  # noqa: E402, F401  (registers ``briefing``)
 import sim.cli_calibration  # noqa: E402, F401  (registers ``calibrate`` and ``sensitivity``)
 import sim.cli_compare  # noqa: E402, F401  (registers ``compare`` and ``search``)

@@ -1,0 +1,55 @@
+"""The ``briefing`` command (registered with :func:`sim.cli.command`).
+
+``python -m sim briefing RESULTS_DIR... --lang vi|en --out DIR`` reads stored
+results (run folders, a forecast folder, a comparison or cost-of-delay
+folder), never runs the model, and writes every figure (PNG 300 dpi, SVG,
+PDF) and the one-page summary (PDF and Markdown) in the chosen language.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.cli import command
+from sim.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+
+def _configure_briefing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "results",
+        nargs="+",
+        metavar="RESULTS_DIR",
+        help="stored results: an ensemble's run folder, a forecast folder (results/forecast), "
+        "a comparison folder or a cost-of-delay folder; the first scenario is the reference",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of every word on the figures and summary (default {DEFAULT_LANGUAGE})",
+    )
+    parser.add_argument(
+        "--out", default="results/briefing", help="folder to write (default results/briefing)"
+    )
+
+
+@command(
+    "briefing",
+    help="write the committee briefing (figures and a one-page summary) from stored results",
+    configure=_configure_briefing,
+)
+def briefing_command(args: argparse.Namespace) -> int:
+    """Load RESULTS_DIR..., write the briefing to ``--out``, print what was written."""
+    from sim.briefing import load_inputs, write_briefing
+
+    inputs = load_inputs(args.results)
+    briefing = write_briefing(inputs.results, args.out, args.lang, delay=inputs.delay)
+    for sentence in briefing.sentences:
+        print(sentence)
+    print()
+    files = sum(len(paths) for paths in briefing.figures.values())
+    print(
+        f"Briefing ({args.lang}): {len(briefing.figures)} figures ({files} files), "
+        f"{briefing.summary_pdf.name} and {briefing.summary_md.name} in {briefing.folder}"
+    )
+    return 0

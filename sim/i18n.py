@@ -1,0 +1,443 @@
+"""Every word a briefing shows, in Vietnamese and English, and how numbers and dates are written.
+
+Why one table: a committee reads the Vietnamese figures, a researcher checks
+the English ones, and both must say the same thing. With every title, axis
+label, legend entry, category name and sentence in :data:`TEXT` (one entry
+per key, one string per language), a translation is checked and corrected in
+one place, a test can prove that no key lacks a language, and plotting code
+holds no user-visible wording of its own.
+
+Conventions (Vietnamese first, it is the briefing's default):
+
+- numbers: ``1.234,5`` in Vietnamese (decimal comma, dot between thousands),
+  ``1,234.5`` in English; years are never grouped (``2016``);
+- percentages: ``45 %`` with a no-break space, in both languages;
+- months: ``Thg 3`` / ``tháng 3`` in Vietnamese, ``Mar`` / ``March`` in English;
+  a month of a year: ``Thg 3/2018`` or ``Mar 2018``; a date: ``28/11/2026`` or
+  ``28 Nov 2026``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+
+#: The languages, the briefing's default first.
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+#: The no-break space between a number and its unit.
+NBSP = "\u00a0"
+
+#: key -> {language: text}. Texts may hold ``{name}`` fields filled by :func:`t`.
+TEXT: dict[str, dict[str, str]] = {
+    # -- general --------------------------------------------------------------
+    "year": {"vi": "Năm", "en": "Year"},
+    "people": {"vi": "Số người", "en": "People"},
+    "probability": {"vi": "Xác suất", "en": "Probability"},
+    "probability_axis": {"vi": "Xác suất (%)", "en": "Probability (%)"},
+    "ci95": {"vi": "Khoảng tin cậy 95{nbsp}%", "en": "95{nbsp}% confidence interval"},
+    "median": {"vi": "Trung vị", "en": "Median"},
+    "band_50": {
+        "vi": "50{nbsp}% kết quả mô phỏng nằm trong vùng này",
+        "en": "Middle 50{nbsp}% of simulated outcomes",
+    },
+    "band_90": {
+        "vi": "90{nbsp}% kết quả mô phỏng nằm trong vùng này",
+        "en": "Middle 90{nbsp}% of simulated outcomes",
+    },
+    "band_90_short": {"vi": "90{nbsp}% kết quả", "en": "90{nbsp}% of outcomes"},
+    "not_in_results": {
+        "vi": "Không có số liệu này trong kết quả đã lưu (hãy chạy lại mô phỏng)",
+        "en": "Not in the stored results (run the simulation again)",
+    },
+    # -- the source line -------------------------------------------------------
+    "source": {"vi": "Nguồn", "en": "Source"},
+    "model": {"vi": "mô hình nahy-sim {version}", "en": "nahy-sim {version}"},
+    "scenario_word": {"vi": "kịch bản", "en": "scenario"},
+    "scenarios_word": {"vi": "kịch bản", "en": "scenarios"},
+    "runs": {"vi": "{reps} lần mô phỏng", "en": "{reps} runs"},
+    "runs_each": {"vi": "mỗi kịch bản {reps} lần mô phỏng", "en": "{reps} runs each"},
+    "seed": {"vi": "seed {seed}", "en": "seed {seed}"},
+    "computed_on": {"vi": "tính ngày {date}", "en": "computed {date}"},
+    # -- scenario names (by the forecast's file-name conventions) ---------------
+    "scenario.baseline": {
+        "vi": "Giữ nguyên như hiện nay",
+        "en": "No new measures",
+    },
+    "scenario.resolution": {
+        "vi": "Thực hiện Nghị quyết {year}",
+        "en": "Resolution {year} measures",
+    },
+    # -- admissions fan chart --------------------------------------------------
+    "fan.title": {
+        "vi": "Kết nạp đảng viên mới mỗi năm",
+        "en": "New party members admitted each year",
+    },
+    "fan.ylabel": {"vi": "Số đảng viên được kết nạp", "en": "Members admitted"},
+    "fan.target": {
+        "vi": "Chỉ tiêu {low}–{high} đảng viên/năm",
+        "en": "Target: {low}–{high} a year",
+    },
+    "fan.target_min": {
+        "vi": "Chỉ tiêu ≥ {low} đảng viên/năm",
+        "en": "Target: at least {low} a year",
+    },
+    "fan.observed_period": {
+        "vi": "Thực tế {start}–{end}: {value} đảng viên",
+        "en": "Observed {start} to {end}: {value}",
+    },
+    "fan.observed": {
+        "vi": "Thực tế quý I/{year}: {value} đảng viên (mới 3 tháng đầu năm)",
+        "en": "Observed, first quarter {year}: {value} (3 months only)",
+    },
+    # -- target probabilities ---------------------------------------------------
+    "targets.title": {
+        "vi": "Xác suất đạt từng chỉ tiêu",
+        "en": "Chance of reaching each target",
+    },
+    "targets.whiskers": {
+        "vi": "Vạch đen: khoảng tin cậy 95{nbsp}%",
+        "en": "Black lines: 95{nbsp}% confidence interval",
+    },
+    "target.admissions_every_year_ge_7": {
+        "vi": "Kết nạp ≥ {min} đảng viên mỗi năm, {years}",
+        "en": "At least {min} admitted every year, {years}",
+    },
+    "target.admissions_term_mean_ge_7": {
+        "vi": "Bình quân ≥ {min} đảng viên/năm, {term}",
+        "en": "At least {min} a year on average, {term}",
+    },
+    "target.no_white_village_at_horizon": {
+        "vi": "Không còn bản trắng đảng viên ({horizon})",
+        "en": "No village left without a member ({horizon})",
+    },
+    "target.every_village_has_cell_at_horizon": {
+        "vi": "Bản nào cũng có chi bộ riêng ({horizon})",
+        "en": "Every village has its own cell ({horizon})",
+    },
+    "target.every_cell_admits_each_year": {
+        "vi": "Chi bộ nào cũng kết nạp ≥ {per_cell} đảng viên mỗi năm, {years}",
+        "en": "Every cell admits at least {per_cell} every year, {years}",
+    },
+    # -- village status ---------------------------------------------------------
+    "villages.title": {
+        "vi": "Tình trạng tổ chức đảng ở từng bản",
+        "en": "Party presence in each village",
+    },
+    "villages.share": {
+        "vi": "Độ cao mỗi màu: tỷ lệ kết quả mô phỏng ở tình trạng đó",
+        "en": "Height of each colour: share of simulated outcomes in that state",
+    },
+    "status.white": {"vi": "Bản trắng đảng viên", "en": "White village (no member)"},
+    "status.joint": {"vi": "Sinh hoạt ghép", "en": "Joint activity with another cell"},
+    "status.own_cell": {"vi": "Có chi bộ riêng", "en": "Own party cell"},
+    "villages.first_member": {
+        "vi": "Có đảng viên đầu tiên: trung vị và 90{nbsp}% kết quả",
+        "en": "First member: median and 90{nbsp}% of outcomes",
+    },
+    "villages.own_cell": {
+        "vi": "Thành lập chi bộ riêng: trung vị và 90{nbsp}% kết quả",
+        "en": "Own cell formed: median and 90{nbsp}% of outcomes",
+    },
+    "villages.after": {"vi": "sau {year}", "en": "after {year}"},
+    # -- pipeline ------------------------------------------------------------------
+    "pipeline.title": {
+        "vi": "Quần chúng ưu tú bị hao hụt ở đâu, vì sao",
+        "en": "Where candidates are lost, and why",
+    },
+    "pipeline.by_stage": {
+        "vi": "Mất ở bước nào ({term})",
+        "en": "At which step ({term})",
+    },
+    "pipeline.ylabel": {
+        "vi": "Số người mỗi năm (trung bình)",
+        "en": "People a year (mean of runs)",
+    },
+    "pipeline.xlabel": {
+        "vi": "Số người (trung bình mỗi lần mô phỏng)",
+        "en": "People (mean per run)",
+    },
+    "pipeline.admitted": {"vi": "Được kết nạp", "en": "Admitted"},
+    "reason.migration": {"vi": "Đi làm ăn, học tập xa", "en": "Left to work or study"},
+    "reason.military": {"vi": "Đi nghĩa vụ quân sự", "en": "Military service"},
+    "reason.dropout": {"vi": "Không tiếp tục phấn đấu", "en": "Dropped out"},
+    "reason.file": {
+        "vi": "Hồ sơ quá hạn, thiếu người giới thiệu, quá tuổi",
+        "en": "File expired, no introducers, over age",
+    },
+    "reason.verification": {"vi": "Không qua thẩm tra lý lịch", "en": "Failed verification"},
+    "reason.other": {
+        "vi": "Lý do khác (chuyển công tác, từ trần…)",
+        "en": "Other (transfer, death…)",
+    },
+    "stage.waiting_mentor": {"vi": "Chờ người giúp đỡ", "en": "Waiting for a mentor"},
+    "stage.cultivation": {"vi": "Được bồi dưỡng, giúp đỡ", "en": "Mentored"},
+    "stage.waiting_class": {"vi": "Chờ lớp nhận thức", "en": "Waiting for a class"},
+    "stage.application": {"vi": "Làm hồ sơ", "en": "Application"},
+    "stage.verification": {"vi": "Thẩm tra, xét kết nạp", "en": "Verification"},
+    "stage.paused_away": {"vi": "Tạm dừng (đi xa)", "en": "Paused (away)"},
+    # -- youth ----------------------------------------------------------------------
+    "youth.title": {
+        "vi": "Thanh niên 16–30 tuổi của xã đang ở đâu",
+        "en": "Where the commune's young people (16–30) are",
+    },
+    "place.home": {"vi": "Ở địa phương", "en": "At home"},
+    "place.away": {"vi": "Đi làm ăn xa", "en": "Away (work or study)"},
+    "place.military": {"vi": "Đi nghĩa vụ quân sự", "en": "In military service"},
+    # -- comparison -------------------------------------------------------------------
+    "compare.title": {"vi": "So sánh các kịch bản", "en": "Scenario comparison"},
+    "compare.mean": {
+        "vi": "Số kết nạp bình quân/năm, {term}",
+        "en": "Mean admissions a year, {term}",
+    },
+    "compare.difference": {
+        "vi": "Thay đổi xác suất so với “{reference}”",
+        "en": "Change in probability against “{reference}”",
+    },
+    "points_axis": {"vi": "Điểm phần trăm", "en": "Percentage points"},
+    "compare.only_one": {
+        "vi": "Chỉ có một kịch bản: không có gì để so sánh",
+        "en": "One scenario only: nothing to compare with",
+    },
+    "compare.delay": {
+        "vi": "Cái giá nếu chậm {months} tháng từng giải pháp của “{scenario}”",
+        "en": "The cost of starting each measure of “{scenario}” {months} months later",
+    },
+    "compare.delay_axis": {
+        "vi": "Thay đổi xác suất khi chậm (điểm phần trăm)",
+        "en": "Change in probability when delayed (percentage points)",
+    },
+    "measure.standing_committee_assignment": {
+        "vi": "Ủy viên Ban Thường vụ phụ trách bản",
+        "en": "Standing Committee member in charge of villages",
+    },
+    "measure.cell_admission_quota": {
+        "vi": "Mỗi chi bộ kết nạp ít nhất 1 đảng viên/năm",
+        "en": "Each cell admits at least 1 a year",
+    },
+    "measure.propaganda": {
+        "vi": "Tuyên truyền, giáo dục về Đảng",
+        "en": "Propaganda and education",
+    },
+    "measure.household_economy": {
+        "vi": "Phát triển kinh tế hộ, giảm nghèo",
+        "en": "Household economy, poverty reduction",
+    },
+    "measure.targeted_sourcing": {
+        "vi": "Khảo sát, tạo nguồn có trọng tâm",
+        "en": "Targeted survey of the candidate pool",
+    },
+    "measure.mass_org_renewal": {
+        "vi": "Đổi mới hoạt động các đoàn thể",
+        "en": "Mass organisations renew their work",
+    },
+    "measure.extra_class_seats": {
+        "vi": "Thêm chỗ học lớp nhận thức về Đảng",
+        "en": "More awareness-class seats",
+    },
+    "compare.short.admissions_every_year_ge_7": {
+        "vi": "≥ {min} mỗi năm",
+        "en": "≥ {min} every year",
+    },
+    "compare.short.admissions_term_mean_ge_7": {
+        "vi": "Bình quân ≥ {min}/năm",
+        "en": "Mean ≥ {min} a year",
+    },
+    "compare.short.no_white_village_at_horizon": {
+        "vi": "Hết bản trắng",
+        "en": "No white village",
+    },
+    "compare.short.every_village_has_cell_at_horizon": {
+        "vi": "Bản nào cũng có chi bộ",
+        "en": "A cell in every village",
+    },
+    "compare.short.every_cell_admits_each_year": {
+        "vi": "Chi bộ nào cũng kết nạp",
+        "en": "Every cell admits",
+    },
+    # -- the one-page summary ---------------------------------------------------------
+    "brief.title": {
+        "vi": "Dự báo phát triển đảng viên xã {commune}, {start}–{end}",
+        "en": "Party admissions forecast, {commune} commune, {start}–{end}",
+    },
+    "brief.subtitle": {
+        "vi": "Tóm tắt cho Đảng ủy xã · mô phỏng Monte Carlo",
+        "en": "Summary for the commune Party Committee · Monte Carlo simulation",
+    },
+    "brief.headline": {"vi": "Kết quả chính", "en": "Headline"},
+    "brief.sentence": {
+        "vi": "khả năng {target} là {p} ({ci}: {low}–{high})",
+        "en": "the chance of {target} is {p} ({ci}: {low}–{high})",
+    },
+    "ci95_inline": {"vi": "khoảng tin cậy 95{nbsp}%", "en": "95{nbsp}% confidence interval"},
+    "brief.phrase.admissions_every_year_ge_7": {
+        "vi": "năm nào cũng kết nạp được ít nhất {min} đảng viên ({years})",
+        "en": "admitting at least {min} members in every year {years}",
+    },
+    "brief.phrase.no_white_village_at_horizon": {
+        "vi": "không còn bản trắng đảng viên vào {horizon}",
+        "en": "having no white village by {horizon}",
+    },
+    "brief.median_sentence": {
+        "vi": "mỗi năm thường kết nạp được khoảng {median} đảng viên "
+        "(trung vị; 9/10 kết quả từ {low} đến {high})",
+        "en": "typically about {median} admissions a year "
+        "(median; 9 in 10 outcomes between {low} and {high})",
+    },
+    "brief.scenario_paragraph": {
+        "vi": "{scenario}: {first}; {second}; {third}.",
+        "en": "{scenario}: {first}; {second}; {third}.",
+    },
+    "brief.table": {"vi": "Xác suất đạt chỉ tiêu", "en": "Chance of each target"},
+    "brief.target_column": {"vi": "Chỉ tiêu", "en": "Target"},
+    "brief.how_to_read": {
+        "vi": "Cách đọc: xác suất là tỷ lệ số lần mô phỏng đạt chỉ tiêu; khoảng tin cậy "
+        "95{nbsp}% cho biết độ chính xác của con số đó với số lần mô phỏng đã chạy.",
+        "en": "How to read: a probability is the share of simulated runs that reach the "
+        "target; the 95{nbsp}% confidence interval says how precise it is for the number "
+        "of runs made.",
+    },
+    "brief.figures": {"vi": "Hình", "en": "Figures"},
+}
+
+_FIELD = re.compile(r"{(\w+)}")
+
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def check_language(lang: str) -> str:
+    """``lang`` if it is one of :data:`LANGUAGES`, else a ``ValueError`` naming the choices."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r} (choose one of {', '.join(LANGUAGES)})")
+    return lang
+
+
+def t(key: str, lang: str, **fields: Any) -> str:
+    """The text of ``key`` in ``lang`` with its ``{fields}`` filled in.
+
+    An unknown key is a ``KeyError`` rather than a silent fallback, so a
+    missing translation shows up in the tests, not on a committee's screen.
+    """
+    entry = TEXT[key]
+    return entry[check_language(lang)].format(nbsp=NBSP, **fields)
+
+
+def fields_of(key: str) -> dict[str, set[str]]:
+    """The ``{fields}`` each language's text of ``key`` uses (they must agree)."""
+    return {lang: set(_FIELD.findall(text)) - {"nbsp"} for lang, text in TEXT[key].items()}
+
+
+def number(value: float, lang: str, decimals: int = 0) -> str:
+    """``value`` with ``decimals`` decimals: ``1.234,5`` (vi) or ``1,234.5`` (en)."""
+    check_language(lang)
+    if value != value:  # NaN
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text.replace("-", "−")
+
+
+def smart_number(value: float, lang: str) -> str:
+    """A whole number without decimals, anything else with one (medians such as 6.5)."""
+    rounded = round(float(value), 1)
+    return number(rounded, lang, 0 if float(rounded).is_integer() else 1)
+
+
+def percent(p: float, lang: str) -> str:
+    """A probability as a whole percentage (``<1 %`` and ``>99 %`` near the ends)."""
+    check_language(lang)
+    if p != p:
+        return "–"
+    if 0 < p < 0.005:
+        return f"<1{NBSP}%"
+    if 0.995 < p < 1:
+        return f">99{NBSP}%"
+    return f"{round(p * 100):.0f}{NBSP}%"
+
+
+def interval(low: float, high: float, lang: str) -> tuple[str, str]:
+    """A 95 % interval's bounds as whole percentages, rounded outwards (never overclaiming)."""
+    check_language(lang)
+    lo = math.floor(low * 100 + 1e-9)
+    hi = math.ceil(high * 100 - 1e-9)
+    return f"{lo}", f"{hi}{NBSP}%"
+
+
+def month_name(month: int, lang: str, short: bool = True) -> str:
+    """``Thg 3`` / ``tháng 3`` (vi) or ``Mar`` / ``March`` (en)."""
+    check_language(lang)
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} is not 1-12")
+    if lang == "vi":
+        return f"Thg {month}" if short else f"tháng {month}"
+    name = _MONTHS_EN[month - 1]
+    return name[:3] if short else name
+
+
+def month_year(when: date | datetime | Any, lang: str) -> str:
+    """A month of a year: ``Thg 3/2018`` (vi) or ``Mar 2018`` (en)."""
+    when = _as_date(when)
+    if lang == "vi":
+        return f"{month_name(when.month, lang)}/{when.year}"
+    return f"{month_name(when.month, lang)} {when.year}"
+
+
+def date_text(when: date | datetime | Any, lang: str) -> str:
+    """A calendar date: ``28/11/2026`` (vi) or ``28 Nov 2026`` (en)."""
+    when = _as_date(when)
+    check_language(lang)
+    if lang == "vi":
+        return f"{when.day:02d}/{when.month:02d}/{when.year}"
+    return f"{when.day} {month_name(when.month, lang)} {when.year}"
+
+
+def years_text(years: list[int] | tuple[int, ...]) -> str:
+    """A span of years: ``2016–2020`` (or one year)."""
+    years = list(years)
+    if not years:
+        return "–"
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
+def scenario_label(name: str, lang: str) -> str:
+    """A scenario's name for readers: the forecast's conventional names in words, else as is.
+
+    ``baseline`` and ``resolution-<year>`` are the forecast's file-name
+    conventions (:mod:`sim.forecast`), so they are translated; any other name
+    is the user's own and is shown unchanged.
+    """
+    if name == "baseline":
+        return t("scenario.baseline", lang)
+    match = re.fullmatch(r"resolution-(\d{4})", name)
+    if match:
+        return t("scenario.resolution", lang, year=match.group(1))
+    return name
+
+
+def _as_date(when: Any) -> date:
+    if isinstance(when, datetime):
+        return when.date()
+    if isinstance(when, date):
+        return when
+    if isinstance(when, str):
+        return date.fromisoformat(when[:10])
+    import pandas as pd
+
+    return pd.Timestamp(when).date()

@@ -1,0 +1,71 @@
+"""Briefing figures: each takes one scenario's stored results or several, returns a figure.
+
+Every figure reads stored ensembles only (an :class:`~sim.ensemble.EnsembleResult`
+or a run folder, or a list of them) and never runs the model; draws every
+scenario it is given (each scenario's artists carry the gid
+``scenario:<name>:<part>``, which the tests check); speaks Vietnamese
+(``lang="vi"``, the default) or English (``"en"``), all wording from
+:mod:`sim.i18n`; and carries a source line naming the scenarios, runs, seeds,
+version and date, kept on the figure as ``figure.sim_provenance`` for
+:func:`save_figure`, which writes PNG (300 dpi), SVG and PDF with that
+provenance in each file's metadata.
+
+    from sim import load_ensemble
+    from sim.plots import admissions_fan, save_figure
+    fig = admissions_fan([load_ensemble(a), load_ensemble(b)], lang="vi")
+    save_figure(fig, "briefing", "01-admissions", fig.sim_provenance)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from sim.plots.admissions import admissions_fan
+from sim.plots.data import Results, as_results
+from sim.plots.export import FORMATS, save_figure
+from sim.plots.pipeline import pipeline_losses
+from sim.plots.probabilities import target_probabilities
+from sim.plots.scenarios import scenario_comparison
+from sim.plots.villages import village_timeline
+from sim.plots.youth import youth_places
+
+#: Every briefing figure by its file name, in the order the briefing lists them.
+FIGURES: dict[str, Callable[..., Figure]] = {
+    "01-admissions": admissions_fan,
+    "02-targets": target_probabilities,
+    "03-villages": village_timeline,
+    "04-pipeline": pipeline_losses,
+    "05-youth": youth_places,
+    "06-comparison": scenario_comparison,
+}
+
+#: The two figures the one-page summary shows.
+KEY_FIGURES = ("01-admissions", "02-targets")
+
+
+def all_figures(results: Results, lang: str = "vi", *, delay: Any = None) -> dict[str, Figure]:
+    """Every figure of :data:`FIGURES` for these results (``delay``: a cost-of-delay table)."""
+    results = as_results(results)
+    figures = {}
+    for name, draw in FIGURES.items():
+        kwargs = {"delay": delay} if draw is scenario_comparison else {}
+        figures[name] = draw(results, lang, **kwargs)
+    return figures
+
+
+__all__ = [
+    "FIGURES",
+    "FORMATS",
+    "KEY_FIGURES",
+    "admissions_fan",
+    "all_figures",
+    "pipeline_losses",
+    "save_figure",
+    "scenario_comparison",
+    "target_probabilities",
+    "village_timeline",
+    "youth_places",
+]

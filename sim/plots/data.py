@@ -1,0 +1,257 @@
+"""What the figures read: stored ensembles, their provenance, and the commune's facts.
+
+Why a layer of its own: figures must read stored results only (never run the
+model), accept one scenario or several in the same way, and name every
+number's origin. This module turns whatever the caller has (an
+:class:`~sim.ensemble.EnsembleResult` or a run folder, or a list of them)
+into a list of ensembles, gives each a unique display label, builds the
+source line, and finds the commune's target band and observed figures from
+the data folder the manifest names.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.ensemble import EnsembleResult, load_ensemble
+from sim.i18n import date_text, scenario_label, t, years_text
+
+Results = EnsembleResult | str | Path | Sequence[EnsembleResult | str | Path]
+
+_REPO = Path(__file__).resolve().parents[2]
+
+
+def as_results(results: Results) -> list[EnsembleResult]:
+    """One ensemble or several, given as results or run folders, as a list of results."""
+    if isinstance(results, EnsembleResult | str | Path):
+        results = [results]
+    loaded = [r if isinstance(r, EnsembleResult) else load_ensemble(r) for r in results]
+    if not loaded:
+        raise ValueError("a figure needs at least one scenario's results")
+    return loaded
+
+
+def scenario_name(result: EnsembleResult) -> str:
+    """The scenario's own name (as in its file): what provenance and test tags use."""
+    return str(result.manifest["scenario"]["name"])
+
+
+def labels(results: list[EnsembleResult], lang: str) -> list[str]:
+    """A readable, unique label per ensemble (the same scenario twice gets its seed and reps)."""
+    names = [scenario_label(scenario_name(r), lang) for r in results]
+    counts = pd.Series(names).value_counts()
+    out = []
+    for name, result in zip(names, results, strict=True):
+        if counts[name] > 1:
+            name = f"{name} (seed {result.manifest['seed']}, n={result.reps})"
+        out.append(name)
+    return out
+
+
+def tag(name: str, part: str) -> str:
+    """The gid a figure gives a scenario's artists (the tests prove every scenario is drawn)."""
+    return f"scenario:{name}:{part}"
+
+
+# -- provenance ---------------------------------------------------------------------------
+
+
+def provenance(results: list[EnsembleResult]) -> list[dict[str, Any]]:
+    """Where each ensemble came from: scenario, file, reps, seed, version, commit, key, date."""
+    rows = []
+    for r in results:
+        m = r.manifest
+        git = m.get("git") or {}
+        rows.append(
+            {
+                "scenario": scenario_name(r),
+                "scenario_file": m.get("scenario_file"),
+                "reps": int(m.get("reps", r.reps)),
+                "seed": m.get("seed"),
+                "version": m.get("version"),
+                "git_commit": git.get("commit"),
+                "git_dirty": git.get("dirty"),
+                "key": m.get("key"),
+                "computed": m.get("created"),
+                "run_folder": str(r.path) if r.path is not None else None,
+            }
+        )
+    return rows
+
+
+def source_line(results: list[EnsembleResult], lang: str) -> str:
+    """The source line of every figure: version and commit, scenarios, reps, seeds, date."""
+    rows = provenance(results)
+    commits: dict[str, list[str]] = {}  # version -> its commits, in order of appearance
+    for row in rows:
+        found = commits.setdefault(str(row["version"]), [])
+        commit = row["git_commit"]
+        text = f"{commit[:7]}{'+' if row['git_dirty'] else ''}" if commit else None
+        if text and text not in found:
+            found.append(text)
+    versions = [
+        t("model", lang, version=version) + (f" (git {', '.join(found)})" if found else "")
+        for version, found in commits.items()
+    ]
+    same = len({(row["reps"], row["seed"]) for row in rows}) == 1
+    if same:  # one reps/seed for all: say it once
+        names = ", ".join(row["scenario"] for row in rows)
+        first = rows[0]
+        scenarios = (
+            f"{names}: {t('runs' if len(rows) == 1 else 'runs_each', lang, reps=first['reps'])}, "
+            f"{t('seed', lang, seed=first['seed'])}"
+        )
+    else:
+        scenarios = "; ".join(
+            f"{row['scenario']}: {t('runs', lang, reps=row['reps'])}, "
+            f"{t('seed', lang, seed=row['seed'])}"
+            for row in rows
+        )
+    word = t("scenario_word" if len(rows) == 1 else "scenarios_word", lang)
+    dates = sorted({row["computed"][:10] for row in rows if row["computed"]})
+    when = t("computed_on", lang, date=date_text(dates[-1], lang)) if dates else ""
+    parts = [f"{t('source', lang)}: {', '.join(versions)}", f"{word} {scenarios}", when]
+    return " · ".join(part for part in parts if part)
+
+
+# -- the commune's facts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommuneFacts:
+    """What the figures mark from the commune's data: the target band and observed figures."""
+
+    name: str
+    admissions_min: int
+    admissions_max: int | None
+    observed: pd.DataFrame  # observed.csv (may be empty)
+    village_names: dict[str, str]
+
+
+def commune_facts(result: EnsembleResult) -> CommuneFacts:
+    """The commune's target band, observed figures and village names for a stored ensemble.
+
+    The manifest records the commune folder; it is looked up as given, from
+    the working folder, and from the source tree. If the folder cannot be
+    found, the facts the manifest itself holds are used (the lower target
+    only, no observed figures, village ids for names).
+    """
+    scenario = result.manifest["scenario"]
+    commune = scenario["commune"]
+    targets = result.manifest.get("targets", {})
+    folder = _find_commune(str(commune.get("path", "")), scenario.get("path"))
+    if folder is not None:
+        try:
+            return _facts_from(str(folder))
+        except Exception:  # an edited or broken folder: fall back to the manifest
+            pass
+    return CommuneFacts(
+        name=str(commune.get("name", "")),
+        admissions_min=int(targets.get("admissions_per_year_min", 0)),
+        admissions_max=targets.get("admissions_per_year_max"),
+        observed=pd.DataFrame(columns=["metric", "date_from", "date_to", "value"]),
+        village_names={v: v for v in targets.get("villages", [])},
+    )
+
+
+def _find_commune(path: str, scenario_file: str | None) -> Path | None:
+    if not path:
+        return None
+    candidates = [Path(path), _REPO / path]
+    if scenario_file:
+        candidates.append(Path(scenario_file).parent / path)
+    for candidate in candidates:
+        if (candidate / "commune.toml").is_file():
+            return candidate.resolve()
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _facts_from(folder: str) -> CommuneFacts:
+    from sim.commune import load_commune
+
+    commune = load_commune(folder)
+    names = {v.id: _clean_name(v.name) for v in commune.villages}
+    return CommuneFacts(
+        name=commune.name,
+        admissions_min=int(commune.targets.admissions_per_year_min),
+        admissions_max=int(commune.targets.admissions_per_year_max),
+        observed=commune.observed,
+        village_names=names,
+    )
+
+
+def _clean_name(name: str) -> str:
+    """``Bản 1 (placeholder)`` -> ``Bản 1``: the data's note is not for the committee's eyes."""
+    return name.replace("(placeholder)", "").strip()
+
+
+def observed_admissions(facts: CommuneFacts) -> list[tuple[date, date, float]]:
+    """Observed admission counts as ``(from, to, value)`` (e.g. 8 in the first quarter of 2017)."""
+    table = facts.observed
+    if table is None or len(table) == 0:
+        return []
+    rows = table[table["metric"].astype(str) == "admissions"]
+    return [
+        (pd.Timestamp(r.date_from).date(), pd.Timestamp(r.date_to).date(), float(r.value))
+        for r in rows.itertuples()
+    ]
+
+
+# -- reductions the figures share ------------------------------------------------------------
+
+#: The bands every fan shows: (low, high) quantile levels, widest first.
+BANDS = ((0.05, 0.95), (0.25, 0.75))
+
+
+def quantiles(frame: pd.DataFrame, by: str, value: str) -> pd.DataFrame:
+    """For each value of ``by``: p05, p25, p50, p75, p95 and mean of ``value`` across runs."""
+    grouped = frame.groupby(by, sort=True)[value]
+    out = pd.DataFrame(
+        {
+            "p05": grouped.quantile(0.05),
+            "p25": grouped.quantile(0.25),
+            "p50": grouped.quantile(0.50),
+            "p75": grouped.quantile(0.75),
+            "p95": grouped.quantile(0.95),
+            "mean": grouped.mean(),
+        }
+    )
+    return out
+
+
+def month_dates(frame: pd.DataFrame) -> pd.Series:
+    """The month index -> date mapping of a ``months``-like table."""
+    return frame.drop_duplicates("month").set_index("month")["date"].sort_index()
+
+
+def term(result: EnsembleResult) -> list[int]:
+    """The term years of an ensemble (its target definitions)."""
+    return list(result.manifest.get("targets", {}).get("term_years", []))
+
+
+def as_float_years(dates: pd.Series | np.ndarray) -> np.ndarray:
+    """Dates as fractional years (2018.5 = July 2018), for axes that share a year scale."""
+    stamps = pd.to_datetime(pd.Series(dates))
+    return (stamps.dt.year + (stamps.dt.dayofyear - 1) / 365.25).to_numpy(dtype=float)
+
+
+def target_fields(result: EnsembleResult, lang: str) -> dict[str, Any]:
+    """The fields target wordings use, from the ensemble's own definitions (manifest)."""
+    targets = result.manifest.get("targets", {})
+    horizon = targets.get("horizon")
+    return {
+        "min": targets.get("admissions_per_year_min", "?"),
+        "per_cell": targets.get("admissions_per_cell_per_year_min", "?"),
+        "years": years_text(targets.get("target_years", [])),
+        "term": years_text(targets.get("term_years", [])),
+        "horizon": date_text(horizon, lang) if horizon else "?",
+    }

@@ -1,0 +1,132 @@
+"""The committee briefing: files written, the one-page summary, inputs, the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.briefing import headline_sentences, load_inputs, summary_table, write_briefing
+from sim.cli import main
+from sim.errors import InputError
+from sim.plots import FIGURES
+from tests.plot_support import real_ensembles
+from tests.test_plots import pdf_pages, png_size, svg_text
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def real() -> list:
+    return real_ensembles()
+
+
+@pytest.fixture(scope="module")
+def briefing(real: list, tmp_path_factory: pytest.TempPathFactory):
+    return write_briefing(real, tmp_path_factory.mktemp("briefing"), "vi", dpi=40)
+
+
+def test_every_figure_in_three_formats_and_the_summary(briefing) -> None:
+    folder = briefing.folder
+    expected = {f"{name}.{fmt}" for name in FIGURES for fmt in ("png", "svg", "pdf")}
+    expected |= {"summary.md", "summary.pdf", "briefing.json"}
+    assert {p.name for p in folder.iterdir()} == expected  # nothing half-written left over
+    for name in FIGURES:
+        width, height = png_size(folder / f"{name}.png")
+        assert width > 400 and height > 250
+        assert svg_text(folder / f"{name}.svg")
+        assert pdf_pages(folder / f"{name}.pdf") == 1
+    assert pdf_pages(folder / "summary.pdf") == 1
+
+
+def test_summary_says_the_headline_in_words_with_a_table(briefing, real: list) -> None:
+    text = briefing.summary_md.read_text(encoding="utf-8")
+    assert text.startswith("# Dự báo phát triển đảng viên xã Nà Hỳ, 2015–2016")
+    for sentence in briefing.sentences:
+        assert sentence in text
+    assert "Giữ nguyên như hiện nay: khả năng năm nào cũng kết nạp được ít nhất 7" in text
+    assert "| Chỉ tiêu | Giữ nguyên như hiện nay | Thực hiện Nghị quyết 2015 |" in text
+    assert "![01-admissions](01-admissions.png)" in text and "(02-targets.png)" in text
+    assert "khoảng tin cậy 95" in text and "Nguồn: mô hình nahy-sim" in text
+    provenance = json.loads(re.search(r"<!-- provenance: (.*) -->", text).group(1))
+    assert [s["scenario"] for s in provenance["scenarios"]] == ["baseline", "resolution-2015"]
+
+
+def test_summary_pdf_carries_provenance(briefing) -> None:
+    pdf = briefing.summary_pdf.read_bytes()
+    assert b'\\"scenario\\": \\"baseline\\"' in pdf or b'"scenario": "baseline"' in pdf
+    index = json.loads(briefing.manifest.read_text(encoding="utf-8"))
+    assert index["language"] == "vi"
+    assert index["files"]["summary"] == ["summary.md", "summary.pdf"]
+    assert all(s["run_folder"] for s in index["scenarios"])
+
+
+def test_headline_and_table_in_english(real: list) -> None:
+    sentences = headline_sentences(real, "en")
+    assert len(sentences) == 2
+    assert sentences[0].startswith("No new measures: the chance of admitting at least 7")
+    assert "95\u00a0% confidence interval" in sentences[0]
+    table = summary_table(real, "en")
+    assert table[0] == ["Target", "No new measures", "Resolution 2015 measures"]
+    assert len(table) == 6 and all(re.match(r"[<>]?\d+\u00a0% \(\d+–\d+", c) for c in table[1][1:])
+
+
+def test_inputs_from_run_forecast_and_comparison_folders(real: list, tmp_path: Path) -> None:
+    folders = [str(r.path) for r in real]
+    assert [r.path for r in load_inputs(folders).results] == [r.path for r in real]
+    forecast = tmp_path / "forecast"
+    forecast.mkdir()
+    index = {"scenarios": [{"name": "x", "run_folder": f} for f in reversed(folders)]}
+    (forecast / "forecast.json").write_text(json.dumps(index), encoding="utf-8")
+    assert [r.path for r in load_inputs([forecast]).results] == [r.path for r in real[::-1]]
+    comparison = tmp_path / "delay"
+    comparison.mkdir()
+    manifest = {"kind": "cost_of_delay", "scenarios": [{"ensemble_folder": f} for f in folders]}
+    (comparison / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    inputs = load_inputs([folders[0], comparison])
+    assert inputs.delay == comparison and len(inputs.results) == 1
+    with pytest.raises(InputError, match="name one"):
+        load_inputs([Path(folders[0]).parent])
+    with pytest.raises(InputError, match="does not exist"):
+        load_inputs([tmp_path / "nowhere"])
+
+
+def test_command_line(
+    real: list, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command reads the folders and hands them on (the writing is tested above)."""
+    import sim.briefing
+
+    calls = []
+
+    def fake_write(results, out, lang, *, delay=None):
+        calls.append(([r.path for r in results], Path(out), lang, delay))
+        return sim.briefing.Briefing(
+            Path(out),
+            {"01-admissions": [Path("a.png")]},
+            Path("s.md"),
+            Path("s.pdf"),
+            Path("b.json"),
+            ["A sentence."],
+        )
+
+    monkeypatch.setattr(sim.briefing, "write_briefing", fake_write)
+    out = tmp_path / "en"
+    assert main(["briefing", str(real[0].path), "--lang", "en", "--out", str(out)]) == 0
+    assert calls == [([real[0].path], out, "en", None)]
+    printed = capsys.readouterr().out
+    assert "A sentence." in printed and "Briefing (en): 1 figures (1 files)" in printed
+    assert main(["briefing", str(real[0].path)]) == 0
+    assert calls[-1][1:3] == (Path("results/briefing"), "vi")  # Vietnamese by default
+    assert main(["briefing", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["briefing", str(real[0].path), "--lang", "fr"]) == 2
+
+
+def test_make_forecast_writes_the_vietnamese_briefing() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nforecast:", 1)[1].split("\n\n", 1)[0]
+    assert "-m sim forecast" in recipe
+    assert "-m sim briefing results/forecast --lang vi --out results/forecast/briefing" in recipe
