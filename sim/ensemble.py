@@ -307,7 +307,10 @@ def run_ensemble(
     if store is not None:
         arrow = store.read_parts()
     else:
-        arrow = {name: pa.concat_tables([c.tables[name] for c in memory]) for name in TABLES}
+        arrow = {
+            name: pa.concat_tables([c.tables[name] for c in memory], promote_options="default")
+            for name in TABLES
+        }
     tables = {name: _tidy(arrow[name], TABLES[name]) for name in TABLES}
     _check_complete(tables["replications"], reps, store)
     frames = {name: table.to_pandas() for name, table in tables.items()}
