@@ -77,22 +77,42 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy.linalg import solve_triangular
 
+from sim.abc import (
+    Generation,
+    distances,
+    ess,
+    from_space,
+    importance_weights,
+    kernel_cholesky,
+    posterior_summary,
+    to_space,
+    weighted_quantile,
+)
 from sim.backends import Backend, WorkerLost, make_backend
+from sim.calibration_store import (
+    CalibrationResult,
+    FolderLock,
+    arrow_table,
+    clear_folder,
+    diagnostics_table,
+    last_generation,
+    load_calibration,
+    posterior_frame,
+    store_generation,
+    write_observed,
+)
 from sim.errors import InputError, Problem
 from sim.model import run
 from sim.observed import MeasurePlan, Observation, Skipped, measure_plan, observations
@@ -100,6 +120,18 @@ from sim.priors import Prior, joint_logpdf_space
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Scenario
 from sim.store import read_json, write_json_atomic, write_parquet_atomic
+
+__all__ = [
+    "CalibrationResult",
+    "Settings",
+    "calibrate",
+    "distances",
+    "ess",
+    "importance_weights",
+    "kernel_cholesky",
+    "load_calibration",
+    "weighted_quantile",
+]
 
 #: Runs per task sent to a worker, at most (bounds what a lost worker costs).
 MAX_TASK = 10
@@ -164,64 +196,6 @@ class Settings:
         return self.particles if self.predictive_runs is None else self.predictive_runs
 
 
-@dataclass
-class Generation:
-    """One generation's particles (rows) and its diagnostics.
-
-    ``cost`` is the runs the generation needed (up to its last kept proposal:
-    what the budget counts, the same whatever the batching); ``runs`` those
-    actually made (a batch may run past the last kept proposal).
-    """
-
-    index: int
-    theta: np.ndarray  # particles x parameters (values, not proposal space)
-    distance: np.ndarray
-    weight: np.ndarray  # normalised importance weights
-    summaries: np.ndarray  # particles x observations
-    tolerance: float
-    ess: float
-    acceptance: float
-    cost: int
-    runs: int
-    outside: int  # proposals outside the priors' support (no run)
-    seconds: float
-
-    def diagnostics(self) -> dict[str, Any]:
-        return {
-            "generation": self.index,
-            "tolerance": self.tolerance,
-            "ess": self.ess,
-            "acceptance_rate": self.acceptance,
-            "cost": self.cost,
-            "runs": self.runs,
-            "outside_support": self.outside,
-            "distance_median": float(np.median(self.distance)),
-            "distance_max": float(np.max(self.distance)),
-            "seconds": self.seconds,
-        }
-
-
-@dataclass
-class CalibrationResult:
-    """A calibration's tables (see the module docstring) read from its folder."""
-
-    path: Path
-    posterior: pd.DataFrame
-    diagnostics: pd.DataFrame
-    predictive: pd.DataFrame
-    observed: pd.DataFrame
-    summary: dict[str, Any] = field(repr=False)
-    manifest: dict[str, Any] = field(repr=False)
-
-    @property
-    def parameters(self) -> list[str]:
-        """The calibrated parameters, in the priors' order."""
-        return list(self.manifest["parameters"])
-
-
-# -- simulation in workers ---------------------------------------------------------------
-
-
 def simulate_particles(
     scenario: Scenario, plan: MeasurePlan, items: list[tuple[int, dict[str, float], Any]]
 ) -> list[tuple[int, np.ndarray]]:
@@ -255,130 +229,6 @@ def _evaluate(
 
 def _seed(seed: int, *key: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=key)
-
-
-# -- the algorithm's pieces (pure functions, tested on their own) ------------------------------
-
-
-def distances(summaries: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Root-mean-square standardised difference of each row from the observations."""
-    z = (np.atleast_2d(summaries) - observed) / scale
-    return np.sqrt(np.mean(z * z, axis=1))
-
-
-def ess(weights: np.ndarray) -> float:
-    """Effective sample size ``(sum w)^2 / sum w^2`` (0 if all weights are 0)."""
-    total = float(weights.sum())
-    squares = float((weights * weights).sum())
-    return total * total / squares if squares > 0 else 0.0
-
-
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.ndarray) -> Any:
-    """Quantile(s) of weighted values (linear between mid-points of the weights)."""
-    order = np.argsort(values)
-    v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
-    keep = w > 0
-    v, w = v[keep], w[keep]
-    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return np.interp(q, cdf, v)
-
-
-def weighted_cov(z: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Weighted covariance of the rows of ``z``."""
-    w = weight / weight.sum()
-    centred = z - w @ z
-    return (centred * w[:, None]).T @ centred
-
-
-def kernel_cholesky(z: np.ndarray, weight: np.ndarray, priors: list[Prior]) -> np.ndarray:
-    """Cholesky factor of the perturbation kernel: twice the particles' weighted covariance.
-
-    A small ridge (a millionth of each prior's spread) keeps it positive
-    definite when the particles agree on a parameter.
-    """
-    cov = 2.0 * weighted_cov(z, weight)
-    spread = np.array([np.ptp(p.to_space(p.ppf(np.array([0.05, 0.95])))) for p in priors])
-    cov += np.diag((1e-6 * np.maximum(spread, 1e-12)) ** 2)
-    return np.linalg.cholesky(cov)
-
-
-def importance_weights(
-    z_new: np.ndarray,
-    z_old: np.ndarray,
-    w_old: np.ndarray,
-    chol: np.ndarray,
-    priors: list[Prior],
-) -> np.ndarray:
-    """``w ∝ prior(z) / sum_k W_k K(z | z_k)`` (Gaussian kernel ``K``), normalised.
-
-    Computed in logs (log-sum-exp) so that far-apart particles do not
-    underflow; the kernel's normalising constant cancels.
-    """
-    dims = z_new.shape[1]
-    differences = (z_new[:, None, :] - z_old[None, :, :]).reshape(-1, dims)
-    solved = solve_triangular(chol, differences.T, lower=True)
-    quad = (solved * solved).sum(axis=0).reshape(len(z_new), len(z_old))
-    log_kernel = -0.5 * quad + np.log(w_old / w_old.sum())[None, :]
-    peak = log_kernel.max(axis=1, keepdims=True)
-    log_mixture = peak[:, 0] + np.log(np.exp(log_kernel - peak).sum(axis=1))
-    log_w = joint_logpdf_space(priors, z_new) - log_mixture
-    log_w -= log_w.max()
-    weight = np.exp(log_w)
-    return weight / weight.sum()
-
-
-# -- the calibration -------------------------------------------------------------------------
-
-
-class _Lock:
-    """``out/.lock`` holding this process's id: one calibration writes a folder at a time."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / ".lock"
-
-    def __enter__(self) -> _Lock:
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                if _alive(self.path):
-                    owner = self.path.read_text().strip()
-                    raise InputError(
-                        [
-                            Problem(
-                                str(self.path.parent),
-                                "(folder)",
-                                f"another calibration (process {owner}) is writing this folder",
-                            )
-                        ]
-                    ) from None
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(str(os.getpid()))
-            return self
-        raise InputError([Problem(str(self.path), "(lock)", "could not be taken")])
-
-    def __exit__(self, *exc: object) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-
-
-def _alive(lock: Path) -> bool:
-    try:
-        pid = int(lock.read_text().strip())
-    except (OSError, ValueError):
-        return False
-    if pid == os.getpid():
-        return False  # our own stale lock (an earlier call in this process that was interrupted)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def calibration_key(
@@ -455,10 +305,10 @@ def calibrate(
 
     folder = Path(out)
     if fresh and folder.exists():
-        _clear(folder)
+        clear_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     log = _logger(quiet)
-    with _Lock(folder):
+    with FolderLock(folder):
         previous = read_json(folder / "manifest.json")
         if previous and previous.get("key") != key:
             raise InputError(
@@ -486,9 +336,9 @@ def calibrate(
                 scale, pilot_runs = _pilot(folder, settings, runner, shared, plan, used, log)
                 total_runs += pilot_runs
                 manifest["scales"] = dict(zip(plan.keys, scale.tolist(), strict=True))
-                _write_observed(folder, used, skipped, scale)
+                write_observed(folder, used, skipped, scale)
 
-                generation, spent = _last_generation(folder, names, plan.keys)
+                generation, spent = last_generation(folder, names, plan.keys)
                 if generation is not None:
                     log(f"resuming after generation {generation.index}")
                     reason = _stop_reason(generation, settings, spent)
@@ -511,7 +361,7 @@ def calibrate(
                     generation = nxt
                     spent += generation.cost
                     total_runs += generation.runs
-                    _store_generation(folder, generation, names, plan.keys)
+                    store_generation(folder, generation, names, plan.keys)
                     log(_describe(generation))
                     if on_generation:
                         on_generation(generation)
@@ -532,11 +382,11 @@ def calibrate(
             error.add_note(note)
             raise
 
-        diagnostics = _diagnostics(folder, generation.index)
+        diagnostics = diagnostics_table(folder, generation.index)
         diagnostics.to_csv(folder / ".tmp-diagnostics.csv", index=False)
         os.replace(folder / ".tmp-diagnostics.csv", folder / "diagnostics.csv")
-        posterior = _posterior_frame(generation, names, plan.keys)
-        write_parquet_atomic(folder / "posterior.parquet", _arrow(posterior))
+        posterior = posterior_frame(generation, names, plan.keys)
+        write_parquet_atomic(folder / "posterior.parquet", arrow_table(posterior))
         posterior.to_csv(folder / ".tmp-posterior.csv", index=False)
         os.replace(folder / ".tmp-posterior.csv", folder / "posterior.csv")
         summary = _summary(scenario.priors, posterior, generation, reason)
@@ -562,29 +412,6 @@ def calibrate(
     return load_calibration(folder)
 
 
-def load_calibration(path: str | Path) -> CalibrationResult:
-    """Read a finished calibration folder (plots and notebooks use this)."""
-    folder = Path(path)
-    manifest = read_json(folder / "manifest.json")
-    if not manifest or manifest.get("status") != "complete":
-        raise InputError(
-            [Problem(str(folder), "(folder)", "holds no finished calibration (manifest.json)")]
-        )
-    predictive_path = folder / "predictive.parquet"
-    return CalibrationResult(
-        path=folder,
-        posterior=pd.read_parquet(folder / "posterior.parquet"),
-        diagnostics=pd.read_csv(folder / "diagnostics.csv"),
-        predictive=pd.read_parquet(predictive_path) if predictive_path.exists() else pd.DataFrame(),
-        observed=pd.read_csv(folder / "observed.csv"),
-        summary=read_json(folder / "summary.json") or {},
-        manifest=manifest,
-    )
-
-
-# -- steps ------------------------------------------------------------------------------------
-
-
 def _pilot(
     folder: Path,
     settings: Settings,
@@ -605,7 +432,7 @@ def _pilot(
         summaries = np.array([results[j] for j in range(settings.pilot_runs)])
         frame = pd.DataFrame(summaries, columns=list(plan.keys))
         frame.insert(0, "run", np.arange(settings.pilot_runs, dtype=np.int64))
-        write_parquet_atomic(path, _arrow(frame))
+        write_parquet_atomic(path, arrow_table(frame))
         runs = settings.pilot_runs
         log(f"pilot: {runs} runs at the scenario's parameter values")
     floors = np.array([o.floor for o in used])
@@ -631,7 +458,7 @@ def _proposals(
     theta = np.empty((len(indices), dims))
     outside = 0
     if previous is not None:
-        z_old = _to_space(priors, previous.theta)
+        z_old = to_space(priors, previous.theta)
         cumulative = np.cumsum(previous.weight) / previous.weight.sum()
     for row, j in enumerate(indices):
         rng = np.random.default_rng(_seed(settings.seed, _GENERATION, g, 0, j))
@@ -650,7 +477,7 @@ def _proposals(
             raise RuntimeError(
                 f"generation {g}: {_MAX_REDRAWS} proposals in a row fell outside the priors"
             )
-        theta[row] = _from_space(priors, z[None, :])[0]
+        theta[row] = from_space(priors, z[None, :])[0]
     return theta, outside
 
 
@@ -678,7 +505,7 @@ def _generation(
         eps, chol, expected = math.inf, None, 1.0
     else:
         eps = max(float(np.quantile(previous.distance, settings.alpha)), settings.tolerance)
-        z_old = _to_space(priors, previous.theta)
+        z_old = to_space(priors, previous.theta)
         chol = kernel_cholesky(z_old, previous.weight, priors)
         expected = max(previous.acceptance * 0.7, settings.min_acceptance, 0.01)
     kept: list[tuple[int, np.ndarray, float, np.ndarray]] = []
@@ -711,7 +538,7 @@ def _generation(
     if previous is None:
         weight = np.full(n, 1.0 / n)
     else:
-        weight = importance_weights(_to_space(priors, theta), z_old, previous.weight, chol, priors)
+        weight = importance_weights(to_space(priors, theta), z_old, previous.weight, chol, priors)
     return Generation(
         index=g,
         theta=theta,
@@ -726,14 +553,6 @@ def _generation(
         outside=outside,
         seconds=time.perf_counter() - started,
     )
-
-
-def _to_space(priors: list[Prior], theta: np.ndarray) -> np.ndarray:
-    return np.column_stack([p.to_space(theta[:, j]) for j, p in enumerate(priors)])
-
-
-def _from_space(priors: list[Prior], z: np.ndarray) -> np.ndarray:
-    return np.column_stack([p.from_space(z[:, j]) for j, p in enumerate(priors)])
 
 
 def _stop_reason(generation: Generation, settings: Settings, spent: int) -> str | None:
@@ -802,168 +621,10 @@ def _predictive(
     summaries = np.array([results[j] for j in range(n)])
     for k, key in enumerate(plan.keys):
         frame[key] = summaries[:, k]
-    table = _arrow(frame).replace_schema_metadata({"generation": str(generation.index)})
+    table = arrow_table(frame).replace_schema_metadata({"generation": str(generation.index)})
     write_parquet_atomic(path, table)
     log(f"posterior predictive: {n} runs")
     return n
-
-
-# -- storage ------------------------------------------------------------------------------
-
-
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
-
-
-def _generation_path(folder: Path, index: int) -> Path:
-    return folder / "generations" / f"g{index:03d}.parquet"
-
-
-def _store_generation(
-    folder: Path, generation: Generation, names: list[str], keys: tuple[str, ...]
-) -> None:
-    frame = pd.DataFrame({"particle": np.arange(len(generation.weight), dtype=np.int64)})
-    for j, name in enumerate(names):
-        frame[name] = generation.theta[:, j]
-    frame["distance"] = generation.distance
-    frame["weight"] = generation.weight
-    for k, key in enumerate(keys):
-        frame[f"sim:{key}"] = generation.summaries[:, k]
-    diagnostics = generation.diagnostics()
-    metadata = {k: repr(v) if isinstance(v, float) else str(v) for k, v in diagnostics.items()}
-    table = _arrow(frame).replace_schema_metadata(metadata)
-    (folder / "generations").mkdir(exist_ok=True)
-    write_parquet_atomic(_generation_path(folder, generation.index), table)
-
-
-def _read_generation(path: Path, names: list[str], keys: tuple[str, ...]) -> Generation:
-    table = pq.read_table(path)
-    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-    frame = table.to_pandas()
-    return Generation(
-        index=int(meta["generation"]),
-        theta=frame[names].to_numpy(float),
-        distance=frame["distance"].to_numpy(float),
-        weight=frame["weight"].to_numpy(float),
-        summaries=frame[[f"sim:{k}" for k in keys]].to_numpy(float),
-        tolerance=float(meta["tolerance"]),
-        ess=float(meta["ess"]),
-        acceptance=float(meta["acceptance_rate"]),
-        cost=int(meta["cost"]),
-        runs=int(meta["runs"]),
-        outside=int(meta["outside_support"]),
-        seconds=float(meta["seconds"]),
-    )
-
-
-def _last_generation(
-    folder: Path, names: list[str], keys: tuple[str, ...]
-) -> tuple[Generation | None, int]:
-    """The last of the consecutive stored generations g000, g001, ..., and their total cost."""
-    index = 0
-    while _generation_path(folder, index).exists():
-        index += 1
-    for stale in (folder / "generations").glob("g*.parquet"):  # after a gap: not trusted
-        if int(stale.stem[1:]) >= index:
-            stale.unlink()
-    if index == 0:
-        return None, 0
-    spent = sum(
-        int((pq.read_schema(_generation_path(folder, i)).metadata or {})[b"cost"])
-        for i in range(index)
-    )
-    return _read_generation(_generation_path(folder, index - 1), names, keys), spent
-
-
-def _diagnostics(folder: Path, last: int) -> pd.DataFrame:
-    """One row per generation, from the generations' stored metadata."""
-    rows = []
-    for index in range(last + 1):
-        meta = pq.read_schema(_generation_path(folder, index)).metadata or {}
-        rows.append({k.decode(): v.decode() for k, v in meta.items()})
-    frame = pd.DataFrame(rows)
-    for column in ("generation", "cost", "runs", "outside_support"):
-        frame[column] = frame[column].astype(np.int64)
-    for column in frame.columns.difference(["generation", "cost", "runs", "outside_support"]):
-        frame[column] = pd.to_numeric(frame[column])
-    return frame
-
-
-def _posterior_frame(
-    generation: Generation, names: list[str], keys: tuple[str, ...]
-) -> pd.DataFrame:
-    frame = pd.DataFrame({"particle": np.arange(len(generation.weight), dtype=np.int64)})
-    for j, name in enumerate(names):
-        frame[name] = generation.theta[:, j]
-    frame["weight"] = generation.weight
-    frame["distance"] = generation.distance
-    frame["generation"] = np.int64(generation.index)
-    for k, key in enumerate(keys):
-        frame[f"sim:{key}"] = generation.summaries[:, k]
-    return frame
-
-
-def _write_observed(
-    folder: Path, used: list[Observation], skipped: list[Skipped], scale: np.ndarray
-) -> None:
-    rows = [
-        {**o.to_dict(), "sigma": float(s), "used": True, "reason": ""}
-        for o, s in zip(used, scale, strict=True)
-    ]
-    rows += [
-        {
-            "metric": s.metric,
-            "key": "",
-            "date_from": s.date_from.isoformat(),
-            "date_to": s.date_to.isoformat(),
-            "value": s.value,
-            "source": "",
-            "note": "",
-            "sigma": np.nan,
-            "used": False,
-            "reason": s.reason,
-        }
-        for s in skipped
-    ]
-    tmp = folder / ".tmp-observed.csv"
-    pd.DataFrame(rows).to_csv(tmp, index=False)
-    os.replace(tmp, folder / "observed.csv")
-
-
-def _clear(folder: Path) -> None:
-    """Forget a calibration (``fresh=True``): only the files a calibration writes."""
-    for name in (
-        "manifest.json",
-        "observed.csv",
-        "pilot.parquet",
-        "diagnostics.csv",
-        "posterior.parquet",
-        "posterior.csv",
-        "predictive.parquet",
-        "summary.json",
-    ):
-        with contextlib.suppress(FileNotFoundError):
-            (folder / name).unlink()
-    shutil.rmtree(folder / "generations", ignore_errors=True)
-
-
-# -- reporting ------------------------------------------------------------------------------
-
-
-def posterior_summary(prior: Prior, values: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
-    """Prior and posterior of one parameter: mean, median, 90 % interval, and how much narrower."""
-    q05, q50, q95 = weighted_quantile(values, weights, [0.05, 0.5, 0.95])
-    p05, p95 = (float(x) for x in prior.ppf(np.array([0.05, 0.95])))
-    return {
-        "prior": prior.describe(),
-        "prior_p05": p05,
-        "prior_p95": p95,
-        "mean": float(np.average(values, weights=weights)),
-        "median": float(q50),
-        "p05": float(q05),
-        "p95": float(q95),
-        "interval_vs_prior": float((q95 - q05) / (p95 - p05)) if p95 > p05 else float("nan"),
-    }
 
 
 def _summary(
