@@ -5,7 +5,10 @@ The public API in a few names: load a commune folder or a scenario file
 :class:`InputError`), then vary the scenario with its ``with_*`` methods;
 run it once (``run``) or many times (``run_ensemble``); ``compare`` scenarios
 on common random numbers, ``cost_of_delay`` of each measure, and ``search``
-for what it takes to make a target likely enough.
+for what it takes to make a target likely enough; ``calibrate`` the
+scenario's ``[priors]`` against what was observed (then
+``run_ensemble(..., posterior=folder)``), and ``run_sensitivity`` of the
+targets to them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,24 @@ from sim.scenario import (
 )
 from sim.what_it_takes import Lever, SearchResult, search
 
+#: Names loaded on first use: they bring scipy and SALib, which most sessions never need.
+_LAZY = {
+    "calibrate": "sim.calibration",
+    "load_calibration": "sim.calibration",
+    "load_posterior": "sim.posterior",
+    "run_sensitivity": "sim.sensitivity",
+    "load_sensitivity": "sim.sensitivity",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name]), name)
+
+
 try:
     __version__ = _version("nahy-sim")
 except PackageNotFoundError:  # a source tree that was never installed
@@ -46,13 +67,18 @@ __all__ = [
     "SearchResult",
     "__version__",
     "baseline_scenario",
+    "calibrate",
     "compare",
     "cost_of_delay",
+    "load_calibration",
     "load_commune",
     "load_ensemble",
+    "load_posterior",
     "load_scenario",
+    "load_sensitivity",
     "run",
     "run_ensemble",
+    "run_sensitivity",
     "scenario_from_dict",
     "search",
 ]

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from sim.errors import Checker, did_you_mean, show
 from sim.parameters import REQUIRED_PARAMETERS
@@ -82,6 +81,8 @@ class Prior:
 
     # -- the distribution -----------------------------------------------------------
     def _normal_bounds(self) -> tuple[float, float]:
+        from scipy.special import ndtr  # lazily: loading a scenario must not pay for scipy
+
         assert self.mean is not None and self.sd is not None
         return (
             float(ndtr((self.low - self.mean) / self.sd)),
@@ -102,6 +103,8 @@ class Prior:
             left = lo + np.sqrt(u * (hi - lo) * (self.mode - lo))
             right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - self.mode))
             return np.where(u < c, left, right)
+        from scipy.special import ndtri
+
         a, b = self._normal_bounds()
         assert self.mean is not None and self.sd is not None
         return np.clip(self.mean + self.sd * ndtri(a + u * (b - a)), lo, hi)

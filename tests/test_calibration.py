@@ -231,3 +231,17 @@ def test_nothing_to_calibrate_is_one_line(tmp_path: Path) -> None:
         calibrate(scenario(commune, priors={}), tmp_path / "out", SMALL, workers=1)
     with pytest.raises(sim.InputError, match="no observation the model can be compared with"):
         calibrate(scenario(commune, horizon="2015-06-30"), tmp_path / "out", SMALL, workers=1)
+
+
+def test_the_public_api_names_calibration_without_loading_scipy_up_front() -> None:
+    """``import sim`` stays light; ``sim.calibrate`` loads scipy when first used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim; assert 'scipy' not in sys.modules; "
+        "from sim.calibration import calibrate; assert sim.calibrate is calibrate; "
+        "assert sim.run_sensitivity.__module__ == 'sim.sensitivity'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
