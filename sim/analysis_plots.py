@@ -48,10 +48,10 @@ def _grid(n: int, columns: int = 3) -> tuple[int, int]:
     return math.ceil(n / cols), cols
 
 
-def _figure(width: float, height: float) -> Figure:
-    """A figure with room at the bottom for the source line and at the top for a legend."""
+def _figure(width: float, height: float, top: float = 0.9) -> Figure:
+    """A figure with room at the bottom for the source line and above ``top`` for a legend."""
     fig = Figure(figsize=(width, height), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.9), h_pad=0.1)
+    fig.get_layout_engine().set(rect=(0, 0.03, 1, top), h_pad=0.1)
     return fig
 
 
@@ -240,7 +240,7 @@ def plot_indices(result: SensitivityResult, path: Path | None = None) -> Path:
     outputs = list(dict.fromkeys(table["output"]))
     names = list(manifest["parameters"])
     rows, cols = _grid(len(outputs), 3)
-    fig = _figure(5.2 * cols, 0.42 * len(names) * rows + 1.6 * rows + 1.2)
+    fig = _figure(5.2 * cols, 0.42 * len(names) * rows + 1.6 * rows + 1.0, top=0.95)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     y = np.arange(len(names))
     sobol = manifest["method"] == "sobol"
