@@ -169,6 +169,15 @@ def test_results_do_not_depend_on_the_number_of_workers(
     pd.testing.assert_frame_equal(parallel.posterior, load_calibration(whole).posterior)
 
 
+def test_dask_gives_the_local_result(small: tuple[sim.Scenario, Path], tmp_path: Path) -> None:
+    """The same calibration on a Dask LocalCluster of two worker processes."""
+    s, whole = small
+    on_dask = calibrate(s, tmp_path / "dask", SMALL, backend="dask", workers=2, quiet=True)
+    assert on_dask.manifest["backend"]["name"] == "dask"
+    pd.testing.assert_frame_equal(on_dask.posterior, load_calibration(whole).posterior)
+    pd.testing.assert_frame_equal(on_dask.predictive, load_calibration(whole).predictive)
+
+
 def test_the_folder_holds_the_tables_and_a_finished_one_is_reused(
     small: tuple[sim.Scenario, Path],
 ) -> None:
