@@ -79,7 +79,10 @@ def pipeline_losses(results: Results, lang: str = "vi") -> Figure:
     n = len(results)
     with house_style():
         size = (SLIDE[0], SLIDE[1] + 3.2 * (n - 1))
-        figure, body, axes = new_figure(n, 2, size=size, width_ratios=(1.25, 1))
+        # shared scales down each column, so scenarios compare at a glance
+        figure, body, axes = new_figure(
+            n, 2, size=size, width_ratios=(1.25, 1), sharex="col", sharey="col"
+        )
         for i, (result, label) in enumerate(zip(results, names, strict=True)):
             left, right = axes[i]
             colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
@@ -130,8 +133,9 @@ def _by_stage(ax: Axes, result: EnsembleResult, lang: str, name: str) -> None:
         left += values
     ax.set_yticks(rows)
     ax.set_yticklabels([wrap(t(f"stage.{s}", lang), 18) for s in STAGES])
-    ax.invert_yaxis()
+    ax.set_ylim(len(STAGES) - 0.5, -0.5)  # first step on top (not invert_yaxis: shared axes)
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: smart_number(v, lang)))
-    ax.set_xlabel(t("pipeline.xlabel", lang))
+    if ax.get_subplotspec().is_last_row():
+        ax.set_xlabel(t("pipeline.xlabel", lang))

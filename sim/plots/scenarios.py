@@ -164,7 +164,16 @@ def scenario_comparison(results: Results, lang: str = "vi", *, delay: Any = None
             Line2D([], [], color="black", lw=2, marker="|", ms=12, label=t("ci95", lang)),
         ]
         legend_below(body, handles, ncols=3)
-        return finish(figure, body, results, lang, t("compare.title", lang), "scenario_comparison")
+        figure = finish(
+            figure, body, results, lang, t("compare.title", lang), "scenario_comparison"
+        )
+        if delays is not None:
+            manifest = delays[1]
+            figure.sim_provenance["cost_of_delay"] = {
+                key: manifest.get(key)
+                for key in ("key", "seed", "reps", "delay_months", "version", "git", "created")
+            } | {"source": str(delay) if isinstance(delay, str | Path) else None}
+        return figure
 
 
 def _means(ax: Axes, results: list[EnsembleResult], names: list[str], lang: str) -> None:
@@ -296,7 +305,11 @@ def _delay(
         months=manifest.get("delay_months", "?"),
         scenario=scenario_label(name, lang) if name else "?",
     )
-    ax.set_title(title, fontsize=16)
+    runs = [t("runs", lang, reps=manifest["reps"])] if "reps" in manifest else []
+    runs += [t("seed", lang, seed=manifest["seed"])] if "seed" in manifest else []
+    if runs:  # the delay ensembles may differ from the figure's others: say which they are
+        title = f"{title} ({', '.join(runs)})"
+    ax.set_title(wrap(title, 70), fontsize=16)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=14)
 
 

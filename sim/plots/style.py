@@ -43,6 +43,10 @@ SCENARIO_COLOURS = (
     OKABE_ITO["black"],
 )
 
+#: Line styles and widths by scenario order: scenarios that coincide stay visible
+#: (the first is a thick solid line, later ones thinner and dashed or dotted on top).
+SCENARIO_LINES = (("-", 5.0), ("--", 3.0), (":", 3.0), ("-.", 3.0))
+
 #: Village status colours: alarm for a white village, caution for joint, calm for own cell.
 STATUS_COLOURS = {
     "white": OKABE_ITO["vermillion"],

@@ -204,11 +204,13 @@ def _draw(ax: Axes, result: EnsembleResult, name: str, lang: str) -> tuple[str, 
                 )
                 continue
             ax.plot([mid], [y], marker=marker, ms=10, mfc=fill, mec="black", mew=2, zorder=6)
+            late = (mid - x[0]) > 0.7 * (horizon - x[0])  # near the edge: label on the left
             ax.annotate(
                 month_year(mid, lang),
                 (mid, y),
-                xytext=(9, 0),
+                xytext=(-9 if late else 9, 0),
                 textcoords="offset points",
+                ha="right" if late else "left",
                 va="center",
                 fontsize=13,
                 fontweight="bold",

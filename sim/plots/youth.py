@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from sim.i18n import check_language, t
 from sim.plots.common import finish, legend_below, number_axis, year_axis
 from sim.plots.data import Results, as_results, labels, quantiles, scenario_name, tag
-from sim.plots.style import GREY, SCENARIO_COLOURS, house_style, new_figure
+from sim.plots.style import GREY, SCENARIO_COLOURS, SCENARIO_LINES, house_style, new_figure
 
 PLACES = ("home", "away", "military")
 
@@ -36,8 +36,9 @@ def youth_places(results: Results, lang: str = "vi") -> Figure:
                 colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
                 bands = quantiles(result.months, "date", f"youth_{place}")
                 x = pd.to_datetime(bands.index)
-                ax.fill_between(x, bands["p05"], bands["p95"], color=colour, alpha=0.2, lw=0)
-                (line,) = ax.plot(x, bands["p50"], color=colour)
+                style, width = SCENARIO_LINES[i % len(SCENARIO_LINES)]
+                ax.fill_between(x, bands["p05"], bands["p95"], color=colour, alpha=0.15, lw=0)
+                (line,) = ax.plot(x, bands["p50"], color=colour, ls=style, lw=width, zorder=3 + i)
                 line.set_gid(tag(scenario_name(result), place))
             ax.set_title(t(f"place.{place}", lang))
             number_axis(ax.yaxis, lang)
@@ -45,7 +46,14 @@ def youth_places(results: Results, lang: str = "vi") -> Figure:
             ax.set_ylim(bottom=0)
         axes[0, 0].set_ylabel(t("people", lang))
         handles = [
-            Line2D([], [], color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], label=name)
+            Line2D(
+                [],
+                [],
+                color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
+                ls=SCENARIO_LINES[i % len(SCENARIO_LINES)][0],
+                lw=SCENARIO_LINES[i % len(SCENARIO_LINES)][1],
+                label=name,
+            )
             for i, name in enumerate(names)
         ]
         handles.append(Patch(color=GREY, alpha=0.3, label=t("band_90", lang)))
