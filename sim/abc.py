@@ -134,9 +134,16 @@ def from_space(priors: list[Prior], z: np.ndarray) -> np.ndarray:
 
 
 def posterior_summary(prior: Prior, values: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
-    """Prior and posterior of one parameter: mean, median, 90 % interval, and how much narrower."""
+    """Prior and posterior of one parameter: mean, median, 90 % interval, and how much narrower.
+
+    ``interval_vs_prior`` compares the 90 % intervals on the prior's own scale
+    (the logarithm for a log-uniform prior, where a factor matters, not a
+    difference): 1 means the observations taught nothing about it.
+    """
     q05, q50, q95 = weighted_quantile(values, weights, [0.05, 0.5, 0.95])
     p05, p95 = (float(x) for x in prior.ppf(np.array([0.05, 0.95])))
+    post_width = float(np.ptp(prior.to_space(np.array([q05, q95]))))
+    prior_width = float(np.ptp(prior.to_space(np.array([p05, p95]))))
     return {
         "prior": prior.describe(),
         "prior_p05": p05,
@@ -145,5 +152,5 @@ def posterior_summary(prior: Prior, values: np.ndarray, weights: np.ndarray) -> 
         "median": float(q50),
         "p05": float(q05),
         "p95": float(q95),
-        "interval_vs_prior": float((q95 - q05) / (p95 - p05)) if p95 > p05 else float("nan"),
+        "interval_vs_prior": post_width / prior_width if prior_width > 0 else float("nan"),
     }

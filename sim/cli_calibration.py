@@ -163,7 +163,11 @@ def calibration_text(result) -> str:  # noqa: ANN001 - a CalibrationResult
             f"{name:34} {_range(p['prior_p05'], p['prior_p95']):>19} {p['median']:>17.4g} "
             f"{_range(p['p05'], p['p95']):>19} {p['interval_vs_prior']:>6.0%}"
         )
-    lines += ["", "(width: the posterior's 90 % interval as a share of the prior's)"]
+    lines += [
+        "",
+        "(width: the posterior's 90 % interval as a share of the prior's, on the prior's scale:",
+        "logarithmic for log-uniform priors)",
+    ]
     return "\n".join(lines)
 
 
