@@ -48,7 +48,6 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "90{nbsp}% kết quả mô phỏng nằm trong vùng này",
         "en": "Middle 90{nbsp}% of simulated outcomes",
     },
-    "band_90_short": {"vi": "90{nbsp}% kết quả", "en": "90{nbsp}% of outcomes"},
     "not_in_results": {
         "vi": "Không có số liệu này trong kết quả đã lưu (hãy chạy lại mô phỏng)",
         "en": "Not in the stored results (run the simulation again)",
@@ -97,10 +96,6 @@ TEXT: dict[str, dict[str, str]] = {
     "targets.title": {
         "vi": "Xác suất đạt từng chỉ tiêu",
         "en": "Chance of reaching each target",
-    },
-    "targets.whiskers": {
-        "vi": "Vạch đen: khoảng tin cậy 95{nbsp}%",
-        "en": "Black lines: 95{nbsp}% confidence interval",
     },
     "target.admissions_every_year_ge_7": {
         "vi": "Kết nạp ≥ {min} đảng viên mỗi năm, {years}",
@@ -173,11 +168,11 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Lý do khác (chuyển công tác, từ trần…)",
         "en": "Other (transfer, death…)",
     },
-    "stage.waiting_mentor": {"vi": "Chờ người giúp đỡ", "en": "Waiting for a mentor"},
+    "stage.waiting_mentor": {"vi": "Chờ đảng viên giúp đỡ", "en": "Waiting for a mentor"},
     "stage.cultivation": {"vi": "Được bồi dưỡng, giúp đỡ", "en": "Mentored"},
-    "stage.waiting_class": {"vi": "Chờ lớp nhận thức", "en": "Waiting for a class"},
+    "stage.waiting_class": {"vi": "Chờ lớp nhận thức về Đảng", "en": "Waiting for a class"},
     "stage.application": {"vi": "Làm hồ sơ", "en": "Application"},
-    "stage.verification": {"vi": "Thẩm tra, xét kết nạp", "en": "Verification"},
+    "stage.verification": {"vi": "Thẩm tra lý lịch, xét kết nạp", "en": "Verification"},
     "stage.paused_away": {"vi": "Tạm dừng (đi xa)", "en": "Paused (away)"},
     # -- youth ----------------------------------------------------------------------
     "youth.title": {

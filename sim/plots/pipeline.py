@@ -132,7 +132,7 @@ def _by_stage(ax: Axes, result: EnsembleResult, lang: str, name: str) -> None:
             bar.set_gid(tag(name, f"stage-{group}-{j}"))
         left += values
     ax.set_yticks(rows)
-    ax.set_yticklabels([wrap(t(f"stage.{s}", lang), 18) for s in STAGES])
+    ax.set_yticklabels([wrap(t(f"stage.{s}", lang), 17) for s in STAGES])
     ax.set_ylim(len(STAGES) - 0.5, -0.5)  # first step on top (not invert_yaxis: shared axes)
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
