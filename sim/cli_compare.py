@@ -88,7 +88,8 @@ def compare_command(args: argparse.Namespace) -> int:
                     fresh=args.fresh,
                     **options,
                 )
-                print()
+                if len(args.scenarios) > 1:
+                    print()
                 print(delay.text(), end="")
                 print(f"Stored in {delay.path}" if delay.path else "")
         return 0
