@@ -86,6 +86,11 @@ class Migration:
         due = when < model.horizon
         for pid, t in zip(candidates[due].tolist(), when[due].tolist(), strict=True):
             model.at(t, self._on_leave, pid, 0)
+        if self.return_rate > 0:
+            away = np.flatnonzero(pop.array("place") == AWAY)
+            clocks = self.return_clock.generator.standard_exponential(len(away))
+            for pid, clock in zip(away.tolist(), clocks.tolist(), strict=True):
+                model.at(clock / self.return_rate, self._on_return, pid, pop.v_mig[pid])
         for t in model.calendar_months(model.commune.calendar.military_callup_month):
             model.at(t, self._on_callup)
 

@@ -38,6 +38,7 @@ from sim.pipeline import Pipeline
 from sim.population import (
     HOME,
     Population,
+    build_absent_youth,
     build_households,
     build_residents,
 )
@@ -81,6 +82,13 @@ class CommuneModel:
         )
         self.pop = Population(capacity=expected)
         build_residents(self.commune, self.households, self.pop, self.streams["population"])
+        build_absent_youth(
+            self.commune,
+            self.households,
+            self.pop,
+            self.streams["absent"],
+            self.p["away_share_at_start"],
+        )
 
         p = self.p
         #: months of age before which no state-dependent clock can ring

@@ -55,6 +55,10 @@ REQUIRED_PARAMETERS: dict[str, tuple[ParameterKind, str]] = {
     "leave_poor_multiplier": ("multiplier", "leaving hazard multiplier for poor households"),
     "leave_minority_multiplier": ("multiplier", "leaving hazard multiplier for ethnic minorities"),
     "return_within_5y": ("probability", "share of leavers who return within 5 years"),
+    "away_share_at_start": (
+        "probability",
+        "young people (18-30) of a village away as migrants at the data date, as a share of all",
+    ),
     # Military service
     "callup_share": ("probability", "share of men of call-up age at home called up each year"),
     "military_service_months": ("months", "length of military service"),

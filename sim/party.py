@@ -102,7 +102,7 @@ class Party:
             wanted = village.members_official + village.members_probationary
             if wanted == 0:
                 continue
-            in_village = village_of == v
+            in_village = (village_of == v) & (pop.place_np[: pop.size] == HOME)
             pool = np.flatnonzero(in_village & adult & (education >= LOWER_SECONDARY))
             if len(pool) < wanted:
                 pool = np.flatnonzero(in_village & adult & (education >= PRIMARY))

@@ -254,3 +254,49 @@ def build_residents(
         )
         for pid, h in zip(ids, household.tolist(), strict=True):
             households.members[h].append(pid)
+
+
+def build_absent_youth(
+    commune: Commune,
+    households: Households,
+    population: Population,
+    stream: Stream,
+    share: float,
+) -> None:
+    """Add the young people who are away as migrants at the data date.
+
+    The village tables count residents; a commune whose youth leave also has
+    youth who left before the data date and may come back. For each village,
+    ``share`` of its 18-30-year-olds are away: ``share / (1 - share)`` times
+    the residents of that age, placed away, of random households of the village.
+    """
+    if share <= 0:
+        return
+    rng = stream.generator
+    shares = education_shares(commune)
+    birth = np.asarray(population.birth)
+    village_of = np.asarray(population.village)
+    age = -birth / 12.0
+    young = (age >= 18) & (age < 31)
+    household_village = np.asarray(households.village)
+    household_ethnic = np.asarray(households.ethnic)
+    household_poor = np.asarray(households.poor)
+    for v in range(len(commune.villages)):
+        residents = int(np.count_nonzero(young & (village_of == v)))
+        n = int(rng.binomial(residents, min(share, 0.95) / (1.0 - min(share, 0.95))))
+        if n == 0:
+            continue
+        in_village = np.flatnonzero(household_village == v)
+        household = in_village[rng.integers(0, len(in_village), size=n)]
+        ids = population.add(
+            n,
+            sex=(rng.random(n) < 0.5).astype(np.int64),
+            birth=-(18.0 + 13.0 * rng.random(n)) * 12.0,
+            village=v,
+            household=household,
+            ethnic=household_ethnic[household],
+            education=draw_education(shares, household_poor[household], rng.random(n)),
+            place=AWAY,
+        )
+        for pid, h in zip(ids, household.tolist(), strict=True):
+            households.members[h].append(pid)

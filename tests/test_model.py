@@ -32,6 +32,7 @@ QUIET = {
     "leave_poor_multiplier": 1.0,
     "leave_minority_multiplier": 1.0,
     "return_within_5y": 0.0,
+    "away_share_at_start": 0.0,
     "callup_share": 0.0,
     "admitted_in_service_prob": 0.0,
     "cultivation_dropout_rate": 0.0,
