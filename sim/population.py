@@ -113,7 +113,8 @@ class Population:
     def add(self, n: int = 1, **values) -> range:
         """Append ``n`` people; ``values`` gives columns (scalars or sequences of length n)."""
         ids = range(self.size, self.size + n)
-        if n == 1:
+        sequences = (list, tuple, np.ndarray)
+        if n == 1 and not any(isinstance(v, sequences) for v in values.values()):
             return self._add_one(values)
         for name, default in _COLUMNS.items():
             value = values.get(name, default)

@@ -338,3 +338,14 @@ def test_over_60_admissions_only_with_the_exception_and_only_without_a_cell() ->
     over = counted[counted["age"] - verification_years >= 61]
     assert len(over) > 0
     assert over["village"].isin(without_cell).all()
+
+
+def test_people_added_one_at_a_time_or_as_columns_are_the_same() -> None:
+    from sim.population import Population
+
+    one, many = Population(4), Population(4)
+    one.add(1, birth=-12.0, village=2)
+    many.add(1, birth=[-12.0], village=np.array([2]))
+    assert one.birth == many.birth == [-12.0]
+    assert one.village == many.village == [2]
+    assert one.birth_np[0] == many.birth_np[0] == -12.0
