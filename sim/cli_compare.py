@@ -125,7 +125,11 @@ def _configure_search(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=None, help="seed of every mix's runs (default: the scenario's)"
     )
     parser.add_argument(
-        "--trials", type=int, default=40, help="complete trials the study should hold (default 40)"
+        "--trials",
+        type=int,
+        default=40,
+        help="distinct mixes the study should hold scored (default 40; resumed studies count "
+        "theirs)",
     )
     parser.add_argument(
         "--step", type=float, default=DEFAULT_STEP, help=f"intensity step (default {DEFAULT_STEP})"

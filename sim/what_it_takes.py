@@ -28,7 +28,10 @@ Why this shape:
   the search's inputs (scenario, target, probability, levers, grid, reps,
   seed, version): running the same search again resumes it, and several
   processes started on the same inputs share it as concurrent workers until
-  ``trials`` trials are complete between them. A trial interrupted with
+  ``trials`` distinct mixes are scored between them. A sampler may propose a
+  mix already scored; that trial reuses the score and does not count (at most
+  :data:`TRIALS_PER_MIX` trials per mix asked for, so a search whose sampler
+  has converged still ends). A trial interrupted with
   Ctrl-C is marked failed and does not count; its ensemble resumes from the
   results store if the mix is proposed again.
 - **Samplers.** ``grid`` tries every mix (small spaces: the answer is then
@@ -71,6 +74,8 @@ DEFAULT_STEP = 0.25
 #: Default spacing of the start-date grid, in months (0: keep the file's start dates).
 DEFAULT_START_STEP = 12
 SAMPLERS = ("auto", "grid", "tpe")
+#: Trials allowed per distinct mix asked for (repeats of a scored mix cost no runs).
+TRIALS_PER_MIX = 3
 
 
 @dataclass(frozen=True)
@@ -351,9 +356,9 @@ def search(
     """Find the least-effort mix of ``levers`` whose chance of ``target`` is at least ``p``.
 
     ``levers`` are :class:`Lever` objects or ``MEASURE[:MAX]`` strings, each a
-    measure of the scenario. ``trials`` is the total number of completed
-    trials the study should hold (a resumed or shared study counts the trials
-    already there). Each mix is an ensemble of ``reps`` runs with ``seed``
+    measure of the scenario. ``trials`` is the number of distinct mixes the
+    study should hold scored (a resumed or shared study counts those already
+    there). Each mix is an ensemble of ``reps`` runs with ``seed``
     (default: the scenario's seed, then 0), stored under the search's folder
     in ``out/searches/``. ``evaluate`` replaces the model (tests, other
     objectives). See the module docstring for the effort and the objective.
@@ -471,10 +476,11 @@ def _optimise(
     penalty: float,
     quiet: bool,
 ) -> None:
-    """Run trials until the study holds ``trials`` complete ones (from any worker).
+    """Run trials until the study holds ``trials`` distinct scored mixes (from any worker).
 
-    Stops early when every grid point has been scored. A mix already scored
-    is not evaluated again: on the same seeds it would get the same answer.
+    Stops early when every grid point has been scored, or after
+    :data:`TRIALS_PER_MIX` trials per mix asked for. A mix already scored is
+    not evaluated again: on the same seeds it would get the same answer.
     """
     optuna = _optuna()
     complete = (optuna.trial.TrialState.COMPLETE,)
@@ -502,13 +508,18 @@ def _optimise(
             )
         return mix.effort if reached else penalty + max(0.0, p - share)
 
-    def enough(study: Any, _trial: Any) -> None:
+    def scored(study: Any) -> tuple[int, int]:
         done = study.get_trials(deepcopy=False, states=complete)
-        if len(done) >= trials or len({tuple(sorted(t.params.items())) for t in done}) >= size:
+        return len({tuple(sorted(t.params.items())) for t in done}), len(done)
+
+    def enough(study: Any, _trial: Any) -> None:
+        mixes, total = scored(study)
+        if mixes >= min(trials, size) or total >= TRIALS_PER_MIX * trials:
             study.stop()
 
-    remaining = trials - len(study.get_trials(deepcopy=False, states=complete))
-    if remaining > 0:
+    mixes, total = scored(study)
+    remaining = TRIALS_PER_MIX * trials - total
+    if mixes < min(trials, size) and remaining > 0:
         study.optimize(objective, n_trials=remaining, callbacks=[enough], catch=())
 
 
@@ -673,8 +684,8 @@ def search_text(result: SearchResult, limit: int = 5) -> str:
         f"What it takes in {m['scenario_name']!r} for a chance of at least {percent(m['p'])} of "
         f"{m['target_phrase']} ({m['target']})",
         f"Levers: {levers}; {starts}. {m['reps']} runs a mix, seed {m['seed']}, "
-        f"{m['sampler']} sampler, {m.get('trials_complete', 0)} trials "
-        f"({m.get('mixes_scored', 0)} distinct mixes of {m['grid_points']}); "
+        f"{m['sampler']} sampler, {m.get('mixes_scored', 0)} distinct mixes of "
+        f"{m['grid_points']} scored in {m.get('trials_complete', 0)} trials; "
         f"stored in {result.path}",
         "Effort = Σ effort_per_unit × intensity × years in force; other measures of the "
         f"scenario add a fixed {m['fixed_effort']:.2f}.",
