@@ -25,10 +25,11 @@ PRIORS = {
 }
 HORIZON = "2019-12-31"
 #: Observed figures the synthetic observation fills in: yearly admissions, and stocks at the end.
-ROWS = [("admissions", f"{y}-01-01", f"{y}-12-31") for y in (2016, 2017, 2018, 2019)] + [
-    ("population", "2019-12-01", "2019-12-01"),
-    ("party_members", "2019-12-01", "2019-12-01"),
-]
+ROWS = (
+    [("admissions", f"{y}-01-01", f"{y}-12-31") for y in (2016, 2017, 2018, 2019)]
+    + [("population", f"{y}-12-01", f"{y}-12-01") for y in (2016, 2017, 2018, 2019)]
+    + [("party_members", f"{y}-12-01", f"{y}-12-01") for y in (2017, 2019)]
+)
 
 
 def write_observed(folder: Path, values: list[float]) -> None:
