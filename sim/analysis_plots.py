@@ -240,7 +240,7 @@ def plot_indices(result: SensitivityResult, path: Path | None = None) -> Path:
     outputs = list(dict.fromkeys(table["output"]))
     names = list(manifest["parameters"])
     rows, cols = _grid(len(outputs), 3)
-    fig = _figure(5.2 * cols, 0.42 * len(names) * rows + 1.6 * rows + 1.0, top=0.95)
+    fig = _figure(5.2 * cols, 0.42 * len(names) * rows + 1.6 * rows + 1.4, top=0.92)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     y = np.arange(len(names))
     sobol = manifest["method"] == "sobol"
@@ -248,12 +248,15 @@ def plot_indices(result: SensitivityResult, path: Path | None = None) -> Path:
         part = table[table["output"] == output].set_index("parameter").reindex(names)
         if sobol:
             bars = (
-                ("S1", "S1_conf", BLUE, "first order S1"),
-                ("ST", "ST_conf", ORANGE, "total ST"),
+                ("S1", "S1_conf", BLUE, "first-order index S1 (alone)"),
+                ("ST", "ST_conf", ORANGE, "total index ST (with interactions)"),
             )
         else:
-            bars = (("mu_star", "mu_star_conf", BLUE, "mu*"), ("sigma", None, ORANGE, "sigma"))
-        for k, (column, conf, colour, label) in enumerate(bars):
+            bars = (
+                ("mu_star", "mu_star_conf", BLUE, "mu* (mean absolute effect)"),
+                ("sigma", None, ORANGE, "sigma (spread: non-linearity, interactions)"),
+            )
+        for k, (column, conf, colour, _label) in enumerate(bars):
             values = part[column].to_numpy(float)
             errors = part[conf].to_numpy(float) if conf else None
             ax.barh(
@@ -264,7 +267,6 @@ def plot_indices(result: SensitivityResult, path: Path | None = None) -> Path:
                 color=colour,
                 alpha=0.85,
                 error_kw={"ecolor": BLACK, "capsize": 2, "lw": 1},
-                label=label + (" (95 % interval)" if conf else ""),
             )
         if part[bars[0][0]].isna().all():
             ax.text(0.5, 0.5, "does not vary", transform=ax.transAxes, ha="center", color=GREY)
@@ -272,14 +274,24 @@ def plot_indices(result: SensitivityResult, path: Path | None = None) -> Path:
         ax.invert_yaxis()
         ax.axvline(0, color=BLACK, lw=0.8)
         ax.set_title(OUTPUTS.get(output, output), fontsize=10)
-        ax.set_xlabel(
-            "share of the output's variance" if sobol else "change in the output per prior range",
-            fontsize=8,
-        )
+        if sobol:
+            total = np.nansum(part["S1"].to_numpy(float))
+            xlabel = f"share of variance; the S1 add up to {total:.2f}"
+        else:
+            xlabel = "change in the output across the prior's range"
+        ax.set_xlabel(xlabel, fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
     for ax in axes[len(outputs) :]:
         ax.set_visible(False)
+    fig.legend(
+        handles=[Patch(facecolor=colour, alpha=0.85, label=label) for _, _, colour, label in bars]
+        + [Line2D([], [], color=BLACK, lw=1, marker="|", label="95 % bootstrap interval")],
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.965),
+        ncols=3,
+        frameon=False,
+        fontsize=9,
+    )
     what = "Sobol indices" if sobol else "Morris screening"
     fig.suptitle(
         f"{what} of {len(names)} parameters over their priors: {manifest['points']} points x "
