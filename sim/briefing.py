@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import textwrap
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +47,7 @@ from sim.plots.data import (
 )
 from sim.plots.export import provenance_text
 from sim.plots.style import DPI, house_style
-from sim.store import write_json_atomic
+from sim.store import write_json_atomic, write_text_atomic
 from sim.targets import TARGET_KEYS
 
 #: The goals the headline sentences cover (the resolution's two headline goals).
@@ -277,7 +275,7 @@ def write_briefing(
         "made": made.isoformat(),
     }
     md = folder / "summary.md"
-    _write_text(md, summary_markdown(results, lang, sentences, table, record))
+    write_text_atomic(md, summary_markdown(results, lang, sentences, table, record))
     pdf = folder / "summary.pdf"
     page = summary_page(results, lang, sentences, table, dpi=min(dpi, 200))
     save_figure(page, folder, "summary", record, formats=("pdf",), title=record["title"])
@@ -411,23 +409,3 @@ def _render(figure: Figure, dpi: int) -> np.ndarray:
         figure.savefig(buffer, format="png", dpi=dpi)
     buffer.seek(0)
     return imread(buffer)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".tmp-{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-__all__ = [
-    "Briefing",
-    "Inputs",
-    "headline_sentences",
-    "load_inputs",
-    "summary_table",
-    "write_briefing",
-]

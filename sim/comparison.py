@@ -31,9 +31,7 @@ one copy per measure, on the same common random numbers.
 from __future__ import annotations
 
 import math
-import os
 import sys
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -51,7 +49,7 @@ from sim.headline import interval, percent, target_phrases
 from sim.paired import PairedDifference, paired_mean, paired_proportion
 from sim.provenance import digest, git_commit, package_version
 from sim.scenario import Intervention, Scenario, load_scenario
-from sim.store import slug, write_json_atomic, write_parquet_atomic
+from sim.store import slug, write_json_atomic, write_parquet_atomic, write_text_atomic
 from sim.summary import Z95, wilson_interval
 from sim.targets import TARGET_KEYS
 
@@ -723,14 +721,3 @@ def _store(path: Path, table: pd.DataFrame, text: str, manifest: dict[str, Any])
     write_text_atomic(path / "table.csv", table.to_csv(index=False))
     write_text_atomic(path / "table.txt", text)
     write_json_atomic(path / "manifest.json", manifest)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write text to a temporary file beside ``path``, then rename it into place."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

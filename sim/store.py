@@ -68,9 +68,12 @@ def part_name(start: int, stop: int) -> str:
     return f"r{start:06d}-{stop:06d}"
 
 
-def write_json_atomic(path: Path, value: Any) -> None:
-    """Write JSON to a temporary file beside ``path``, then rename it into place."""
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n"
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text to a temporary file beside ``path``, then rename it into place.
+
+    A reader (or a resumed run) never sees a half-written file: it sees the old
+    one or the new one.
+    """
     tmp = path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -78,6 +81,11 @@ def write_json_atomic(path: Path, value: Any) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write JSON to a temporary file beside ``path``, then rename it into place."""
+    write_text_atomic(path, json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def write_parquet_atomic(path: Path, table: pa.Table) -> None:

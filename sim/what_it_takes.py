@@ -57,13 +57,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.comparison import add_months, write_text_atomic
+from sim.comparison import add_months
 from sim.errors import InputError, Problem, did_you_mean
 from sim.headline import interval, percent, target_phrases
 from sim.interventions import MEASURES
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Intervention, Scenario, load_scenario
-from sim.store import slug, write_json_atomic
+from sim.store import slug, write_json_atomic, write_text_atomic
 from sim.summary import wilson_interval
 from sim.targets import TARGET_KEYS, definitions_for
 from sim.timeline import months_between
