@@ -177,14 +177,8 @@ EXIT_INTERRUPTED = 130
 EXIT_WORKER_LOST = 1
 
 
-def _ensemble_options(parser: argparse.ArgumentParser, reps: int, out: str) -> None:
-    """The options ``run`` and ``forecast`` share."""
-    parser.add_argument(
-        "--reps", type=int, default=reps, help=f"replications per scenario (default {reps})"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=None, help="ensemble seed (default: the scenario's seed)"
-    )
+def _backend_options(parser: argparse.ArgumentParser) -> None:
+    """Where runs execute: the options every command that runs the model shares."""
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: every core)"
     )
@@ -200,6 +194,32 @@ def _ensemble_options(parser: argparse.ArgumentParser, reps: int, out: str) -> N
         default=None,
         help="Dask scheduler address, e.g. tcp://HOST:8786 (default: an in-process LocalCluster)",
     )
+
+
+def _backend_args(args: argparse.Namespace, problems: list[Problem] | None = None) -> dict:
+    """The checked backend options as keywords; ``problems`` found so far are reported too."""
+    problems = list(problems or [])
+    if args.workers is not None and args.workers < 1:
+        problems.append(Problem("command line", "--workers", f"{args.workers} (allowed: >= 1)"))
+    backend = args.backend or ("dask" if args.scheduler else "local")
+    if args.scheduler and backend != "dask":
+        problems.append(
+            Problem("command line", "--scheduler", "a scheduler address needs --backend dask")
+        )
+    if problems:
+        raise InputError(problems)
+    return {"backend": backend, "workers": args.workers, "scheduler": args.scheduler}
+
+
+def _ensemble_options(parser: argparse.ArgumentParser, reps: int, out: str) -> None:
+    """The options ``run`` and ``forecast`` share."""
+    parser.add_argument(
+        "--reps", type=int, default=reps, help=f"replications per scenario (default {reps})"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="ensemble seed (default: the scenario's seed)"
+    )
+    _backend_options(parser)
     parser.add_argument(
         "--out", default=out, help=f"results folder (default {out}); same inputs reuse results"
     )
@@ -214,22 +234,7 @@ def _ensemble_args(args: argparse.Namespace) -> dict:
         problems.append(Problem("command line", "--reps", f"{args.reps} (allowed: >= 1)"))
     if args.seed is not None and args.seed < 0:
         problems.append(Problem("command line", "--seed", f"{args.seed} (allowed: >= 0)"))
-    if args.workers is not None and args.workers < 1:
-        problems.append(Problem("command line", "--workers", f"{args.workers} (allowed: >= 1)"))
-    backend = args.backend or ("dask" if args.scheduler else "local")
-    if args.scheduler and backend != "dask":
-        problems.append(
-            Problem("command line", "--scheduler", "a scheduler address needs --backend dask")
-        )
-    if problems:
-        raise InputError(problems)
-    return {
-        "backend": backend,
-        "workers": args.workers,
-        "scheduler": args.scheduler,
-        "out": args.out,
-        "quiet": args.quiet,
-    }
+    return {**_backend_args(args, problems), "out": args.out, "quiet": args.quiet}
 
 
 def _interruptible(run: Callable[[], int]) -> int:

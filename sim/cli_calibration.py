@@ -11,42 +11,14 @@ import argparse
 import math
 from pathlib import Path
 
-from sim.cli import _interruptible, command
+from sim.cli import _backend_args, _backend_options, _interruptible, command
 from sim.errors import InputError, Problem
 from sim.scenario import load_scenario
 
 
-def _backend_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: every core)"
-    )
-    parser.add_argument(
-        "--backend",
-        choices=("local", "dask"),
-        default=None,
-        help="local processes (default) or Dask distributed",
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="ADDR",
-        default=None,
-        help="Dask scheduler address, e.g. tcp://HOST:8786 (default: a LocalCluster)",
-    )
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    _backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
-
-
-def _backend_args(args: argparse.Namespace) -> dict:
-    problems = []
-    if args.workers is not None and args.workers < 1:
-        problems.append(Problem("command line", "--workers", f"{args.workers} (allowed: >= 1)"))
-    backend = args.backend or ("dask" if args.scheduler else "local")
-    if args.scheduler and backend != "dask":
-        problems.append(
-            Problem("command line", "--scheduler", "a scheduler address needs --backend dask")
-        )
-    if problems:
-        raise InputError(problems)
-    return {"backend": backend, "workers": args.workers, "scheduler": args.scheduler}
 
 
 # -- calibrate ----------------------------------------------------------------------------
@@ -100,7 +72,7 @@ def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
     parser.add_argument("--fresh", action="store_true", help="start again, forgetting the folder")
     parser.add_argument("--no-plots", action="store_true", help="do not draw the figures")
-    _backend_options(parser)
+    _run_options(parser)
 
 
 @command(
@@ -200,7 +172,7 @@ def _configure_sensitivity(parser: argparse.ArgumentParser) -> None:
         help="results folder (default results/sensitivity/<scenario>-<method>)",
     )
     parser.add_argument("--no-plots", action="store_true", help="do not draw the figure")
-    _backend_options(parser)
+    _run_options(parser)
 
 
 @command(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli import _ensemble_args, _ensemble_options, _interruptible, command
+from sim.cli import _backend_options, _ensemble_args, _ensemble_options, _interruptible, command
 from sim.errors import InputError, Problem
 from sim.targets import TARGET_KEYS
 
@@ -151,13 +151,7 @@ def _configure_search(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--horizon", metavar="YYYY-MM-DD", default=None, help="run to this date instead"
     )
-    parser.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: every core)"
-    )
-    parser.add_argument(
-        "--backend", choices=("local", "dask"), default=None, help="local processes or Dask"
-    )
-    parser.add_argument("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address")
+    _backend_options(parser)
     parser.add_argument(
         "--out",
         default="results",
