@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.clock import Clock, calls
 from sim.hazards import AgeProfile
-from sim.population import FEMALE, GONE, HOME, MALE, education_shares
+from sim.population import FEMALE, GONE, MALE, education_shares
 
 if TYPE_CHECKING:
-    from simpy.events import Event
-
     from sim.model import CommuneModel
 
 
@@ -35,12 +34,16 @@ class Demography:
 
     def __init__(self, model: CommuneModel) -> None:
         self.model = model
+        self.on_birth = calls(self._on_birth)
+        self.on_death = calls(self._on_death)
+        self.on_poverty_change = calls(self._on_poverty_change)
         self.profiles = mortality_profiles(model.commune.mortality)
         self.death_clock = model.streams["death"]
         self.birth_clock = model.streams["birth"]
         self.poverty_clock = model.streams["poverty"]
         p = model.p
         self.birth_rate = p["crude_birth_rate_per_1000"] / 1000.0 / 12.0
+        self.male_share = p["male_share_at_birth"]
         self.exit_rate = p["poverty_exit_rate"] / 12.0
         self.entry_rate = p["poverty_entry_rate"] / 12.0
         household_village = np.asarray(model.households.village)
@@ -53,21 +56,26 @@ class Demography:
     # -- deaths -------------------------------------------------------------
     def start(self) -> None:
         """Draw everyone's age at death, and the first birth and poverty changes."""
-        pop, model = self.model.pop, self.model
+        pop, model, households = self.model.pop, self.model, self.model.households
         n = pop.size
-        birth, sexes = pop.array("birth"), pop.array("sex")
+        birth, sexes = pop.column("birth"), pop.column("sex")
         ages = -birth / 12.0
         clocks = self.death_clock.generator.standard_exponential(n)
         death_age = np.full(n, np.inf)
         for sex, profile in ((MALE, self.profiles[0]), (FEMALE, self.profiles[1])):
             mask = sexes == sex
             death_age[mask] = profile.ages_at(ages[mask], clocks[mask], np.ones(mask.sum()))
-        when = birth + death_age * 12.0
-        for pid in np.flatnonzero(when < model.horizon).tolist():
-            model.at(float(when[pid]), self._on_death, pid, 0)
+        model.at_many(birth + death_age * 12.0, self.on_death, np.arange(n))
         self._schedule_birth()
-        for h in range(len(model.households)):
-            self._schedule_poverty(h)
+        poor = np.asarray(households.poor)
+        exit_rate = self.exit_rate * np.asarray(model.levers.exit_mult)[households.village]
+        rate = np.where(poor, exit_rate, self.entry_rate)
+        clocks = self.poverty_clock.generator.standard_exponential(len(households))
+        with np.errstate(divide="ignore"):
+            when = np.where(rate > 0, clocks / np.where(rate > 0, rate, 1.0), np.inf)
+        households.version = [1] * len(households)
+        versions = np.ones(len(households), dtype=np.int64)
+        model.at_many(when, self.on_poverty_change, np.arange(len(households)), versions)
 
     def schedule_death(self, pid: int) -> None:
         """Draw the age at death of someone who has just joined the population."""
@@ -75,9 +83,9 @@ class Demography:
         profile = self.profiles[int(pop.sex[pid])]
         age = self.model.age(pid)
         death_age = profile.age_at(age, self.death_clock.exponential())
-        self.model.at(pop.birth[pid] + death_age * 12.0, self._on_death, pid, 0)
+        self.model.at(pop.birth[pid] + death_age * 12.0, self.on_death, pid, 0)
 
-    def _on_death(self, event: Event) -> None:
+    def _on_death(self, event: Clock) -> None:
         pid = event.pid
         pop = self.model.pop
         if not pop.alive[pid] or pop.place[pid] == GONE:
@@ -91,26 +99,26 @@ class Demography:
         if residents <= 0 or self.birth_rate <= 0:
             return
         rate = self.birth_rate * residents
-        self.model.at(self.model.env._now + self.birth_clock.exponential() / rate, self._on_birth)
+        self.model.at(self.model.env._now + self.birth_clock.exponential() / rate, self.on_birth)
 
-    def _on_birth(self, _event: Event) -> None:
+    def _on_birth(self, _clock: Clock) -> None:
         model, pop, households = self.model, self.model.pop, self.model.households
-        village = self.birth_clock.choice_index(model.recorder.home_count)
+        stream = self.birth_clock
+        village = stream.choice_index(model.recorder.home_count)
         candidates = self.households_by_village[village]
-        household = candidates[int(self.birth_clock.uniform() * len(candidates))]
+        household = candidates[int(stream.uniform() * len(candidates))]
         share = self.education_shares[households.poor[household]]
-        draw = self.birth_clock.uniform()
-        pid = pop.add(
-            1,
-            sex=MALE if self.birth_clock.uniform() < model.p["male_share_at_birth"] else FEMALE,
-            birth=model.env._now,
-            village=village,
-            household=household,
-            ethnic=households.ethnic[household],
-            education=sum(1 for level_share in share if draw < level_share),
-            place=HOME,
-        ).start
-        households.members[household].append(pid)
+        draw = stream.uniform()
+        pid = pop.add_one(
+            {
+                "sex": MALE if stream.uniform() < self.male_share else FEMALE,
+                "birth": model.env._now,
+                "village": village,
+                "household": household,
+                "ethnic": households.ethnic[household],
+                "education": sum(1 for level_share in share if draw < level_share),
+            }
+        )
         model.recorder.flow_birth(pid)
         self.schedule_death(pid)
         model.reschedule_person(pid)
@@ -127,26 +135,21 @@ class Demography:
         if rate <= 0:
             return
         when = model.env._now + self.poverty_clock.exponential() / rate
-        model.at(when, self._on_poverty_change, household, households.version[household])
+        model.at(when, self.on_poverty_change, household, households.version[household])
 
-    def _on_poverty_change(self, event: Event) -> None:
-        households, model = self.model.households, self.model
-        h = event.pid
-        if households.version[h] != event.ver:
+    def _on_poverty_change(self, clock: Clock) -> None:
+        """The household moves in or out of poverty.
+
+        Its members' leaving and joining clocks run at their ceilings and read
+        the household's poverty when they ring (thinning, see ``migration``
+        and ``organisations``), so none of them needs drawing again.
+        """
+        households = self.model.households
+        h = clock.pid
+        if households.version[h] != clock.ver:
             return
         households.poor[h] = not households.poor[h]
         self._schedule_poverty(h)
-        pop = model.pop
-        leaving = model.p["leave_poor_multiplier"] != 1.0
-        joining = model.p["poor_participation_multiplier"] != 1.0
-        too_young = model.horizon - model.youngest_event_age
-        for pid in households.members[h]:
-            if pop.place[pid] != HOME or pop.birth[pid] >= too_young:
-                continue
-            if leaving:
-                model.migration.schedule_leave(pid)
-            if joining:
-                model.organisations.schedule_joins(pid)
 
     def poverty_changed(self, villages: np.ndarray) -> None:
         """A measure changed poverty exit in ``villages``: redraw poor households' clocks."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.clock import calls
 from sim.scenario import Intervention
 from sim.timeline import months_between
 
@@ -66,7 +67,7 @@ class Levers:
             if intervention.intensity <= 0:
                 continue
             when = months_between(self.model.start, intervention.start)
-            self.model.at(max(when, 0.0), self._starter(intervention))
+            self.model.at(max(when, 0.0), calls(self._starter(intervention)))
 
     def _starter(self, intervention: Intervention):
         def on_start(_event) -> None:

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.clock import Clock, calls
 from sim.hazards import AgeProfile
 from sim.population import AWAY, HOME, KINH, MALE, MILITARY, NOT_MEMBER, UPPER_SECONDARY
 
 if TYPE_CHECKING:
-    from simpy.events import Event
-
     from sim.model import CommuneModel
 
 
@@ -54,11 +53,20 @@ class Migration:
 
     def __init__(self, model: CommuneModel) -> None:
         self.model = model
+        self.on_callup = calls(self._on_callup)
+        self.on_discharge = calls(self._on_discharge)
+        self.on_leave = calls(self._on_leave)
+        self.on_return = calls(self._on_return)
         p = model.p
         upper_age = float(model.commune.education["completion_age"].iloc[UPPER_SECONDARY - 1])
         self.upper_age = upper_age
         self.profiles = leaving_profiles(p, upper_age)
-        self.poor_mult = p["leave_poor_multiplier"]
+        poor_mult = p["leave_poor_multiplier"]
+        ceiling = max(1.0, poor_mult)
+        #: a leaving clock runs at ``ceiling`` x the non-poor hazard; a ring is
+        #: accepted with these chances (non-poor, poor household): thinning
+        self.poor_ceiling = ceiling
+        self.accept = (1.0 / ceiling, poor_mult / ceiling)
         self.minority_mult = p["leave_minority_multiplier"]
         share = min(p["return_within_5y"], 1.0 - 1e-12)
         self.return_rate = -math.log(1.0 - share) / 60.0  # per month
@@ -70,68 +78,71 @@ class Migration:
     def start(self) -> None:
         """Draw every resident's leaving time; schedule the yearly call-ups."""
         model, pop = self.model, self.model.pop
-        place, staff, member = pop.array("place"), pop.array("staff"), pop.array("member")
+        place, staff, member = pop.column("place"), pop.column("staff"), pop.array("member")
         candidates = np.flatnonzero((place == HOME) & ~staff & (member == NOT_MEMBER))
         clocks = self.leave_clock.generator.standard_exponential(len(candidates))
-        birth = pop.array("birth")[candidates]
-        poor = np.asarray(model.households.poor)[pop.array("household")[candidates]]
+        birth = pop.column("birth")[candidates]
         minority = pop.array("ethnic")[candidates] != KINH
-        mult = np.where(poor, self.poor_mult, 1.0) * np.where(minority, self.minority_mult, 1.0)
+        mult = self.poor_ceiling * np.where(minority, self.minority_mult, 1.0)
         upper = pop.array("education")[candidates] >= UPPER_SECONDARY
         leave_age = np.empty(len(candidates))
         for flag, profile in ((False, self.profiles[0]), (True, self.profiles[1])):
             mask = upper == flag
             leave_age[mask] = profile.ages_at(-birth[mask] / 12.0, clocks[mask], mult[mask])
-        when = birth + leave_age * 12.0
-        due = when < model.horizon
-        for pid, t in zip(candidates[due].tolist(), when[due].tolist(), strict=True):
-            model.at(t, self._on_leave, pid, 0)
+        model.at_many(birth + leave_age * 12.0, self.on_leave, candidates)
         if self.return_rate > 0:
-            away = np.flatnonzero(pop.array("place") == AWAY)
+            away = np.flatnonzero(place == AWAY)
             clocks = self.return_clock.generator.standard_exponential(len(away))
-            for pid, clock in zip(away.tolist(), clocks.tolist(), strict=True):
-                model.at(clock / self.return_rate, self._on_return, pid, pop.v_mig[pid])
+            versions = pop.array("v_mig")[away]
+            model.at_many(clocks / self.return_rate, self.on_return, away, versions)
         for t in model.calendar_months(model.commune.calendar.military_callup_month):
-            model.at(t, self._on_callup)
+            model.at(t, self.on_callup)
 
     def schedule_leave(self, pid: int) -> None:
-        """Draw again when a resident non-member leaves (after any change of their state)."""
+        """Draw again when a resident non-member leaves (after any change of their state).
+
+        The clock runs at the ceiling of the household-poverty multiplier; a
+        household may move in or out of poverty before it rings, and the ring
+        is then accepted with probability rate now / ceiling (``_on_leave``).
+        """
         pop, model = self.model.pop, self.model
         pop.v_mig[pid] += 1
         if pop.place[pid] != HOME or pop.staff[pid] or pop.member[pid] != NOT_MEMBER:
             return
-        mult = (self.poor_mult if model.households.poor[pop.household[pid]] else 1.0) * (
-            self.minority_mult if pop.ethnic[pid] != KINH else 1.0
-        )
+        mult = self.poor_ceiling * (self.minority_mult if pop.ethnic[pid] != KINH else 1.0)
         profile = self.profiles[1 if pop.education[pid] >= UPPER_SECONDARY else 0]
-        age = model.age(pid)
+        age = (model.env._now - pop.birth[pid]) / 12.0
         leave_age = profile.age_at(age, self.leave_clock.exponential(), mult)
-        model.at(pop.birth[pid] + leave_age * 12.0, self._on_leave, pid, pop.v_mig[pid])
+        model.at(pop.birth[pid] + leave_age * 12.0, self.on_leave, pid, pop.v_mig[pid])
 
-    def _on_leave(self, event: Event) -> None:
-        pid, pop, model = event.pid, self.model.pop, self.model
-        if pop.v_mig[pid] != event.ver or pop.place[pid] != HOME or not pop.alive[pid]:
+    def _on_leave(self, clock: Clock) -> None:
+        pid, pop, model = clock.pid, self.model.pop, self.model
+        if pop.v_mig[pid] != clock.ver or pop.place[pid] != HOME or not pop.alive[pid]:
+            return
+        accept = self.accept[model.households.poor[pop.household[pid]]]
+        if accept < 1.0 and self.leave_clock.uniform() >= accept:
+            self.schedule_leave(pid)  # a ring of the ceiling that does not apply now
             return
         pop.v_mig[pid] += 1
         model.leaves_home(pid, AWAY, "migration")
         if self.return_rate > 0:
             when = model.env._now + self.return_clock.exponential() / self.return_rate
-            model.at(when, self._on_return, pid, pop.v_mig[pid])
+            model.at(when, self.on_return, pid, pop.v_mig[pid])
 
-    def _on_return(self, event: Event) -> None:
+    def _on_return(self, event: Clock) -> None:
         pid, pop = event.pid, self.model.pop
         if pop.v_mig[pid] != event.ver or pop.place[pid] != AWAY or not pop.alive[pid]:
             return
         self.model.arrives_home(pid, "return")
 
     # -- military service ---------------------------------------------------
-    def _on_callup(self, _event: Event) -> None:
+    def _on_callup(self, _event: Clock) -> None:
         model, pop, p = self.model, self.model.pop, self.model.p
-        age = (model.env._now - pop.birth_np[: pop.size]) / 12.0
+        age = (model.env._now - pop.column("birth")) / 12.0
         eligible = np.flatnonzero(
-            (pop.place_np[: pop.size] == HOME)
-            & ~pop.staff_np[: pop.size]
-            & (pop.array("sex") == MALE)
+            (pop.column("place") == HOME)
+            & ~pop.column("staff")
+            & (pop.column("sex") == MALE)
             & (age >= p["callup_age_min"])
             & (age < p["callup_age_max"] + 1.0)
         )
@@ -142,9 +153,9 @@ class Migration:
             pop.v_mig[pid] += 1
             model.leaves_home(pid, MILITARY, "military")
             pop.served_admitted[pid] = admitted < p["admitted_in_service_prob"]
-            model.at(model.env._now + self.service, self._on_discharge, pid, pop.v_mig[pid])
+            model.at(model.env._now + self.service, self.on_discharge, pid, pop.v_mig[pid])
 
-    def _on_discharge(self, event: Event) -> None:
+    def _on_discharge(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_mig[pid] != event.ver or pop.place[pid] != MILITARY or not pop.alive[pid]:
             return

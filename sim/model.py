@@ -2,10 +2,10 @@
 
 The model is event-driven. Each person's next event of each kind (death,
 leaving, returning, joining or leaving a mass organisation, being spotted,
-finishing a pipeline step) is drawn when it becomes possible and scheduled as
-a SimPy timeout; when the person's state changes, the affected clocks are
-drawn again and the stale timeouts are recognised by a version number and
-ignored. Calendar events (call-ups, awareness classes, the start of a
+finishing a pipeline step) is drawn when it becomes possible and put on the
+SimPy queue as a ``Clock`` (``sim.clock``); when the person's state changes,
+the affected clocks are drawn again and the stale ones are recognised by a
+version number and ignored. Calendar events (call-ups, awareness classes, the start of a
 measure) are scheduled once. Nothing wakes up every month except the
 recorder, which takes the monthly series.
 
@@ -27,8 +27,9 @@ from collections.abc import Callable
 
 import numpy as np
 import simpy
-from simpy.events import Event, Timeout
+from simpy.events import Event
 
+from sim.clock import Callbacks, push, push_many
 from sim.demography import Demography
 from sim.levers import Levers
 from sim.migration import Migration
@@ -47,8 +48,6 @@ from sim.results import RunResult
 from sim.rng import Streams
 from sim.scenario import Scenario
 from sim.timeline import DAYS_PER_MONTH, months_between, year_of
-
-Handler = Callable[[Event], None]
 
 
 class CommuneModel:
@@ -114,21 +113,35 @@ class CommuneModel:
         self.recorder.start()
 
     # -- scheduling ---------------------------------------------------------
-    def at(self, when: float, handler: Handler, pid: int = -1, version: int = 0) -> None:
-        """Call ``handler(event)`` at model time ``when`` unless it lies past the horizon.
+    def at(self, when: float, callbacks: Callbacks, pid: int = -1, version: int = 0) -> None:
+        """Run ``callbacks`` (see ``sim.clock.calls``) at model time ``when`` if before the horizon.
 
-        The event carries ``pid`` and ``version`` so the handler can tell a
+        The clock carries ``pid`` and ``version`` so the handler can tell a
         stale clock (the person's state changed since) from a live one.
         """
-        if when >= self.horizon or when != when:
-            return
-        event = Timeout(self.env, max(when - self.env._now, 0.0))
-        event.pid = pid
-        event.ver = version
-        event.callbacks.append(handler)
-        self.events += 1
+        if when < self.horizon:
+            push(self.env, when, callbacks, pid, version)
+            self.events += 1
 
-    def at_priority(self, when: float, handler: Handler, priority: int) -> None:
+    def at_many(
+        self,
+        times: np.ndarray,
+        callbacks: Callbacks,
+        pids: np.ndarray,
+        versions: np.ndarray | None = None,
+    ) -> None:
+        """Schedule many clocks at once (the start population); any past the horizon are dropped."""
+        due = times < self.horizon
+        push_many(
+            self.env,
+            times[due].tolist(),
+            callbacks,
+            pids[due].tolist(),
+            None if versions is None else versions[due].tolist(),
+        )
+        self.events += int(np.count_nonzero(due))
+
+    def at_priority(self, when: float, handler: Callable[[Event], None], priority: int) -> None:
         """Schedule a calendar event with an explicit SimPy priority (the recorder goes first)."""
         if when >= self.horizon:
             return

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.clock import Clock, calls, push
 from sim.population import (
     FARMERS,
     FEMALE,
@@ -33,8 +34,6 @@ from sim.population import (
 )
 
 if TYPE_CHECKING:
-    from simpy.events import Event
-
     from sim.model import CommuneModel
 
 _SHARE_PARAMETER = {
@@ -46,7 +45,18 @@ _SHARE_PARAMETER = {
 
 
 class Organisations:
-    """Joining and leaving the mass organisations."""
+    """Joining and leaving the mass organisations.
+
+    These are two thirds of a run's events, so the handler is written for
+    speed: rates come from per-village tables (rebuilt when a measure changes
+    them) and the next clock is pushed straight onto the queue.
+
+    Household poverty changes the joining rate, and households move in and
+    out of poverty. Rather than redraw every member's joining clocks at each
+    such move, the joining clock runs at the higher of the poor and non-poor
+    rates and a ring is accepted with probability rate now / that ceiling
+    (thinning): exact, because poverty changes independently of the clock.
+    """
 
     def __init__(self, model: CommuneModel) -> None:
         self.model = model
@@ -58,13 +68,34 @@ class Organisations:
         for org, name in _SHARE_PARAMETER.items():
             share = min(p[name], 1.0 - 1e-9)
             self.join_rate[org] = share / (1.0 - share) * self.leave_rate
-        self.poor_mult = p["poor_participation_multiplier"]
+        poor_mult = p["poor_participation_multiplier"]
+        ceiling = max(1.0, poor_mult)
+        #: chance that a joining ring is accepted, for a non-poor and a poor household
+        self.accept = (1.0 / ceiling, poor_mult / ceiling)
+        self.ceiling_mult = ceiling
         self.clock = model.streams["organisations"]
         self.yu_from = p["youth_union_age_min"] * 12.0
         self.yu_to = (p["youth_union_age_max"] + 1.0) * 12.0
         self.adult = p["adult_age"] * 12.0
         #: active members per organisation, kept up to date for the monthly series
         self.active_count = [0] * len(ORGANISATIONS)
+        self.on_change = calls(self._on_change)
+        self.join_table: list[list[float]] = []
+        self.leave_table: list[float] = []
+        self.rates_changed()
+
+    def rates_changed(self) -> None:
+        """Rebuild the rate tables from the measures in force.
+
+        ``join_table[org][village]`` (the joining ceiling) and
+        ``leave_table[village]`` are monthly rates.
+        """
+        levers = self.model.levers
+        self.leave_table = [self.leave_rate * m for m in levers.leave_mult]
+        self.join_table = [
+            [self.join_rate[org] * m * self.ceiling_mult for m in levers.join_mult]
+            for org in range(len(ORGANISATIONS))
+        ]
 
     def window(self, pid: int, org: int) -> tuple[float, float]:
         """Model times between which ``pid`` may be active in ``org`` (empty if never)."""
@@ -92,26 +123,26 @@ class Organisations:
         Vectorised over residents: this is the largest batch of clocks of a run.
         """
         model, pop, households = self.model, self.model.pop, self.model.households
-        residents = np.flatnonzero((pop.array("place") == HOME) & ~pop.array("staff"))
-        birth = pop.array("birth")[residents]
+        residents = np.flatnonzero((pop.column("place") == HOME) & ~pop.column("staff"))
+        birth = pop.column("birth")[residents]
         household = pop.array("household")[residents]
-        village = pop.array("village")[residents]
-        poor = np.asarray(households.poor)[household]
+        village = pop.column("village")[residents]
+        accept = np.asarray(self.accept)[np.asarray(households.poor, dtype=np.int64)[household]]
         never = np.full(len(residents), np.inf)
         adult = birth + self.adult
         windows = {
             YOUTH_UNION: (birth + self.yu_from, birth + self.yu_to),
-            WOMENS_UNION: (np.where(pop.array("sex")[residents] == FEMALE, adult, never), np.inf),
+            WOMENS_UNION: (np.where(pop.column("sex")[residents] == FEMALE, adult, never), np.inf),
             FARMERS: (np.where(np.asarray(households.farming)[household], adult, never), np.inf),
             VETERANS: (np.where(pop.array("veteran")[residents], adult, never), np.inf),
         }
-        leave = self.leave_rate * np.asarray(model.levers.leave_mult)[village]
+        leave = np.asarray(self.leave_table)[village]
         uniforms = self.clock.generator.random((len(ORGANISATIONS), len(residents)))
         clocks = self.clock.generator.standard_exponential((len(ORGANISATIONS), len(residents)))
         for org, (lo, hi) in windows.items():
             hi = np.broadcast_to(hi, lo.shape)
-            join = self.join_rate[org] * np.asarray(model.levers.join_mult)[village]
-            join = np.where(poor, join * self.poor_mult, join)
+            ceiling = np.asarray(self.join_table[org])[village]
+            join = ceiling * accept
             eligible_now = (lo <= 0.0) & (hi > 0.0)
             active = eligible_now & (uniforms[org] * (join + leave) < join)
             column = pop.active[org]
@@ -122,34 +153,18 @@ class Organisations:
                 when = np.where(
                     active,
                     np.minimum(clocks[org] / leave, hi),
-                    np.maximum(lo, 0.0) + clocks[org] / join,
+                    np.maximum(lo, 0.0) + clocks[org] / ceiling,
                 )
-            due = (when < model.horizon) & (active | (when < hi))
-            for pid, t in zip(residents[due].tolist(), when[due].tolist(), strict=True):
-                model.at(t, self._on_change, pid * 4 + org, 0)
-
-    def _join_rate(self, pid: int, org: int, poor: bool) -> float:
-        village = self.model.pop.village[pid]
-        rate = self.join_rate[org] * self.model.levers.join_mult[village]
-        return rate * self.poor_mult if poor else rate
-
-    def _leave_rate(self, pid: int) -> float:
-        return self.leave_rate * self.model.levers.leave_mult[self.model.pop.village[pid]]
+            due = active | (when < hi)
+            model.at_many(when[due], self.on_change, residents[due] * 4 + org)
 
     def schedule_all(self, pid: int) -> None:
         """Draw again every organisation clock of a resident."""
         for org in range(len(ORGANISATIONS)):
             self.schedule(pid, org)
 
-    def schedule_joins(self, pid: int) -> None:
-        """Draw again the joining clocks (after a change in household poverty)."""
-        pop = self.model.pop
-        for org in range(len(ORGANISATIONS)):
-            if not pop.active[org][pid]:
-                self.schedule(pid, org)
-
     def schedule(self, pid: int, org: int) -> None:
-        """Draw the next change of ``pid``'s activity in ``org``."""
+        """Draw the next change of ``pid``'s activity in ``org`` (a joining ring if inactive)."""
         pop, model = self.model.pop, self.model
         pop.v_org[org][pid] += 1
         if pop.place[pid] != HOME or not pop.alive[pid]:
@@ -158,29 +173,56 @@ class Organisations:
         lo, hi = self.window(pid, org)
         version = pop.v_org[org][pid]
         if pop.active[org][pid]:
-            when = now + self.clock.exponential() / self._leave_rate(pid)
-            model.at(min(when, hi), self._on_change, pid * 4 + org, version)
+            rate = self.leave_table[pop.village[pid]]
+            when = now + self.clock.exponential() / rate if rate > 0 else math.inf
+            model.at(min(when, hi), self.on_change, pid * 4 + org, version)
             return
-        if hi <= now:
+        if hi <= now or lo >= model.horizon:
             return
-        rate = self._join_rate(pid, org, model.households.poor[pop.household[pid]])
+        rate = self.join_table[org][pop.village[pid]]
         if rate <= 0:
             return
         when = max(now, lo) + self.clock.exponential() / rate
         if when < hi:
-            model.at(when, self._on_change, pid * 4 + org, version)
+            model.at(when, self.on_change, pid * 4 + org, version)
 
-    def _on_change(self, event: Event) -> None:
-        pid, org = divmod(event.pid, 4)
+    def _on_change(self, clock: Clock) -> None:
+        """``pid`` leaves ``org``, or a joining ring (accepted or not); then the next clock."""
+        key = clock.pid
+        pid = key >> 2
+        org = key & 3
         pop = self.model.pop
-        if pop.v_org[org][pid] != event.ver:
+        versions = pop.v_org[org]
+        if versions[pid] != clock.ver:
             return
-        was_active = self.is_active(pid)
-        now_active = not pop.active[org][pid]
-        pop.active[org][pid] = now_active
-        self.active_count[org] += 1 if now_active else -1
-        self.schedule(pid, org)
-        self.model.pipeline.activity_changed(pid, org, was_active)
+        version = versions[pid] = clock.ver + 1
+        model = self.model
+        column = pop.active[org]
+        if column[pid]:  # ``pid`` leaves
+            column[pid] = False
+            self.active_count[org] -= 1
+            next_is_join = True
+        else:  # a joining ring: accepted with probability rate now / ceiling
+            accept = self.accept[model.households.poor[pop.household[pid]]]
+            next_is_join = accept < 1.0 and self.clock.uniform() >= accept
+            if not next_is_join:
+                column[pid] = True
+                self.active_count[org] += 1
+        if next_is_join:
+            rate = self.join_table[org][pop.village[pid]]
+            if rate <= 0:
+                return
+            when = model.env._now + self.clock.exponential() / rate
+            if org == YOUTH_UNION and when >= pop.birth[pid] + self.yu_to:
+                return
+        else:
+            rate = self.leave_table[pop.village[pid]]
+            when = model.env._now + self.clock.exponential() / rate if rate > 0 else math.inf
+            if org == YOUTH_UNION:
+                when = min(when, pop.birth[pid] + self.yu_to)
+        if when < model.horizon:
+            push(model.env, when, self.on_change, key, version)
+            model.events += 1
 
     def clear(self, pid: int) -> None:
         """Someone left home: no longer active anywhere, and no clock running."""
@@ -191,18 +233,14 @@ class Organisations:
                 self.active_count[org] -= 1
             pop.v_org[org][pid] += 1
 
-    def is_active(self, pid: int) -> bool:
-        """Active in at least one organisation."""
-        active = self.model.pop.active
-        return active[0][pid] or active[1][pid] or active[2][pid] or active[3][pid]
-
     def villages_changed(self, villages: np.ndarray) -> None:
         """A measure changed joining or leaving rates in ``villages``: redraw those clocks."""
+        self.rates_changed()
         pop = self.model.pop
         residents = np.flatnonzero(
-            np.isin(pop.village_np[: pop.size], villages)
-            & (pop.place_np[: pop.size] == HOME)
-            & ~pop.staff_np[: pop.size]
+            np.isin(pop.column("village"), villages)
+            & (pop.column("place") == HOME)
+            & ~pop.column("staff")
         )
         for pid in residents.tolist():
             self.schedule_all(pid)

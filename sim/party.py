@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.clock import Clock, calls
 from sim.population import (
     BEYOND,
     GONE,
@@ -36,8 +37,6 @@ from sim.population import (
 )
 
 if TYPE_CHECKING:
-    from simpy.events import Event
-
     from sim.model import CommuneModel
 
 WHITE, JOINT, OWN_CELL = 0, 1, 2
@@ -62,6 +61,9 @@ class Party:
 
     def __init__(self, model: CommuneModel) -> None:
         self.model = model
+        self.on_member_exit = calls(self._on_member_exit)
+        self.on_probation_end = calls(self._on_probation_end)
+        self.on_transfer = calls(self._on_transfer)
         commune, p = model.commune, model.p
         self.min_official = int(p["cell_min_official_members"])
         self.clock = model.streams["party"]
@@ -102,7 +104,7 @@ class Party:
             wanted = village.members_official + village.members_probationary
             if wanted == 0:
                 continue
-            in_village = (village_of == v) & (pop.place_np[: pop.size] == HOME)
+            in_village = (village_of == v) & (pop.column("place") == HOME)
             pool = np.flatnonzero(in_village & adult & (education >= LOWER_SECONDARY))
             if len(pool) < wanted:
                 pool = np.flatnonzero(in_village & adult & (education >= PRIMARY))
@@ -118,30 +120,30 @@ class Party:
                 (NOT_MEMBER, cell.staff),
             ):
                 for _ in range(count):
-                    self._add_staff(c, member, rng)
+                    self._add_staff(c, member)
+        self._count_villages()
         for v in range(len(model.commune.villages)):
-            self._count_village(v)
             self.status[v] = self._status_of(v)
             model.recorder.log_status(v, STATUSES[self.status[v]], "data")
 
-    def _add_staff(self, cell: int, member: int, rng: np.random.Generator) -> int:
+    def _add_staff(self, cell: int, member: int) -> int:
         """A teacher or official posted to a school or agency cell (not a village resident).
 
         Age 23-55 and ethnicity are assumptions of this sketch of posted staff;
         they matter only for the admissions log.
         """
-        pop = self.model.pop
-        pid = pop.add(
-            1,
-            staff=True,
-            cell=cell,
-            sex=int(rng.random() < 0.5),
-            birth=self.model.env._now - 12.0 * (23.0 + 32.0 * rng.random()),
-            ethnic=KINH if rng.random() < 0.6 else int(rng.integers(0, 2)),
-            education=BEYOND,
-            place=HOME,
-            member=member,
-        ).start
+        draw = self.clock.uniform
+        pid = self.model.pop.add_one(
+            {
+                "staff": True,
+                "cell": cell,
+                "sex": int(draw() < 0.5),
+                "birth": self.model.env._now - 12.0 * (23.0 + 32.0 * draw()),
+                "ethnic": KINH if draw() < 0.6 else int(2 * draw()),
+                "education": BEYOND,
+                "member": member,
+            }
+        )
         if member == OFFICIAL:
             self.cells[cell].staff_official += 1
         elif member == PROBATIONARY:
@@ -153,21 +155,23 @@ class Party:
         model, pop = self.model, self.model.pop
         rng = self.clock.generator
         probation = model.p["probation_months"]
-        for pid in range(pop.size):
-            if pop.member[pid] == PROBATIONARY:
-                model.at(rng.random() * probation, self._on_probation_end, pid, pop.v_prob[pid])
-            if pop.member[pid] != NOT_MEMBER:
-                self._schedule_member_exit(pid)
-            if pop.staff[pid]:
-                self._schedule_transfer(pid)
+        member = pop.array("member")
+        for pid in np.flatnonzero(member == PROBATIONARY).tolist():
+            model.at(rng.random() * probation, self.on_probation_end, pid, pop.v_prob[pid])
+        for pid in np.flatnonzero(member != NOT_MEMBER).tolist():
+            self._schedule_member_exit(pid)
+        for pid in np.flatnonzero(pop.column("staff")).tolist():
+            self._schedule_transfer(pid)
 
     # -- counting and status ------------------------------------------------
-    def _count_village(self, v: int) -> None:
+    def _count_villages(self) -> None:
         pop = self.model.pop
-        here = (pop.village_np[: pop.size] == v) & (pop.place_np[: pop.size] == HOME)
+        villages = len(self.status)
+        resident = (pop.column("place") == HOME) & ~pop.column("staff")
         member = pop.array("member")
-        self.res_official[v] = int(np.count_nonzero(here & (member == OFFICIAL)))
-        self.res_probationary[v] = int(np.count_nonzero(here & (member == PROBATIONARY)))
+        for counts, kind in ((self.res_official, OFFICIAL), (self.res_probationary, PROBATIONARY)):
+            here = resident & (member == kind)
+            counts[:] = np.bincount(pop.column("village")[here], minlength=villages)
 
     def _status_of(self, v: int) -> int:
         if self.res_official[v] + self.res_probationary[v] == 0:
@@ -257,7 +261,7 @@ class Party:
         pop.v_prob[pid] += 1
         model.at(
             model.env._now + model.p["probation_months"],
-            self._on_probation_end,
+            self.on_probation_end,
             pid,
             pop.v_prob[pid],
         )
@@ -270,7 +274,7 @@ class Party:
         pop.v_mig[pid] += 1
         model.recorder.log_admission(pid, -1, "in_military_service", counted=False)
 
-    def _on_probation_end(self, event: Event) -> None:
+    def _on_probation_end(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
             return
@@ -294,9 +298,9 @@ class Party:
         if rate <= 0:
             return
         when = model.env._now + self.clock.exponential() / rate
-        model.at(when, self._on_member_exit, pid, pop.v_member[pid])
+        model.at(when, self.on_member_exit, pid, pop.v_member[pid])
 
-    def _on_member_exit(self, event: Event) -> None:
+    def _on_member_exit(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_member[pid] != event.ver or pop.member[pid] == NOT_MEMBER or not pop.alive[pid]:
             return
@@ -320,9 +324,9 @@ class Party:
         rate = self.transfer_rate[self.cells[pop.cell[pid]].kind]
         if rate > 0:
             when = model.env._now + self.clock.exponential() / rate
-            model.at(when, self._on_transfer, pid, 0)
+            model.at(when, self.on_transfer, pid, 0)
 
-    def _on_transfer(self, event: Event) -> None:
+    def _on_transfer(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if not pop.alive[pid] or pop.place[pid] != HOME:
             return
@@ -331,7 +335,7 @@ class Party:
             model.recorder.log_member_exit(pid, "transferred")
         model.leaves_home(pid, GONE, "transfer")
         member = OFFICIAL if self.clock.uniform() < model.p["posting_member_share"] else NOT_MEMBER
-        new = self._add_staff(cell, member, self.clock.generator)
+        new = self._add_staff(cell, member)
         if member != NOT_MEMBER:
             self.model.pipeline.refresh_pool(cell)
             self._schedule_member_exit(new)

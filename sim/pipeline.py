@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.clock import Clock, calls
 from sim.population import (
     APPLICATION,
     CULTIVATION,
@@ -54,8 +55,6 @@ from sim.population import (
 )
 
 if TYPE_CHECKING:
-    from simpy.events import Event
-
     from sim.model import CommuneModel
 
 _EARLY = (WAIT_MENTOR, CULTIVATION, WAIT_CLASS)
@@ -82,6 +81,12 @@ class Pipeline:
 
     def __init__(self, model: CommuneModel) -> None:
         self.model = model
+        self.on_class = calls(self._on_class)
+        self.on_cultivated = calls(self._on_cultivated)
+        self.on_decided = calls(self._on_decided)
+        self.on_dropout = calls(self._on_dropout)
+        self.on_filed = calls(self._on_filed)
+        self.on_spotted = calls(self._on_spotted)
         p = model.p
         self.clock = model.streams["spotting"]
         self.steps = model.streams["pipeline"]
@@ -108,6 +113,8 @@ class Pipeline:
             for level in (PRIMARY, LOWER_SECONDARY)
         }
         self.remote = np.array([v.remoteness == "remote_border" for v in model.commune.villages])
+        self.exemption = bool(model.switches["education_exemption"])
+        self.over_60 = bool(model.switches["over_60_exception"])
 
     # -- start ----------------------------------------------------------------
     def place_candidates(self) -> None:
@@ -135,20 +142,39 @@ class Pipeline:
                 self._spot(pid, elapsed=elapsed)
 
     def start(self) -> None:
-        """Schedule the awareness classes and everyone's first spotting clock."""
+        """Schedule the awareness classes and everyone's first spotting clock (vectorised)."""
         model, pop = self.model, self.model.pop
         for month in model.commune.calendar.awareness_class_months:
             for t in model.calendar_months(month):
-                model.at(t, self._on_class)
-        can_be_spotted = (
+                model.at(t, self.on_class)
+        staff = pop.column("staff")
+        village = pop.column("village")
+        education = pop.array("education")
+        waiting = (
             (pop.array("stage") == NO_STAGE)
             & (pop.array("member") == NOT_MEMBER)
-            & (pop.array("place") == HOME)
-            & (pop.array("staff") | pop.array("active").any(axis=0))
-            & (pop.array("education") >= PRIMARY)
+            & (pop.column("place") == HOME)
         )
-        for pid in np.flatnonzero(can_be_spotted).tolist():
-            self.schedule_spot(pid)
+        exempt = (
+            self.exemption
+            & ~staff
+            & (pop.array("ethnic") != KINH)
+            & self.remote[np.maximum(village, 0)]
+        )
+        floor_age = np.where(exempt, self.floor_age[PRIMARY], self.floor_age[LOWER_SECONDARY])
+        eligible = waiting & (education >= np.where(exempt, PRIMARY, LOWER_SECONDARY))
+        ceilings = np.array([self.village_ceiling(v) for v in range(len(self.remote))])
+        rate = np.where(staff, self.staff_ceiling(), ceilings[np.maximum(village, 0)])
+        pids = np.flatnonzero(eligible & (rate > 0))
+        birth = pop.column("birth")[pids]
+        no_cell = np.array([status != 2 for status in model.party.status])
+        over_age = self.over_60 & ~staff[pids] & no_cell[village[pids]]
+        lo = np.maximum(birth + 12.0 * floor_age[pids], 0.0)
+        hi = np.where(over_age, np.inf, birth + 12.0 * (model.p["admission_age_max"] + 1.0))
+        when = lo + self.clock.generator.standard_exponential(len(pids)) / rate[pids]
+        due = when < hi
+        versions = pop.array("v_spot")[pids]
+        model.at_many(when[due], self.on_spotted, pids[due], versions[due])
 
     def _set_stage(self, pid: int, stage: int) -> None:
         """Move a candidate to ``stage``, keeping the per-stage counts of the monthly series."""
@@ -158,11 +184,21 @@ class Pipeline:
         pop.stage[pid] = stage
 
     # -- spotting -------------------------------------------------------------
+    #
+    # Spotting happens only while the person is active in a mass organisation,
+    # and under targeting faster for some groups, yet joining and leaving are
+    # two thirds of all events. Rather than redraw the spotting clock at every
+    # join and leave, the clock runs at the highest rate the person's spotting
+    # can have (``ceiling``) and each ring is accepted with probability
+    # rate now / ceiling (thinning, Lewis and Shedler 1979): exact, because
+    # activity changes independently of the spotting clock. The clock is
+    # redrawn only when the ceiling itself changes (village status, a measure).
+
     def education_floor(self, pid: int) -> int:
         """The lowest education level at which ``pid`` may be admitted."""
         pop = self.model.pop
         if (
-            self.model.switches["education_exemption"]
+            self.exemption
             and not pop.staff[pid]
             and pop.ethnic[pid] != KINH
             and self.remote[pop.village[pid]]
@@ -174,30 +210,42 @@ class Pipeline:
         """Over-60 admission: only with the switch, and only where the village has no cell."""
         pop = self.model.pop
         return bool(
-            self.model.switches["over_60_exception"]
-            and not pop.staff[pid]
-            and self.model.party.status[pop.village[pid]] != 2
+            self.over_60 and not pop.staff[pid] and self.model.party.status[pop.village[pid]] != 2
         )
 
+    def village_ceiling(self, v: int) -> float:
+        """The highest monthly spotting rate a resident of village ``v`` can have now."""
+        levers = self.model.levers
+        status = self.model.party.status[v]
+        rate = (self.status_rate[status] + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
+        return rate * max(1.0, levers.target_mult[v])
+
+    def staff_ceiling(self) -> float:
+        """The monthly spotting rate of staff (always eligible: no thinning needed)."""
+        return self.staff_rate * self.model.levers.staff_spot_mult
+
     def spotting_rate(self, pid: int) -> float:
-        """Monthly rate at which ``pid`` (eligible and active) is spotted now."""
+        """Monthly rate at which ``pid`` is spotted now (0 unless staff or active)."""
         pop, levers = self.model.pop, self.model.levers
         if pop.staff[pid]:
-            return self.staff_rate * levers.staff_spot_mult
+            return self.staff_ceiling()
+        active = pop.active
+        if not (active[0][pid] or active[1][pid] or active[2][pid] or active[3][pid]):
+            return 0.0
         v = pop.village[pid]
         status = self.model.party.status[v]
         rate = (self.status_rate[status] + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
         if levers.target_mult[v] != 1.0 and (
             status != 2
             or pop.ethnic[pid] != KINH
-            or pop.active[YOUTH_UNION][pid]
+            or active[YOUTH_UNION][pid]
             or pop.veteran[pid]
         ):
             rate *= levers.target_mult[v]
         return rate
 
     def schedule_spot(self, pid: int) -> None:
-        """Draw when ``pid`` is spotted, if they can be (after any change of their state)."""
+        """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state)."""
         pop, model = self.model.pop, self.model
         pop.v_spot[pid] += 1
         if (
@@ -205,13 +253,12 @@ class Pipeline:
             or not pop.alive[pid]
             or pop.member[pid] != NOT_MEMBER
             or pop.stage[pid] != NO_STAGE
-            or not (pop.staff[pid] or model.organisations.is_active(pid))
         ):
             return
         floor = self.education_floor(pid)
         if pop.education[pid] < floor:
             return
-        rate = self.spotting_rate(pid)
+        rate = self.staff_ceiling() if pop.staff[pid] else self.village_ceiling(pop.village[pid])
         if rate <= 0:
             return
         lo = pop.birth[pid] + 12.0 * self.floor_age[floor]
@@ -222,13 +269,22 @@ class Pipeline:
         )
         when = max(model.env._now, lo) + self.clock.exponential() / rate
         if when < hi:
-            model.at(when, self._on_spotted, pid, pop.v_spot[pid])
+            model.at(when, self.on_spotted, pid, pop.v_spot[pid])
 
-    def _on_spotted(self, event: Event) -> None:
-        pid, pop = event.pid, self.model.pop
-        if pop.v_spot[pid] != event.ver:
+    def _on_spotted(self, clock: Clock) -> None:
+        """A ring of the spotting clock: spotted with probability rate now / ceiling."""
+        pid, pop = clock.pid, self.model.pop
+        if pop.v_spot[pid] != clock.ver:
             return
-        self._spot(pid)
+        rate = self.spotting_rate(pid)
+        if rate > 0:
+            ceiling = (
+                self.staff_ceiling() if pop.staff[pid] else self.village_ceiling(pop.village[pid])
+            )
+            if rate >= ceiling or self.clock.uniform() * ceiling < rate:
+                self._spot(pid)
+                return
+        self.schedule_spot(pid)
 
     def _spot(self, pid: int, elapsed: float = 0.0) -> None:
         """``pid`` becomes a candidate (``elapsed``: months of mentoring already done)."""
@@ -250,21 +306,6 @@ class Pipeline:
         self.pools[cell].waiting.append(pid)
         self.refresh_pool(cell)
 
-    def activity_changed(self, pid: int, org: int, was_active: bool) -> None:
-        """A resident joined or left ``org``: spotting eligibility or rate may have changed.
-
-        Joining a second organisation (or leaving one of two) changes nothing
-        unless targeting singles out Youth Union members, so the clock stands.
-        """
-        pop, model = self.model.pop, self.model
-        if pop.stage[pid] != NO_STAGE or pop.member[pid] != NOT_MEMBER:
-            return
-        if was_active == model.organisations.is_active(pid) and (
-            org != YOUTH_UNION or model.levers.target_mult[pop.village[pid]] == 1.0
-        ):
-            return
-        self.schedule_spot(pid)
-
     def villages_changed(self, villages: np.ndarray, staff: bool = False) -> None:
         """Spotting rates changed in ``villages`` (status or a measure): redraw those clocks."""
         for pid in self._people_in(villages, staff):
@@ -274,11 +315,10 @@ class Pipeline:
     def _people_in(self, villages: np.ndarray, staff: bool) -> list[int]:
         """People at home in ``villages`` (and all staff if ``staff``)."""
         pop = self.model.pop
-        n = pop.size
-        where = np.isin(pop.village_np[:n], villages) & ~pop.staff_np[:n]
+        where = np.isin(pop.column("village"), villages) & ~pop.column("staff")
         if staff:
-            where |= pop.staff_np[:n]
-        return np.flatnonzero(where & (pop.place_np[:n] == HOME)).tolist()
+            where |= pop.column("staff")
+        return np.flatnonzero(where & (pop.column("place") == HOME)).tolist()
 
     # -- drop-out -------------------------------------------------------------
     def _schedule_dropout(self, pid: int) -> None:
@@ -290,9 +330,9 @@ class Pipeline:
         rate = self.dropout_rate * mult
         if rate > 0:
             when = model.env._now + self.steps.exponential() / rate
-            model.at(when, self._on_dropout, pid, pop.v_drop[pid])
+            model.at(when, self.on_dropout, pid, pop.v_drop[pid])
 
-    def _on_dropout(self, event: Event) -> None:
+    def _on_dropout(self, event: Clock) -> None:
         pid, pop = event.pid, self.model.pop
         if pop.v_drop[pid] != event.ver or pop.stage[pid] not in _EARLY:
             return
@@ -350,12 +390,12 @@ class Pipeline:
         done_before = self.mentored_before.pop(pid, 0.0)
         model.at(
             model.env._now + max(model.p["cultivation_months"] - done_before, 0.0),
-            self._on_cultivated,
+            self.on_cultivated,
             pid,
             pop.v_pipe[pid],
         )
 
-    def _on_cultivated(self, event: Event) -> None:
+    def _on_cultivated(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != CULTIVATION:
             return
@@ -369,7 +409,7 @@ class Pipeline:
             model.recorder.log_stage(pid, "waiting_class")
 
     # -- awareness class --------------------------------------------------------
-    def _on_class(self, _event: Event) -> None:
+    def _on_class(self, _event: Clock) -> None:
         model, pop = self.model, self.model.pop
         seats = int(model.p["awareness_class_seats"] + model.levers.extra_seats)
         served = 0
@@ -400,10 +440,10 @@ class Pipeline:
         pop.v_pipe[pid] += 1
         model.recorder.log_stage(pid, "application")
         model.at(
-            model.env._now + model.p["application_months"], self._on_filed, pid, pop.v_pipe[pid]
+            model.env._now + model.p["application_months"], self.on_filed, pid, pop.v_pipe[pid]
         )
 
-    def _on_filed(self, event: Event) -> None:
+    def _on_filed(self, event: Clock) -> None:
         """The cell considers the file: introducers, age and file validity are checked."""
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != APPLICATION:
@@ -423,12 +463,12 @@ class Pipeline:
             model.recorder.log_stage(pid, "verification")
             model.at(
                 model.env._now + p["verification_months"],
-                self._on_decided,
+                self.on_decided,
                 pid,
                 pop.v_pipe[pid],
             )
 
-    def _on_decided(self, event: Event) -> None:
+    def _on_decided(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != VERIFICATION:
             return

@@ -69,8 +69,9 @@ _COLUMNS: dict[str, object] = {
     "v_member": 0,
     "v_prob": 0,
 }
-#: Columns the monthly recorder counts with numpy, kept as arrays too.
-_MIRRORED = ("place", "birth", "village", "staff")
+#: Columns also kept as numpy arrays, for the monthly recorder and the call-up's
+#: vectorised passes (sex and village never change; place through set_place).
+_MIRRORED = ("place", "birth", "village", "staff", "sex")
 
 
 @dataclass
@@ -81,7 +82,6 @@ class Households:
     poor: list[bool]
     farming: list[bool]
     ethnic: list[int]
-    members: list[list[int]] = field(default_factory=list)
     version: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -92,84 +92,100 @@ class Population:
     """Person attributes as Python lists, indexed by person id.
 
     Event handlers read and write single people; a Python list does that
-    several times faster than a numpy array. The few columns the monthly
-    recorder counts (place, birth, village, staff) are mirrored in numpy
-    arrays, written through :meth:`set_place` and :meth:`add`; everything
-    else that needs a vectorised pass uses :meth:`array` (a copy).
+    several times faster than a numpy array. The lists are allocated ahead
+    (``capacity`` people, doubled when full) so that adding a person writes
+    only the values that differ from the defaults; ``size`` is the number of
+    people. The columns that vectorised passes read (place, birth, village,
+    staff, sex) are mirrored in numpy arrays: :meth:`column` returns one,
+    first copying the people added since the last read, and :meth:`set_place`
+    writes through. Any other column is copied by :meth:`array`.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0
-        for name in _COLUMNS:
-            setattr(self, name, [])
-        self.active: list[list[bool]] = [[] for _ in ORGANISATIONS]
-        self.v_org: list[list[int]] = [[] for _ in ORGANISATIONS]
         self._capacity = capacity
-        self.place_np = np.zeros(capacity, dtype=np.int64)
-        self.birth_np = np.zeros(capacity)
-        self.village_np = np.zeros(capacity, dtype=np.int64)
-        self.staff_np = np.zeros(capacity, dtype=bool)
+        for name, default in _COLUMNS.items():
+            setattr(self, name, [default] * capacity)
+        self.active: list[list[bool]] = [[False] * capacity for _ in ORGANISATIONS]
+        self.v_org: list[list[int]] = [[0] * capacity for _ in ORGANISATIONS]
+        self._lists = [getattr(self, name) for name in _COLUMNS]
+        self._defaults = list(_COLUMNS.values())
+        self._mirrors = {
+            name: np.zeros(capacity, dtype=type(_COLUMNS[name])) for name in _MIRRORED
+        }
+        #: people [0, _synced) are copied into the mirrors
+        self._synced = 0
+        self._place_mirror = self._mirrors["place"]
+
+    def _reserve(self, size: int) -> None:
+        """Make room for ``size`` people (at least doubling, so that appends stay cheap)."""
+        if size <= self._capacity:
+            return
+        extra = max(self._capacity, size - self._capacity)
+        for column, default in zip(self._lists, self._defaults, strict=True):
+            column.extend([default] * extra)
+        for org in range(len(ORGANISATIONS)):
+            self.active[org].extend([False] * extra)
+            self.v_org[org].extend([0] * extra)
+        self._capacity += extra
 
     def add(self, n: int = 1, **values) -> range:
         """Append ``n`` people; ``values`` gives columns (scalars or sequences of length n)."""
-        ids = range(self.size, self.size + n)
+        start = self.size
+        ids = range(start, start + n)
         sequences = (list, tuple, np.ndarray)
         if n == 1 and not any(isinstance(v, sequences) for v in values.values()):
-            return self._add_one(values)
-        for name, default in _COLUMNS.items():
-            value = values.get(name, default)
-            column = getattr(self, name)
-            if isinstance(value, (list, tuple, np.ndarray)):
-                column.extend(np.asarray(value).tolist())
+            return range(self.add_one(values), start + 1)
+        self._reserve(start + n)
+        for name, value in values.items():
+            if isinstance(value, sequences):
+                getattr(self, name)[start : start + n] = np.asarray(value).tolist()
             else:
-                column.extend([value] * n)
-        for org in range(len(ORGANISATIONS)):
-            self.active[org].extend([False] * n)
-            self.v_org[org].extend([0] * n)
-        if self.size + n > self._capacity:
-            self._grow(max(2 * self._capacity, self.size + n))
+                getattr(self, name)[start : start + n] = [value] * n
         self.size += n
-        for name in _MIRRORED:
-            getattr(self, f"{name}_np")[ids.start : ids.stop] = getattr(self, name)[
-                ids.start : ids.stop
-            ]
         return ids
 
-    def _add_one(self, values: dict) -> range:
+    def add_one(self, values: dict[str, object]) -> int:
+        """Append one person (a birth, a new posting) and return their id: the handlers' path."""
         pid = self.size
-        get = values.get
-        for name, default in _COLUMNS.items():
-            getattr(self, name).append(get(name, default))
-        for org in range(len(ORGANISATIONS)):
-            self.active[org].append(False)
-            self.v_org[org].append(0)
-        if pid + 1 > self._capacity:
-            self._grow(2 * self._capacity)
-        self.size += 1
-        self.place_np[pid] = self.place[pid]
-        self.birth_np[pid] = self.birth[pid]
-        self.village_np[pid] = self.village[pid]
-        self.staff_np[pid] = self.staff[pid]
-        return range(pid, pid + 1)
+        if pid >= self._capacity:
+            self._reserve(pid + 1)
+        for name, value in values.items():
+            getattr(self, name)[pid] = value
+        self.size = pid + 1
+        return pid
 
-    def _grow(self, capacity: int) -> None:
-        for name in _MIRRORED:
-            old = getattr(self, f"{name}_np")
-            new = np.zeros(capacity, dtype=old.dtype)
-            new[: self.size] = old[: self.size]
-            setattr(self, f"{name}_np", new)
-        self._capacity = capacity
+    def column(self, name: str) -> np.ndarray:
+        """The numpy mirror of a column in ``_MIRRORED`` (a view: do not write to it)."""
+        if self._synced < self.size:
+            self._sync()
+        return self._mirrors[name][: self.size]
+
+    def _sync(self) -> None:
+        start, stop = self._synced, self.size
+        capacity = len(self._place_mirror)
+        if stop > capacity:
+            capacity = max(2 * capacity, stop)
+            for name, old in self._mirrors.items():
+                new = np.zeros(capacity, dtype=old.dtype)
+                new[:start] = old[:start]
+                self._mirrors[name] = new
+            self._place_mirror = self._mirrors["place"]
+        for name, mirror in self._mirrors.items():
+            mirror[start:stop] = getattr(self, name)[start:stop]
+        self._synced = stop
 
     def set_place(self, pid: int, place: int) -> None:
-        """Move a person (home, away, military, gone); keeps the recorder's mirror in step."""
+        """Move a person (home, away, military, gone), writing through to the mirror."""
         self.place[pid] = place
-        self.place_np[pid] = place
+        if pid < self._synced:
+            self._place_mirror[pid] = place
 
     def array(self, name: str) -> np.ndarray:
         """A numpy copy of a column, for vectorised passes at the start or on rare events."""
         if name == "active":
-            return np.array(self.active, dtype=bool).reshape(len(ORGANISATIONS), self.size)
-        return np.asarray(getattr(self, name))
+            return np.array([column[: self.size] for column in self.active], dtype=bool)
+        return np.asarray(getattr(self, name)[: self.size])
 
 
 def draw_ages(commune: Commune, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +233,6 @@ def build_households(
         farming=np.concatenate(farming).tolist(),
         ethnic=np.concatenate(ethnic).astype(np.int64).tolist(),
     )
-    households.members = [[] for _ in range(len(households))]
     households.version = [0] * len(households)
     return households
 
@@ -234,27 +249,33 @@ def build_residents(
     attainment follows their household's poverty.
     """
     rng = stream.generator
-    shares = education_shares(commune)
+    sizes = [village.population for village in commune.villages]
+    n = sum(sizes)
+    village = np.repeat(np.arange(len(sizes)), sizes)
+    sex, age = draw_ages(commune, n, rng)
+    household = _draw_households(households, village, rng)
+    population.add(
+        n,
+        sex=sex,
+        birth=-age * 12.0,
+        village=village,
+        household=household,
+        ethnic=np.asarray(households.ethnic)[household],
+        education=draw_education(
+            education_shares(commune), np.asarray(households.poor)[household], rng.random(n)
+        ),
+        place=HOME,
+    )
+
+
+def _draw_households(
+    households: Households, village: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """A household of their village for each person, uniformly (households are kept by village)."""
     household_village = np.asarray(households.village)
-    household_ethnic = np.asarray(households.ethnic)
-    household_poor = np.asarray(households.poor)
-    for v, village in enumerate(commune.villages):
-        n = village.population
-        sex, age = draw_ages(commune, n, rng)
-        in_village = np.flatnonzero(household_village == v)
-        household = in_village[rng.integers(0, len(in_village), size=n)]
-        ids = population.add(
-            n,
-            sex=sex,
-            birth=-age * 12.0,
-            village=v,
-            household=household,
-            ethnic=household_ethnic[household],
-            education=draw_education(shares, household_poor[household], rng.random(n)),
-            place=HOME,
-        )
-        for pid, h in zip(ids, household.tolist(), strict=True):
-            households.members[h].append(pid)
+    first = np.searchsorted(household_village, np.arange(village.max(initial=0) + 1))
+    count = np.bincount(household_village, minlength=len(first))
+    return first[village] + (rng.random(len(village)) * count[village]).astype(np.int64)
 
 
 def build_absent_youth(
@@ -275,11 +296,10 @@ def build_absent_youth(
         return
     rng = stream.generator
     shares = education_shares(commune)
-    birth = np.asarray(population.birth)
-    village_of = np.asarray(population.village)
+    birth = population.array("birth")
+    village_of = population.array("village")
     age = -birth / 12.0
     young = (age >= 18) & (age < 31)
-    household_village = np.asarray(households.village)
     household_ethnic = np.asarray(households.ethnic)
     household_poor = np.asarray(households.poor)
     for v in range(len(commune.villages)):
@@ -287,9 +307,8 @@ def build_absent_youth(
         n = int(rng.binomial(residents, min(share, 0.95) / (1.0 - min(share, 0.95))))
         if n == 0:
             continue
-        in_village = np.flatnonzero(household_village == v)
-        household = in_village[rng.integers(0, len(in_village), size=n)]
-        ids = population.add(
+        household = _draw_households(households, np.full(n, v), rng)
+        population.add(
             n,
             sex=(rng.random(n) < 0.5).astype(np.int64),
             birth=-(18.0 + 13.0 * rng.random(n)) * 12.0,
@@ -299,5 +318,3 @@ def build_absent_youth(
             education=draw_education(shares, household_poor[household], rng.random(n)),
             place=AWAY,
         )
-        for pid, h in zip(ids, household.tolist(), strict=True):
-            households.members[h].append(pid)

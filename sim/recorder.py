@@ -54,12 +54,14 @@ class Recorder:
         pop = model.pop
         n_villages = len(model.commune.villages)
         self.months = int(math.floor(model.horizon)) + 1
-        home = (pop.place_np[: pop.size] == 0) & ~pop.staff_np[: pop.size]
+        home = (pop.column("place") == 0) & ~pop.column("staff")
         #: residents at home per village, kept up to date by the flows (births use it)
         self.home_count = np.bincount(
-            pop.village_np[: pop.size][home], minlength=n_villages
+            pop.column("village")[home], minlength=n_villages
         ).tolist()
         self.flows = np.zeros((self.months, n_villages, len(FLOWS)), dtype=np.int64)
+        #: bins of the monthly population counts; one more collects those not counted
+        self._population_bins = n_villages * _RECORDED_PLACES * len(AGE_BANDS)
         self._population: list[np.ndarray] = []
         self._organisations: list[np.ndarray] = []
         self._stages: list[np.ndarray] = []
@@ -154,17 +156,19 @@ class Recorder:
     # -- monthly snapshot -------------------------------------------------------
     def _on_month(self, _event: Event) -> None:
         model, pop, party = self.model, self.model.pop, self.model.party
-        n = pop.size
-        n_villages = len(model.commune.villages)
-        place = pop.place_np[:n]
-        counted = ~pop.staff_np[:n] & (place < _RECORDED_PLACES)
-        age = (model.env._now - pop.birth_np[:n][counted]) / 12.0
-        band = np.searchsorted(_BAND_EDGES, age, side="right")
-        index = (pop.village_np[:n][counted] * _RECORDED_PLACES + place[counted]) * len(
-            AGE_BANDS
-        ) + band
+        now = model.env._now
+        place = pop.column("place")
+        birth = pop.column("birth")
+        # age band by comparing birth times with the band edges (no ages, no masks
+        # that copy): the monthly snapshot is the model's one pass over everyone
+        band = (birth <= now - 12.0 * _BAND_EDGES[0]).astype(np.int64)
+        band += birth <= now - 12.0 * _BAND_EDGES[1]
+        band += birth <= now - 12.0 * _BAND_EDGES[2]
+        index = (pop.column("village") * _RECORDED_PLACES + place) * len(AGE_BANDS) + band
+        uncounted = pop.column("staff") | (place >= _RECORDED_PLACES)
+        index[uncounted] = self._population_bins
         self._population.append(
-            np.bincount(index, minlength=n_villages * _RECORDED_PLACES * len(AGE_BANDS))
+            np.bincount(index, minlength=self._population_bins + 1)[:-1]
         )
         self._organisations.append(list(model.organisations.active_count))
         self._stages.append(list(model.pipeline.stage_count))

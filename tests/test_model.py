@@ -346,6 +346,6 @@ def test_people_added_one_at_a_time_or_as_columns_are_the_same() -> None:
     one, many = Population(4), Population(4)
     one.add(1, birth=-12.0, village=2)
     many.add(1, birth=[-12.0], village=np.array([2]))
-    assert one.birth == many.birth == [-12.0]
-    assert one.village == many.village == [2]
-    assert one.birth_np[0] == many.birth_np[0] == -12.0
+    assert one.birth[: one.size] == many.birth[: many.size] == [-12.0]
+    assert one.village[: one.size] == many.village[: many.size] == [2]
+    assert one.column("birth")[0] == many.column("birth")[0] == -12.0
