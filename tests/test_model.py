@@ -123,6 +123,130 @@ def test_constant_outmigration_alone_is_exponential_decay(quiet_commune: Commune
         assert abs(home.loc[month] - n0 * p) < 4 * sigma, (month, home.loc[month], n0 * p)
 
 
+def chain_occupancy(rates: dict[tuple[int, int], float], start: np.ndarray, t: float) -> np.ndarray:
+    """State probabilities at time ``t`` of a continuous-time Markov chain: start . exp(Q t).
+
+    ``rates[(i, j)]`` is the rate from state i to state j; leaving to an
+    absorbing state is a rate with no destination among the states (j = -1).
+    """
+    n = len(start)
+    q = np.zeros((n, n))
+    for (i, j), rate in rates.items():
+        q[i, i] -= rate
+        if j >= 0:
+            q[i, j] += rate
+    values, vectors = np.linalg.eig(q * t)
+    transition = (vectors @ np.diag(np.exp(values)) @ np.linalg.inv(vectors)).real
+    return start @ transition
+
+
+def one_person_households(folder: CommuneFolder, poor_share: float) -> None:
+    """As many households as people (poverty nearly independent between people), no members."""
+    for row in range(3):
+        population = int(read_cell(folder, "villages.csv", row, "population"))
+        folder.set("villages.csv", row, "households", population)
+        folder.set("villages.csv", row, "poor_share", poor_share)
+        folder.set("villages.csv", row, "members_official", 0)
+        folder.set("villages.csv", row, "members_probationary", 0)
+        folder.set("villages.csv", row, "candidates", 0)
+    folder.replace("commune.toml", "households = 200", "households = 1000")
+    folder.replace("commune.toml", "party_members = 20", "party_members = 6")
+
+
+def read_cell(folder: CommuneFolder, name: str, row: int, column: str) -> str:
+    table = pd.read_csv(folder.path / name, dtype=str)
+    return table.loc[row, column]
+
+
+#: Variance inflation for people sharing a household's poverty: with people put
+#: uniformly in as many households as people, household sizes are about
+#: Poisson(1), and the design effect 1 + (E[size^2]/E[size] - 1) rho is at most 2.
+DESIGN_EFFECT = 2.0
+
+
+def test_leaving_that_depends_on_switching_poverty_follows_the_two_state_chain(
+    quiet_commune: CommuneFolder,
+) -> None:
+    """Leaving at h (x m if poor) while households move in and out of poverty: the leaving
+    clock runs at the ceiling and is thinned by the poverty at each ring. The residents at
+    home follow the absorbing chain (non-poor, poor) -> away exactly."""
+    h, m, entry, exit_ = 0.4, 0.1, 1.0, 1.0  # per year; fast switching tests the thinning
+    q0 = 0.5
+    one_person_households(quiet_commune, q0)
+    scenario = quiet_scenario(
+        quiet_commune.path,
+        horizon="2019-12-31",
+        leave_age_min=0,
+        leave_age_max=100,
+        leave_hazard_young=h,
+        leave_hazard_adult=h,
+        leave_after_upper_secondary_2y=1 - math.exp(-2 * h),
+        leave_poor_multiplier=m,
+        poverty_entry_rate=entry,
+        poverty_exit_rate=exit_,
+    )
+    home = home_residents(sim.run(scenario, seed=5))
+    n0 = int(home.loc[0])
+    rates = {(0, 1): entry / 12, (1, 0): exit_ / 12, (0, -1): h / 12, (1, -1): h * m / 12}
+    for month in (12, 24, 36, 60):
+        p = chain_occupancy(rates, np.array([1 - q0, q0]), month).sum()
+        sigma = math.sqrt(DESIGN_EFFECT * n0 * p * (1 - p))
+        assert abs(home.loc[month] - n0 * p) < 4 * sigma, (month, home.loc[month], n0 * p)
+    # the same chain without switching would be a different curve: the test can fail
+    frozen = {(0, -1): h / 12, (1, -1): h * m / 12}
+    p_frozen = chain_occupancy(frozen, np.array([1 - q0, q0]), 60).sum()
+    p_switching = chain_occupancy(rates, np.array([1 - q0, q0]), 60).sum()
+    sigma = math.sqrt(DESIGN_EFFECT * n0 * p_switching * (1 - p_switching))
+    assert abs(p_frozen - p_switching) * n0 > 4 * sigma
+
+
+def test_joining_that_depends_on_switching_poverty_follows_the_four_state_chain(
+    quiet_commune: CommuneFolder,
+) -> None:
+    """Everyone is eligible for the Farmers' Association; the poor join at m times the rate
+    and households switch poverty. Active members follow the chain on (poverty, active)
+    from the start's draw (active with the steady-state share given poverty)."""
+    share, spell, m, entry, exit_ = 0.5, 2.0, 0.2, 0.4, 0.6
+    q0 = 0.5
+    one_person_households(quiet_commune, q0)
+    scenario = quiet_scenario(
+        quiet_commune.path,
+        horizon="2019-12-31",
+        adult_age=0,
+        farming_household_share=1.0,
+        farmers_association_active_share=share,
+        active_spell_years=spell,
+        poor_participation_multiplier=m,
+        poverty_entry_rate=entry,
+        poverty_exit_rate=exit_,
+    )
+    result = sim.run(scenario, seed=8)
+    farmers = result.organisations.set_index("month")["farmers_association"]
+    n0 = int(home_residents(result).loc[0])
+    leave = 1 / (12 * spell)
+    join = share / (1 - share) * leave
+    # states: 0 non-poor inactive, 1 non-poor active, 2 poor inactive, 3 poor active
+    rates = {
+        (0, 1): join,
+        (1, 0): leave,
+        (2, 3): join * m,
+        (3, 2): leave,
+        (0, 2): entry / 12,
+        (1, 3): entry / 12,
+        (2, 0): exit_ / 12,
+        (3, 1): exit_ / 12,
+    }
+    on_nonpoor, on_poor = join / (join + leave), join * m / (join * m + leave)
+    start = np.array(
+        [(1 - q0) * (1 - on_nonpoor), (1 - q0) * on_nonpoor, q0 * (1 - on_poor), q0 * on_poor]
+    )
+    for month in (0, 12, 36, 60):
+        occupancy = chain_occupancy(rates, start, month)
+        p = occupancy[1] + occupancy[3]
+        sigma = math.sqrt(DESIGN_EFFECT * n0 * p * (1 - p))
+        assert abs(farmers.loc[month] - n0 * p) < 4 * sigma, (month, farmers.loc[month], n0 * p)
+
+
 # -- a deterministic pipeline ------------------------------------------------------
 
 
