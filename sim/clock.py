@@ -1,23 +1,33 @@
-"""The model's own event type: a slotted call that SimPy's scheduler can run.
+"""Clocks (the model's own event type) and the scheduler that puts them on SimPy's queue.
 
 Why not ``simpy.Timeout``: a run schedules about ten thousand clocks, most of
 them one person's next change of state, and each is run once or found stale.
 SimPy's ``Environment.step`` needs only three things of an event: its place
 in the queue ``(time, priority, id, event)``, ``event.callbacks`` (called
 with the event) and ``event._ok``. A ``Timeout`` also builds a value, a delay
-and a per-instance dict, and must be pushed through ``Environment.schedule``;
-a slotted ``Clock`` pushed straight onto the queue costs about a third as
-much, and the environment, its clock and its ordering rules stay SimPy's.
+and a per-instance dict, and goes through ``Environment.schedule``; a slotted
+``Clock`` put straight on the queue costs about a third as much. The
+environment, its clock and its ordering rules stay SimPy's.
+
+Why a scheduler in front of the queue: most clocks are drawn months or years
+ahead (a death, the next time someone joins an organisation), so SimPy's heap
+would hold thousands of entries and every push and pop would climb a deep
+heap. The :class:`Scheduler` keeps clocks due in later months in one bucket
+per month (an append) and moves a month's bucket onto SimPy's queue when the
+month begins (a timing wheel). Each entry gets its queue id when it is
+scheduled, so SimPy runs the clocks in exactly the order it would have run
+them from a single heap: same times, same ties, same results.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from heapq import heapify, heappush
 from itertools import repeat
 
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, URGENT
 
 
 class Clock:
@@ -40,33 +50,88 @@ def calls(handler: Callable[[Clock], None]) -> Callbacks:
     return (handler,)
 
 
-def push(env: simpy.Environment, when: float, callbacks: Callbacks, pid: int, version: int) -> None:
-    """Put one clock on ``env``'s queue at time ``when`` (not earlier than now)."""
-    clock = new_clock(Clock)
-    clock.callbacks = callbacks
-    clock.pid = pid
-    clock.ver = version
-    now = env._now
-    heappush(env._queue, (when if when > now else now, NORMAL, next(env._eid), clock))
+class Scheduler:
+    """Schedules clocks on ``env`` up to ``horizon`` (model months), through monthly buckets.
 
-
-def push_many(
-    env: simpy.Environment,
-    times: list[float],
-    callbacks: Callbacks,
-    pids: list[int],
-    versions: list[int] | None = None,
-) -> None:
-    """Put many clocks on the queue at once (the start population's clocks).
-
-    Appending them all and restoring the heap once is linear; pushing them one
-    by one would sort as it goes. Ties keep the order given, as with ``push``.
+    Clocks due before ``released_until`` (the end of the current month) go on
+    SimPy's queue at once; later ones wait in the bucket of their month. A
+    release event at the start of each month (urgent, so before anything else
+    then) moves that month's bucket onto the queue. ``count`` is the number of
+    clocks scheduled (the release events are the scheduler's own and are not
+    counted).
     """
-    queue, eid = env._queue, env._eid
-    for when, pid, version in zip(times, pids, versions or repeat(0), strict=False):
+
+    def __init__(self, env: simpy.Environment, horizon: float) -> None:
+        self.env = env
+        self.horizon = horizon
+        self.count = 0
+        self._queue = env._queue
+        self._eid = env._eid
+        self.buckets: list[list[tuple]] = [[] for _ in range(math.ceil(horizon))]
+        self.released_until = 1.0
+        self._release_calls = calls(self._release)
+        if len(self.buckets) > 1:
+            self._schedule_release(1)
+
+    def at(self, when: float, callbacks: Callbacks, pid: int, version: int) -> None:
+        """Run ``callbacks`` with a clock at ``when`` (now if earlier) if before the horizon."""
+        if when >= self.horizon:
+            return
         clock = new_clock(Clock)
         clock.callbacks = callbacks
         clock.pid = pid
         clock.ver = version
-        queue.append((when, NORMAL, next(eid), clock))
-    heapify(queue)
+        now = self.env._now
+        entry = (when if when > now else now, NORMAL, next(self._eid), clock)
+        if when < self.released_until:
+            heappush(self._queue, entry)
+        else:
+            self.buckets[int(when)].append(entry)
+        self.count += 1
+
+    def at_many(
+        self,
+        times: list[float],
+        callbacks: Callbacks,
+        pids: list[int],
+        versions: list[int] | None = None,
+    ) -> None:
+        """Schedule many clocks, all before the horizon, while the model is built.
+
+        Clocks for the first month are appended to the queue unordered: call
+        :meth:`reorder` once the build is done (one linear pass beats keeping
+        the heap ordered batch by batch).
+        """
+        queue, eid, buckets, first = self._queue, self._eid, self.buckets, self.released_until
+        for when, pid, version in zip(times, pids, versions or repeat(0), strict=False):
+            clock = new_clock(Clock)
+            clock.callbacks = callbacks
+            clock.pid = pid
+            clock.ver = version
+            if when < first:
+                queue.append((when, NORMAL, next(eid), clock))
+            else:
+                buckets[int(when)].append((when, NORMAL, next(eid), clock))
+        self.count += len(times)
+
+    def reorder(self) -> None:
+        """Restore the queue's heap order after :meth:`at_many` (before the run starts)."""
+        heapify(self._queue)
+
+    def _schedule_release(self, month: int) -> None:
+        clock = new_clock(Clock)
+        clock.callbacks = self._release_calls
+        clock.pid = month
+        clock.ver = 0
+        heappush(self._queue, (float(month), URGENT, next(self._eid), clock))
+
+    def _release(self, clock: Clock) -> None:
+        """The start of month ``clock.pid``: its clocks join SimPy's queue."""
+        month = clock.pid
+        queue = self._queue
+        for entry in self.buckets[month]:
+            heappush(queue, entry)
+        self.buckets[month] = []
+        self.released_until = month + 1.0
+        if month + 1 < len(self.buckets):
+            self._schedule_release(month + 1)

@@ -9,6 +9,7 @@ poverty) and the level held at any age follows from the completion ages.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,12 +47,13 @@ class Demography:
         self.male_share = p["male_share_at_birth"]
         self.exit_rate = p["poverty_exit_rate"] / 12.0
         self.entry_rate = p["poverty_entry_rate"] / 12.0
+        # households are kept by village (see population.build_households)
         household_village = np.asarray(model.households.village)
-        self.households_by_village = [
-            np.flatnonzero(household_village == v).tolist()
-            for v in range(len(model.commune.villages))
-        ]
-        self.education_shares = education_shares(model.commune).tolist()
+        villages = np.arange(len(model.commune.villages))
+        first = np.searchsorted(household_village, villages).tolist()
+        last = np.searchsorted(household_village, villages, side="right").tolist()
+        self.households_by_village = [range(a, b) for a, b in zip(first, last, strict=True)]
+        self.education_ascending = [sorted(row) for row in education_shares(model.commune).tolist()]
 
     # -- deaths -------------------------------------------------------------
     def start(self) -> None:
@@ -77,11 +79,12 @@ class Demography:
         versions = np.ones(len(households), dtype=np.int64)
         model.at_many(when, self.on_poverty_change, np.arange(len(households)), versions)
 
-    def schedule_death(self, pid: int) -> None:
-        """Draw the age at death of someone who has just joined the population."""
+    def schedule_death(self, pid: int, age: float | None = None) -> None:
+        """Draw the age at death of someone who has just joined the population (aged ``age``)."""
         pop = self.model.pop
-        profile = self.profiles[int(pop.sex[pid])]
-        age = self.model.age(pid)
+        profile = self.profiles[pop.sex[pid]]
+        if age is None:
+            age = self.model.age(pid)
         death_age = profile.age_at(age, self.death_clock.exponential())
         self.model.at(pop.birth[pid] + death_age * 12.0, self.on_death, pid, 0)
 
@@ -107,7 +110,8 @@ class Demography:
         village = stream.choice_index(model.recorder.home_count)
         candidates = self.households_by_village[village]
         household = candidates[int(stream.uniform() * len(candidates))]
-        share = self.education_shares[households.poor[household]]
+        # levels reached: how many "share completing at least this level" exceed the draw
+        ascending = self.education_ascending[households.poor[household]]
         draw = stream.uniform()
         pid = pop.add_one(
             {
@@ -116,11 +120,11 @@ class Demography:
                 "village": village,
                 "household": household,
                 "ethnic": households.ethnic[household],
-                "education": sum(1 for level_share in share if draw < level_share),
+                "education": len(ascending) - bisect_right(ascending, draw),
             }
         )
         model.recorder.flow_birth(pid)
-        self.schedule_death(pid)
+        self.schedule_death(pid, age=0.0)
         model.reschedule_person(pid)
         self._schedule_birth()
 

@@ -82,9 +82,9 @@ class Migration:
         candidates = np.flatnonzero((place == HOME) & ~staff & (member == NOT_MEMBER))
         clocks = self.leave_clock.generator.standard_exponential(len(candidates))
         birth = pop.column("birth")[candidates]
-        minority = pop.array("ethnic")[candidates] != KINH
+        minority = pop.column("ethnic")[candidates] != KINH
         mult = self.poor_ceiling * np.where(minority, self.minority_mult, 1.0)
-        upper = pop.array("education")[candidates] >= UPPER_SECONDARY
+        upper = pop.column("education")[candidates] >= UPPER_SECONDARY
         leave_age = np.empty(len(candidates))
         for flag, profile in ((False, self.profiles[0]), (True, self.profiles[1])):
             mask = upper == flag

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.clock import Clock, calls, push
+from sim.clock import Clock, calls
 from sim.population import (
     FARMERS,
     FEMALE,
@@ -80,6 +80,13 @@ class Organisations:
         #: active members per organisation, kept up to date for the monthly series
         self.active_count = [0] * len(ORGANISATIONS)
         self.on_change = calls(self._on_change)
+        # the handler's references, looked up once (these objects live as long as the run)
+        self.scheduler = model.scheduler
+        self.env = model.env
+        self.pop = model.pop
+        self.active = model.pop.active
+        self.versions = model.pop.v_org
+        self.poor = model.households.poor
         self.join_table: list[list[float]] = []
         self.leave_table: list[float] = []
         self.rates_changed()
@@ -97,25 +104,20 @@ class Organisations:
             for org in range(len(ORGANISATIONS))
         ]
 
-    def window(self, pid: int, org: int) -> tuple[float, float]:
-        """Model times between which ``pid`` may be active in ``org`` (empty if never)."""
-        pop, households = self.model.pop, self.model.households
-        birth = pop.birth[pid]
+    def windows(self, pid: int) -> tuple[tuple[float, float], ...]:
+        """For each organisation, the model times between which ``pid`` may be active in it."""
+        pop = self.pop
+        never = (math.inf, -math.inf)
         if pop.staff[pid]:
-            return math.inf, -math.inf
-        if org == YOUTH_UNION:
-            return birth + self.yu_from, birth + self.yu_to
-        if org == WOMENS_UNION:
-            if pop.sex[pid] != FEMALE:
-                return math.inf, -math.inf
-            return birth + self.adult, math.inf
-        if org == FARMERS:
-            if not households.farming[pop.household[pid]]:
-                return math.inf, -math.inf
-            return birth + self.adult, math.inf
-        if not pop.veteran[pid]:
-            return math.inf, -math.inf
-        return birth + self.adult, math.inf
+            return (never,) * len(ORGANISATIONS)
+        birth = pop.birth[pid]
+        adult = (birth + self.adult, math.inf)
+        return (
+            (birth + self.yu_from, birth + self.yu_to),
+            adult if pop.sex[pid] == FEMALE else never,
+            adult if self.model.households.farming[pop.household[pid]] else never,
+            adult if pop.veteran[pid] else never,
+        )
 
     def start(self) -> None:
         """Everyone at home starts active with their steady-state probability, then runs on.
@@ -125,7 +127,7 @@ class Organisations:
         model, pop, households = self.model, self.model.pop, self.model.households
         residents = np.flatnonzero((pop.column("place") == HOME) & ~pop.column("staff"))
         birth = pop.column("birth")[residents]
-        household = pop.array("household")[residents]
+        household = pop.column("household")[residents]
         village = pop.column("village")[residents]
         accept = np.asarray(self.accept)[np.asarray(households.poor, dtype=np.int64)[household]]
         never = np.full(len(residents), np.inf)
@@ -159,70 +161,60 @@ class Organisations:
             model.at_many(when[due], self.on_change, residents[due] * 4 + org)
 
     def schedule_all(self, pid: int) -> None:
-        """Draw again every organisation clock of a resident."""
-        for org in range(len(ORGANISATIONS)):
-            self.schedule(pid, org)
-
-    def schedule(self, pid: int, org: int) -> None:
-        """Draw the next change of ``pid``'s activity in ``org`` (a joining ring if inactive)."""
-        pop, model = self.model.pop, self.model
-        pop.v_org[org][pid] += 1
+        """Draw again every organisation clock of a resident (a joining ring if inactive)."""
+        pop = self.pop
+        for versions in self.versions:
+            versions[pid] += 1
         if pop.place[pid] != HOME or not pop.alive[pid]:
             return
-        now = model.env._now
-        lo, hi = self.window(pid, org)
-        version = pop.v_org[org][pid]
-        if pop.active[org][pid]:
-            rate = self.leave_table[pop.village[pid]]
-            when = now + self.clock.exponential() / rate if rate > 0 else math.inf
-            model.at(min(when, hi), self.on_change, pid * 4 + org, version)
-            return
-        if hi <= now or lo >= model.horizon:
-            return
-        rate = self.join_table[org][pop.village[pid]]
-        if rate <= 0:
-            return
-        when = max(now, lo) + self.clock.exponential() / rate
-        if when < hi:
-            model.at(when, self.on_change, pid * 4 + org, version)
+        now, horizon, village = self.env._now, self.model.horizon, pop.village[pid]
+        for org, (lo, hi) in enumerate(self.windows(pid)):
+            if hi <= now or lo >= horizon:
+                continue
+            if self.active[org][pid]:
+                rate = self.leave_table[village]
+                when = now + self.clock.exponential() / rate if rate > 0 else math.inf
+                when = min(when, hi)
+            else:
+                rate = self.join_table[org][village]
+                if rate <= 0:
+                    continue
+                when = max(now, lo) + self.clock.exponential() / rate
+                if when >= hi:
+                    continue
+            self.scheduler.at(when, self.on_change, pid * 4 + org, self.versions[org][pid])
 
     def _on_change(self, clock: Clock) -> None:
         """``pid`` leaves ``org``, or a joining ring (accepted or not); then the next clock."""
         key = clock.pid
         pid = key >> 2
         org = key & 3
-        pop = self.model.pop
-        versions = pop.v_org[org]
+        versions = self.versions[org]
         if versions[pid] != clock.ver:
             return
         version = versions[pid] = clock.ver + 1
-        model = self.model
-        column = pop.active[org]
-        if column[pid]:  # ``pid`` leaves
+        pop = self.pop
+        column = self.active[org]
+        if column[pid]:  # ``pid`` leaves; next, a joining ring
             column[pid] = False
             self.active_count[org] -= 1
-            next_is_join = True
-        else:  # a joining ring: accepted with probability rate now / ceiling
-            accept = self.accept[model.households.poor[pop.household[pid]]]
-            next_is_join = accept < 1.0 and self.clock.uniform() >= accept
-            if not next_is_join:
+        else:  # a joining ring, accepted with probability rate now / ceiling
+            accept = self.accept[self.poor[pop.household[pid]]]
+            if accept >= 1.0 or self.clock.uniform() < accept:
                 column[pid] = True
                 self.active_count[org] += 1
-        if next_is_join:
-            rate = self.join_table[org][pop.village[pid]]
-            if rate <= 0:
+                rate = self.leave_table[pop.village[pid]]
+                when = self.env._now + self.clock.exponential() / rate if rate > 0 else math.inf
+                if org == YOUTH_UNION and when > pop.birth[pid] + self.yu_to:
+                    when = pop.birth[pid] + self.yu_to
+                self.scheduler.at(when, self.on_change, key, version)
                 return
-            when = model.env._now + self.clock.exponential() / rate
-            if org == YOUTH_UNION and when >= pop.birth[pid] + self.yu_to:
-                return
-        else:
-            rate = self.leave_table[pop.village[pid]]
-            when = model.env._now + self.clock.exponential() / rate if rate > 0 else math.inf
-            if org == YOUTH_UNION:
-                when = min(when, pop.birth[pid] + self.yu_to)
-        if when < model.horizon:
-            push(model.env, when, self.on_change, key, version)
-            model.events += 1
+        rate = self.join_table[org][pop.village[pid]]
+        if rate <= 0:
+            return
+        when = self.env._now + self.clock.exponential() / rate
+        if org != YOUTH_UNION or when < pop.birth[pid] + self.yu_to:
+            self.scheduler.at(when, self.on_change, key, version)
 
     def clear(self, pid: int) -> None:
         """Someone left home: no longer active anywhere, and no clock running."""

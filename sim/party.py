@@ -97,8 +97,8 @@ class Party:
         """Make members of the residents and staff that the data say existed at the start."""
         model, pop, p = self.model, self.model.pop, self.model.p
         rng = self.clock.generator
-        age = -pop.array("birth") / 12.0
-        village_of, education = pop.array("village"), pop.array("education")
+        age = -pop.column("birth") / 12.0
+        village_of, education = pop.column("village"), pop.column("education")
         adult = (age >= p["admission_age_min"] + 2) & (age < 70)
         for v, village in enumerate(model.commune.villages):
             wanted = village.members_official + village.members_probationary

@@ -121,14 +121,14 @@ class Pipeline:
         """Put the data's candidates into cultivation at the start date."""
         model, pop = self.model, self.model.pop
         rng = self.clock.generator
-        age = -pop.array("birth") / 12.0
-        village_of = pop.array("village")
+        age = -pop.column("birth") / 12.0
+        village_of = pop.column("village")
         possible = (
-            (pop.array("place") == HOME)
+            (pop.column("place") == HOME)
             & (pop.array("member") == NOT_MEMBER)
             & (age >= model.p["admission_age_min"])
             & (age < model.p["admission_age_max"] - 2)
-            & (pop.array("education") >= LOWER_SECONDARY)
+            & (pop.column("education") >= LOWER_SECONDARY)
         )
         for v, village in enumerate(model.commune.villages):
             if village.candidates == 0:
@@ -149,7 +149,7 @@ class Pipeline:
                 model.at(t, self.on_class)
         staff = pop.column("staff")
         village = pop.column("village")
-        education = pop.array("education")
+        education = pop.column("education")
         waiting = (
             (pop.array("stage") == NO_STAGE)
             & (pop.array("member") == NOT_MEMBER)
@@ -158,7 +158,7 @@ class Pipeline:
         exempt = (
             self.exemption
             & ~staff
-            & (pop.array("ethnic") != KINH)
+            & (pop.column("ethnic") != KINH)
             & self.remote[np.maximum(village, 0)]
         )
         floor_age = np.where(exempt, self.floor_age[PRIMARY], self.floor_age[LOWER_SECONDARY])

@@ -69,9 +69,10 @@ _COLUMNS: dict[str, object] = {
     "v_member": 0,
     "v_prob": 0,
 }
-#: Columns also kept as numpy arrays, for the monthly recorder and the call-up's
-#: vectorised passes (sex and village never change; place through set_place).
-_MIRRORED = ("place", "birth", "village", "staff", "sex")
+#: Columns also kept as numpy arrays, for the monthly recorder and the other
+#: vectorised passes: place (written through by set_place) and columns that
+#: never change once a person is added.
+_MIRRORED = ("place", "birth", "village", "staff", "sex", "education", "ethnic", "household")
 
 
 @dataclass
@@ -95,10 +96,10 @@ class Population:
     several times faster than a numpy array. The lists are allocated ahead
     (``capacity`` people, doubled when full) so that adding a person writes
     only the values that differ from the defaults; ``size`` is the number of
-    people. The columns that vectorised passes read (place, birth, village,
-    staff, sex) are mirrored in numpy arrays: :meth:`column` returns one,
-    first copying the people added since the last read, and :meth:`set_place`
-    writes through. Any other column is copied by :meth:`array`.
+    people. The columns that vectorised passes read (``_MIRRORED``) are
+    mirrored in numpy arrays: :meth:`column` returns one, first copying the
+    people added since the last read, and :meth:`set_place` writes through.
+    Any other column is copied by :meth:`array`.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
@@ -142,6 +143,11 @@ class Population:
                 getattr(self, name)[start : start + n] = np.asarray(value).tolist()
             else:
                 getattr(self, name)[start : start + n] = [value] * n
+        if self._synced == start:  # write the mirrors from the given values, not the lists
+            self._reserve_mirrors(start + n)
+            for name, mirror in self._mirrors.items():
+                mirror[start : start + n] = values.get(name, _COLUMNS[name])
+            self._synced = start + n
         self.size += n
         return ids
 
@@ -163,17 +169,21 @@ class Population:
 
     def _sync(self) -> None:
         start, stop = self._synced, self.size
-        capacity = len(self._place_mirror)
-        if stop > capacity:
-            capacity = max(2 * capacity, stop)
-            for name, old in self._mirrors.items():
-                new = np.zeros(capacity, dtype=old.dtype)
-                new[:start] = old[:start]
-                self._mirrors[name] = new
-            self._place_mirror = self._mirrors["place"]
+        self._reserve_mirrors(stop)
         for name, mirror in self._mirrors.items():
             mirror[start:stop] = getattr(self, name)[start:stop]
         self._synced = stop
+
+    def _reserve_mirrors(self, size: int) -> None:
+        capacity = len(self._place_mirror)
+        if size <= capacity:
+            return
+        capacity = max(2 * capacity, size)
+        for name, old in self._mirrors.items():
+            new = np.zeros(capacity, dtype=old.dtype)
+            new[: self._synced] = old[: self._synced]
+            self._mirrors[name] = new
+        self._place_mirror = self._mirrors["place"]
 
     def set_place(self, pid: int, place: int) -> None:
         """Move a person (home, away, military, gone), writing through to the mirror."""
@@ -218,7 +228,11 @@ def draw_education(shares: np.ndarray, poor: np.ndarray, uniforms: np.ndarray) -
 def build_households(
     commune: Commune, parameters: dict[str, float], rng: np.random.Generator
 ) -> Households:
-    """Households of every village, with ethnicity, poverty and farming drawn from its row."""
+    """Households of every village, with ethnicity, poverty and farming drawn from its row.
+
+    Households are numbered village by village (those of village 0 first), so
+    a village's households are a contiguous range; the builders rely on it.
+    """
     villages, poor, farming, ethnic = [], [], [], []
     for v, village in enumerate(commune.villages):
         n = village.households
@@ -296,8 +310,8 @@ def build_absent_youth(
         return
     rng = stream.generator
     shares = education_shares(commune)
-    birth = population.array("birth")
-    village_of = population.array("village")
+    birth = population.column("birth")
+    village_of = population.column("village")
     age = -birth / 12.0
     young = (age >= 18) & (age < 31)
     household_ethnic = np.asarray(households.ethnic)

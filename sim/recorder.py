@@ -65,7 +65,7 @@ class Recorder:
         self._population: list[np.ndarray] = []
         self._organisations: list[np.ndarray] = []
         self._stages: list[np.ndarray] = []
-        self._members_village: list[np.ndarray] = []
+        self._members_village: list[tuple[np.ndarray, np.ndarray]] = []
         self._status: list[np.ndarray] = []
         self._members_cell: list[tuple[int, int, int, int]] = []
         self.admissions: list[tuple] = []
@@ -172,9 +172,7 @@ class Recorder:
         )
         self._organisations.append(list(model.organisations.active_count))
         self._stages.append(list(model.pipeline.stage_count))
-        self._members_village.append(
-            np.stack([party.res_official.copy(), party.res_probationary.copy()])
-        )
+        self._members_village.append((party.res_official.copy(), party.res_probationary.copy()))
         self._status.append(list(party.status))
         month = len(self._status) - 1
         n_cells = len(party.cells)
@@ -214,7 +212,7 @@ class Recorder:
             ),
             active=np.array(self._organisations, dtype=np.int64),
             stage_counts=np.array(self._stages, dtype=np.int64)[:, 1:],
-            members_village=np.stack(self._members_village),
+            members_village=np.array(self._members_village, dtype=np.int64),
             status=np.array(self._status, dtype=np.int64),
             members_cell=np.array(self._members_cell, dtype=np.int64).reshape(-1, 4),
             flows=self.flows,
