@@ -190,8 +190,10 @@ class CommuneModel:
     def leaves_home(self, pid: int, place: int, reason: str) -> None:
         """A resident stops living in the village (migration, call-up, move, death)."""
         pop = self.pop
-        was_home = pop.place[pid] == HOME
+        old = pop.place[pid]
+        was_home = old == HOME
         pop.set_place(pid, place)
+        self.recorder.moved(pid, old, place)
         if not pop.staff[pid] and was_home:
             self.recorder.flow_departure(pid, reason)
         self.organisations.clear(pid)
@@ -200,6 +202,7 @@ class CommuneModel:
 
     def arrives_home(self, pid: int, reason: str) -> None:
         """A person comes (back) to live in their village."""
+        self.recorder.moved(pid, self.pop.place[pid], HOME)
         self.pop.set_place(pid, HOME)
         self.recorder.flow_arrival(pid, reason)
         self.party.resident_arrived(pid)

@@ -18,11 +18,13 @@ former soldiers. Anyone away is inactive.
 from __future__ import annotations
 
 import math
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
+from simpy.core import NORMAL
 
-from sim.clock import Clock, calls
+from sim.clock import Clock, calls, new_clock
 from sim.population import (
     FARMERS,
     FEMALE,
@@ -87,6 +89,9 @@ class Organisations:
         self.active = model.pop.active
         self.versions = model.pop.v_org
         self.poor = model.households.poor
+        self.exponentials = self.clock.exponentials
+        self.queue = model.env._queue
+        self.ids = model.env._eid
         self.join_table: list[list[float]] = []
         self.leave_table: list[float] = []
         self.rates_changed()
@@ -185,7 +190,12 @@ class Organisations:
             self.scheduler.at(when, self.on_change, pid * 4 + org, self.versions[org][pid])
 
     def _on_change(self, clock: Clock) -> None:
-        """``pid`` leaves ``org``, or a joining ring (accepted or not); then the next clock."""
+        """``pid`` leaves ``org``, or a joining ring (accepted or not); then the next clock.
+
+        Two thirds of all events are this handler's, so it draws from the
+        stream's list and puts the next clock on the queue (or in its month's
+        bucket) itself, as ``Stream.exponential`` and ``Scheduler.at`` would.
+        """
         key = clock.pid
         pid = key >> 2
         org = key & 3
@@ -195,26 +205,43 @@ class Organisations:
         version = versions[pid] = clock.ver + 1
         pop = self.pop
         column = self.active[org]
+        exponentials = self.exponentials
+        draw = exponentials.pop() if exponentials else self.clock.exponential()
         if column[pid]:  # ``pid`` leaves; next, a joining ring
             column[pid] = False
             self.active_count[org] -= 1
+            rate = self.join_table[org][pop.village[pid]]
+            if rate <= 0:
+                return
+            when = self.env._now + draw / rate
+            if org == YOUTH_UNION and when >= pop.birth[pid] + self.yu_to:
+                return
         else:  # a joining ring, accepted with probability rate now / ceiling
             accept = self.accept[self.poor[pop.household[pid]]]
             if accept >= 1.0 or self.clock.uniform() < accept:
                 column[pid] = True
                 self.active_count[org] += 1
                 rate = self.leave_table[pop.village[pid]]
-                when = self.env._now + self.clock.exponential() / rate if rate > 0 else math.inf
+                when = self.env._now + draw / rate if rate > 0 else math.inf
                 if org == YOUTH_UNION and when > pop.birth[pid] + self.yu_to:
                     when = pop.birth[pid] + self.yu_to
-                self.scheduler.at(when, self.on_change, key, version)
-                return
-        rate = self.join_table[org][pop.village[pid]]
-        if rate <= 0:
+            else:
+                rate = self.join_table[org][pop.village[pid]]
+                when = self.env._now + draw / rate
+                if org == YOUTH_UNION and when >= pop.birth[pid] + self.yu_to:
+                    return
+        scheduler = self.scheduler
+        if when >= scheduler.horizon:
             return
-        when = self.env._now + self.clock.exponential() / rate
-        if org != YOUTH_UNION or when < pop.birth[pid] + self.yu_to:
-            self.scheduler.at(when, self.on_change, key, version)
+        entry = new_clock(Clock)
+        entry.callbacks = self.on_change
+        entry.pid = key
+        entry.ver = version
+        if when < scheduler.released_until:
+            heappush(self.queue, (when, NORMAL, next(self.ids), entry))
+        else:
+            scheduler.buckets[int(when)].append((when, NORMAL, next(self.ids), entry))
+        scheduler.count += 1
 
     def clear(self, pid: int) -> None:
         """Someone left home: no longer active anywhere, and no clock running."""

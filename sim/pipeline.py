@@ -236,10 +236,7 @@ class Pipeline:
         status = self.model.party.status[v]
         rate = (self.status_rate[status] + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
         if levers.target_mult[v] != 1.0 and (
-            status != 2
-            or pop.ethnic[pid] != KINH
-            or active[YOUTH_UNION][pid]
-            or pop.veteran[pid]
+            status != 2 or pop.ethnic[pid] != KINH or active[YOUTH_UNION][pid] or pop.veteran[pid]
         ):
             rate *= levers.target_mult[v]
         return rate

@@ -61,6 +61,8 @@ _COLUMNS: dict[str, object] = {
     "cert_until": -math.inf,
     "file_start": -math.inf,
     "stage_since": 0.0,
+    # age band (index into results.AGE_BANDS) as the recorder last counted it
+    "band": 0,
     # versions of each kind of clock: a scheduled event whose version is stale is ignored
     "v_mig": 0,
     "v_spot": 0,
@@ -111,9 +113,7 @@ class Population:
         self.v_org: list[list[int]] = [[0] * capacity for _ in ORGANISATIONS]
         self._lists = [getattr(self, name) for name in _COLUMNS]
         self._defaults = list(_COLUMNS.values())
-        self._mirrors = {
-            name: np.zeros(capacity, dtype=type(_COLUMNS[name])) for name in _MIRRORED
-        }
+        self._mirrors = {name: np.zeros(capacity, dtype=type(_COLUMNS[name])) for name in _MIRRORED}
         #: people [0, _synced) are copied into the mirrors
         self._synced = 0
         self._place_mirror = self._mirrors["place"]

@@ -2,15 +2,18 @@
 
 One SimPy process-like chain of events takes a snapshot at the start of each
 month (with urgent priority, so it sees the state before anything else that
-happens at that instant). Flows in and out of the villages are counted as
-they happen, so that population accounting can be checked month by month:
-home(m + 1) = home(m) + births + arrivals - deaths - departures.
+happens at that instant). The population by village, place and age band is
+kept up to date as people move, are born and age (each crossing of a band
+edge is filed under the month whose snapshot first sees it), so a snapshot
+copies a short list instead of passing over everyone. Flows in and out of
+the villages are counted as they happen, so that population accounting can be
+checked month by month: home(m + 1) = home(m) + births + arrivals - deaths -
+departures.
 """
 
 from __future__ import annotations
 
 import math
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +26,7 @@ from sim.population import (
     SEXES,
     STAGES,
 )
+from sim.provenance import package_version
 from sim.results import AGE_BANDS, FLOWS, RunRecord, RunResult
 
 if TYPE_CHECKING:
@@ -36,16 +40,6 @@ _BIRTHS, _DEATHS, _DEPARTURES, _ARRIVALS = range(4)
 _RECORDED_PLACES = 3  # home, away, military (gone and dead are not counted)
 
 
-def package_version() -> str:
-    """The installed package version (recorded in every result)."""
-    try:
-        return metadata.version("nahy-sim")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        from sim import __version__
-
-        return __version__
-
-
 class Recorder:
     """Collects the run's monthly series and logs, and builds the result tables."""
 
@@ -56,13 +50,15 @@ class Recorder:
         self.months = int(math.floor(model.horizon)) + 1
         home = (pop.column("place") == 0) & ~pop.column("staff")
         #: residents at home per village, kept up to date by the flows (births use it)
-        self.home_count = np.bincount(
-            pop.column("village")[home], minlength=n_villages
-        ).tolist()
+        self.home_count = np.bincount(pop.column("village")[home], minlength=n_villages).tolist()
         self.flows = np.zeros((self.months, n_villages, len(FLOWS)), dtype=np.int64)
-        #: bins of the monthly population counts; one more collects those not counted
-        self._population_bins = n_villages * _RECORDED_PLACES * len(AGE_BANDS)
-        self._population: list[np.ndarray] = []
+        #: people by (village, place, age band) now, at index
+        #: (village * places + place) * bands + band; staff and "gone" are not counted
+        self.counts: list[int] = []
+        #: per month, who crosses an age-band edge before that month's snapshot
+        self.crossings: list[list[int]] = [[] for _ in range(self.months)]
+        self._count_start_population()
+        self._population: list[list[int]] = []
         self._organisations: list[np.ndarray] = []
         self._stages: list[np.ndarray] = []
         self._members_village: list[tuple[np.ndarray, np.ndarray]] = []
@@ -77,18 +73,69 @@ class Recorder:
         self.classes: list[tuple] = []
         self.levers: list[tuple] = []
 
+    def _count_start_population(self) -> None:
+        """Counts and band-edge crossings of the residents and absent youth at time 0."""
+        pop = self.model.pop
+        n_villages = len(self.model.commune.villages)
+        birth = pop.column("birth")
+        band = np.searchsorted(12.0 * _BAND_EDGES, -birth, side="right")
+        pop.band[: len(band)] = band.tolist()
+        counted = ~pop.column("staff") & (pop.column("place") < _RECORDED_PLACES)
+        index = (pop.column("village") * _RECORDED_PLACES + pop.column("place")) * len(
+            AGE_BANDS
+        ) + band
+        self.counts = np.bincount(
+            index[counted], minlength=n_villages * _RECORDED_PLACES * len(AGE_BANDS)
+        ).tolist()
+        for edge in _BAND_EDGES:
+            month = np.ceil(birth + 12.0 * edge)
+            due = counted & (month > 0) & (month < self.months)
+            for pid, m in zip(np.flatnonzero(due).tolist(), month[due].tolist(), strict=True):
+                self.crossings[int(m)].append(pid)
+
     def start(self) -> None:
         """Schedule the first monthly snapshot."""
         self.model.at_priority(0.0, self._on_month, URGENT)
+
+    # -- population counts ------------------------------------------------------
+    def moved(self, pid: int, old: int, new: int) -> None:
+        """``pid`` went from place ``old`` to ``new`` (places past military are not counted)."""
+        pop = self.model.pop
+        if pop.staff[pid]:
+            return
+        base = pop.village[pid] * _RECORDED_PLACES * len(AGE_BANDS) + pop.band[pid]
+        if old < _RECORDED_PLACES:
+            self.counts[base + old * len(AGE_BANDS)] -= 1
+        if new < _RECORDED_PLACES:
+            self.counts[base + new * len(AGE_BANDS)] += 1
+
+    def _age(self, month: int) -> None:
+        """Move this month's band-edge crossers up one band (their place as it is now)."""
+        pop = self.model.pop
+        bands = len(AGE_BANDS)
+        for pid in self.crossings[month]:
+            band = pop.band[pid]
+            pop.band[pid] = band + 1
+            place = pop.place[pid]
+            if place < _RECORDED_PLACES:
+                index = (pop.village[pid] * _RECORDED_PLACES + place) * bands + band
+                self.counts[index] -= 1
+                self.counts[index + 1] += 1
+        self.crossings[month] = []
 
     # -- flows ----------------------------------------------------------------
     def _month(self) -> int:
         return min(int(self.model.env._now), self.months - 1)
 
     def flow_birth(self, pid: int) -> None:
-        v = self.model.pop.village[pid]
+        pop = self.model.pop
+        v = pop.village[pid]
         self.flows[self._month(), v, _BIRTHS] += 1
         self.home_count[v] += 1
+        self.counts[v * _RECORDED_PLACES * len(AGE_BANDS)] += 1  # at home, band 0
+        month = math.ceil(pop.birth[pid] + 12.0 * _BAND_EDGES[0])
+        if month < self.months:
+            self.crossings[month].append(pid)
 
     def flow_departure(self, pid: int, reason: str) -> None:
         v = self.model.pop.village[pid]
@@ -155,21 +202,9 @@ class Recorder:
 
     # -- monthly snapshot -------------------------------------------------------
     def _on_month(self, _event: Event) -> None:
-        model, pop, party = self.model, self.model.pop, self.model.party
-        now = model.env._now
-        place = pop.column("place")
-        birth = pop.column("birth")
-        # age band by comparing birth times with the band edges (no ages, no masks
-        # that copy): the monthly snapshot is the model's one pass over everyone
-        band = (birth <= now - 12.0 * _BAND_EDGES[0]).astype(np.int64)
-        band += birth <= now - 12.0 * _BAND_EDGES[1]
-        band += birth <= now - 12.0 * _BAND_EDGES[2]
-        index = (pop.column("village") * _RECORDED_PLACES + place) * len(AGE_BANDS) + band
-        uncounted = pop.column("staff") | (place >= _RECORDED_PLACES)
-        index[uncounted] = self._population_bins
-        self._population.append(
-            np.bincount(index, minlength=self._population_bins + 1)[:-1]
-        )
+        model, party = self.model, self.model.party
+        self._age(len(self._status))
+        self._population.append(list(self.counts))
         self._organisations.append(list(model.organisations.active_count))
         self._stages.append(list(model.pipeline.stage_count))
         self._members_village.append((party.res_official.copy(), party.res_probationary.copy()))
@@ -207,7 +242,7 @@ class Recorder:
             cell_ids=[c.id for c in model.party.cells],
             organisations=ORGANISATIONS,
             stages=STAGES[1:],
-            population=np.stack(self._population).reshape(
+            population=np.array(self._population, dtype=np.int64).reshape(
                 months, n_villages, _RECORDED_PLACES, len(AGE_BANDS)
             ),
             active=np.array(self._organisations, dtype=np.int64),

@@ -43,14 +43,23 @@ class Stream:
     def exponential(self) -> float:
         """A standard exponential variate (mean 1)."""
         if not self._exp:
-            self._exp = self.generator.standard_exponential(_BLOCK).tolist()
+            self._exp.extend(self.generator.standard_exponential(_BLOCK).tolist())
         return self._exp.pop()
 
     def uniform(self) -> float:
         """A uniform variate on [0, 1)."""
         if not self._uni:
-            self._uni = self.generator.random(_BLOCK).tolist()
+            self._uni.extend(self.generator.random(_BLOCK).tolist())
         return self._uni.pop()
+
+    @property
+    def exponentials(self) -> list[float]:
+        """The pre-drawn exponentials, for the hottest handler to pop from directly.
+
+        Pop only while it is not empty, else call :meth:`exponential` (which
+        refills it in place, so a reference to this list stays valid).
+        """
+        return self._exp
 
     def choice_index(self, weights: list[float]) -> int:
         """An index drawn with probability proportional to ``weights`` (a short list)."""

@@ -402,6 +402,28 @@ def test_population_accounting_balances_every_month(baseline_run: sim.RunResult)
     assert flows.sum().min() > 0  # every kind of flow happened
 
 
+def test_monthly_population_counts_equal_a_full_count_of_everyone() -> None:
+    """The recorder keeps the population by village, place and age band up to date as
+    people move, are born and age; at each snapshot it must equal counting everyone."""
+    from sim.population import MILITARY
+    from sim.results import AGE_BANDS
+
+    scenario = sim.load_scenario(NAHY / "scenarios" / "baseline.toml").with_horizon("2031-12-31")
+    model = CommuneModel(scenario, 4)
+    edges = np.array([16.0, 31.0, 60.0])  # the lower edges of AGE_BANDS after the first
+    assert len(AGE_BANDS) == len(edges) + 1
+    for month in (1, 30, 100, 190):  # 2030 and later: children born in the run turn 16
+        model.env.run(until=month + 1e-9)  # just after the snapshot at ``month``
+        pop = model.pop
+        age = (month - pop.column("birth")) / 12.0
+        band = np.searchsorted(edges, age, side="right")
+        place = pop.column("place")
+        counted = ~pop.column("staff") & (place <= MILITARY)
+        index = (pop.column("village") * (MILITARY + 1) + place) * len(AGE_BANDS) + band
+        full = np.bincount(index[counted], minlength=len(model.recorder.counts))
+        assert model.recorder._population[month] == full.tolist(), month
+
+
 def test_the_same_seed_gives_the_same_run_and_another_seed_another(
     baseline_run: sim.RunResult,
 ) -> None:
