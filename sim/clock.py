@@ -73,7 +73,7 @@ class Scheduler:
         if len(self.buckets) > 1:
             self._schedule_release(1)
 
-    def at(self, when: float, callbacks: Callbacks, pid: int, version: int) -> None:
+    def at(self, when: float, callbacks: Callbacks, pid: int = -1, version: int = 0) -> None:
         """Run ``callbacks`` with a clock at ``when`` (now if earlier) if before the horizon."""
         if when >= self.horizon:
             return

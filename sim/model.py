@@ -70,6 +70,11 @@ class CommuneModel:
         self.start = scenario.start
         self.horizon = months_between(scenario.start, scenario.horizon) + 1.0 / DAYS_PER_MONTH
         self.scheduler = Scheduler(self.env, self.horizon)
+        #: ``at(when, callbacks, pid=-1, version=0)``: run ``callbacks`` (see
+        #: ``sim.clock.calls``) with a clock at model time ``when`` if before the
+        #: horizon; the clock carries ``pid`` and ``version`` so the handler can
+        #: tell a stale clock (the person's state changed since) from a live one
+        self.at = self.scheduler.at
         self._calendar_events = 0
 
         self.households = build_households(
@@ -121,14 +126,6 @@ class CommuneModel:
         self.scheduler.reorder()
 
     # -- scheduling ---------------------------------------------------------
-    def at(self, when: float, callbacks: Callbacks, pid: int = -1, version: int = 0) -> None:
-        """Run ``callbacks`` (see ``sim.clock.calls``) at model time ``when`` if before the horizon.
-
-        The clock carries ``pid`` and ``version`` so the handler can tell a
-        stale clock (the person's state changed since) from a live one.
-        """
-        self.scheduler.at(when, callbacks, pid, version)
-
     def at_many(
         self,
         times: np.ndarray,

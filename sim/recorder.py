@@ -51,7 +51,11 @@ class Recorder:
         home = (pop.column("place") == 0) & ~pop.column("staff")
         #: residents at home per village, kept up to date by the flows (births use it)
         self.home_count = np.bincount(pop.column("village")[home], minlength=n_villages).tolist()
-        self.flows = np.zeros((self.months, n_villages, len(FLOWS)), dtype=np.int64)
+        #: births, deaths, departures and arrivals by month and village, at index
+        #: (month * villages + village) * flows + flow; ``_flow_base`` is this month's start
+        self.flows = [0] * (self.months * n_villages * len(FLOWS))
+        self._flow_base = 0
+        self._flows_per_month = n_villages * len(FLOWS)
         #: people by (village, place, age band) now, at index
         #: (village * places + place) * bands + band; staff and "gone" are not counted
         self.counts: list[int] = []
@@ -124,13 +128,10 @@ class Recorder:
         self.crossings[month] = []
 
     # -- flows ----------------------------------------------------------------
-    def _month(self) -> int:
-        return min(int(self.model.env._now), self.months - 1)
-
     def flow_birth(self, pid: int) -> None:
         pop = self.model.pop
         v = pop.village[pid]
-        self.flows[self._month(), v, _BIRTHS] += 1
+        self.flows[self._flow_base + v * len(FLOWS) + _BIRTHS] += 1
         self.home_count[v] += 1
         self.counts[v * _RECORDED_PLACES * len(AGE_BANDS)] += 1  # at home, band 0
         month = math.ceil(pop.birth[pid] + 12.0 * _BAND_EDGES[0])
@@ -139,12 +140,13 @@ class Recorder:
 
     def flow_departure(self, pid: int, reason: str) -> None:
         v = self.model.pop.village[pid]
-        self.flows[self._month(), v, _DEATHS if reason == "death" else _DEPARTURES] += 1
+        kind = _DEATHS if reason == "death" else _DEPARTURES
+        self.flows[self._flow_base + v * len(FLOWS) + kind] += 1
         self.home_count[v] -= 1
 
     def flow_arrival(self, pid: int, reason: str) -> None:
         v = self.model.pop.village[pid]
-        self.flows[self._month(), v, _ARRIVALS] += 1
+        self.flows[self._flow_base + v * len(FLOWS) + _ARRIVALS] += 1
         self.home_count[v] += 1
 
     # -- logs -----------------------------------------------------------------
@@ -203,13 +205,14 @@ class Recorder:
     # -- monthly snapshot -------------------------------------------------------
     def _on_month(self, _event: Event) -> None:
         model, party = self.model, self.model.party
-        self._age(len(self._status))
+        month = len(self._status)
+        self._flow_base = month * self._flows_per_month
+        self._age(month)
         self._population.append(list(self.counts))
         self._organisations.append(list(model.organisations.active_count))
         self._stages.append(list(model.pipeline.stage_count))
         self._members_village.append((party.res_official.copy(), party.res_probationary.copy()))
         self._status.append(list(party.status))
-        month = len(self._status) - 1
         n_cells = len(party.cells)
         official = np.bincount(party.village_cell, weights=party.res_official, minlength=n_cells)
         probationary = np.bincount(
@@ -250,7 +253,7 @@ class Recorder:
             members_village=np.array(self._members_village, dtype=np.int64),
             status=np.array(self._status, dtype=np.int64),
             members_cell=np.array(self._members_cell, dtype=np.int64).reshape(-1, 4),
-            flows=self.flows,
+            flows=np.array(self.flows, dtype=np.int64).reshape(self.months, n_villages, len(FLOWS)),
             admissions=self.admissions,
             status_changes=self.status_changes,
             exits=self.exits,
