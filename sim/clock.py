@@ -75,7 +75,7 @@ class Scheduler:
 
     def at(self, when: float, callbacks: Callbacks, pid: int = -1, version: int = 0) -> None:
         """Run ``callbacks`` with a clock at ``when`` (now if earlier) if before the horizon."""
-        if when >= self.horizon:
+        if not when < self.horizon:  # also drops NaN
             return
         clock = new_clock(Clock)
         clock.callbacks = callbacks

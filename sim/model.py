@@ -5,9 +5,14 @@ leaving, returning, joining or leaving a mass organisation, being spotted,
 finishing a pipeline step) is drawn when it becomes possible and put on the
 SimPy queue as a ``Clock`` (``sim.clock``); when the person's state changes,
 the affected clocks are drawn again and the stale ones are recognised by a
-version number and ignored. Calendar events (call-ups, awareness classes, the start of a
-measure) are scheduled once. Nothing wakes up every month except the
-recorder, which takes the monthly series.
+version number and ignored. Where a rate depends on a state that changes
+often and independently (activity in an organisation, household poverty), the
+clock runs at the highest rate and each ring is accepted with probability
+rate now / highest (thinning), so those changes need no redraw. Calendar
+events (call-ups, awareness classes, the start of a measure) are scheduled
+once. Nothing wakes up every month except the recorder, which takes the
+monthly series, and the scheduler, which moves the month's clocks onto the
+queue.
 
 Time is in months from the scenario's start date.
 

@@ -231,7 +231,7 @@ class Organisations:
                 if org == YOUTH_UNION and when >= pop.birth[pid] + self.yu_to:
                     return
         scheduler = self.scheduler
-        if when >= scheduler.horizon:
+        if not when < scheduler.horizon:
             return
         entry = new_clock(Clock)
         entry.callbacks = self.on_change

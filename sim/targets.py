@@ -342,8 +342,13 @@ def last_white_village_ends(white_by_month: np.ndarray, dates: np.ndarray) -> pd
     return pd.Timestamp(dates[first_clear])
 
 
-def first_member_dates(run: RunDigest, villages: tuple[str, ...], start: date) -> pd.DataFrame:
-    """For each village: was it white at the start, and when it first stopped being white."""
+def first_member_dates(
+    run: RunDigest, villages: tuple[str, ...], start: date, **more_columns: np.ndarray
+) -> pd.DataFrame:
+    """For each village: was it white at the start, and when it first stopped being white.
+
+    ``more_columns`` are added as they are (one value per village, in order).
+    """
     white_at_start, first = [], []
     for village in villages:
         own = [(when, status) for _, when, v, status in run.status_log if v == village]
@@ -356,9 +361,10 @@ def first_member_dates(run: RunDigest, villages: tuple[str, ...], start: date) -
             first.append(ended[0] if ended else np.datetime64("NaT", "ms"))
     return pd.DataFrame(
         {
-            "village": list(villages),
-            "white_at_start": white_at_start,
+            "village": pd.array(list(villages), dtype="str"),
+            "white_at_start": np.array(white_at_start, dtype=bool),
             "first_member_date": np.array(first, dtype="datetime64[ms]"),
+            **more_columns,
         }
     )
 
@@ -377,20 +383,26 @@ def replication_metrics(result: Any, definitions: TargetDefinitions) -> Replicat
     target = np.array([by_year[y] for y in d.target_years], dtype=np.int64)
     by_cell = Counter(run.counted)
     others = sorted({cell for _, cell in run.counted} - set(d.cells))
+    keys = [(c, y) for c in (*d.cells, *others) for y in d.term_years]
     cells = pd.DataFrame(
-        [(c, y, by_cell[y, c]) for c in (*d.cells, *others) for y in d.term_years],
-        columns=["cell", "year", "admissions"],
-    ).astype({"year": "int64", "admissions": "int64"})
+        {
+            "cell": pd.array([c for c, _ in keys], dtype="str"),
+            "year": np.array([y for _, y in keys], dtype=np.int64),
+            "admissions": np.array([by_cell[y, c] for c, y in keys], dtype=np.int64),
+        }
+    )
     per_cell_ok = all(
         by_cell[y, c] >= d.admissions_per_cell_per_year_min for c in d.cells for y in d.target_years
     )
 
     last = dict(zip(run.village_ids, run.status[-1], strict=True)) if len(run.status) else {}
     status = np.array([last.get(v, "white") for v in d.villages], dtype=object)
-    villages = first_member_dates(run, d.villages, d.start)
-    villages["status_at_horizon"] = status.astype(str)
-    villages["members_at_horizon"] = np.array(
-        [run.members_end.get(v, 0) for v in d.villages], dtype=np.int64
+    villages = first_member_dates(
+        run,
+        d.villages,
+        d.start,
+        status_at_horizon=status.astype(str),
+        members_at_horizon=np.array([run.members_end.get(v, 0) for v in d.villages], np.int64),
     )
     months = run.months
     term_mean = float(per_year.mean()) if len(per_year) else 0.0
