@@ -195,7 +195,8 @@ class Population:
         """A numpy copy of a column, for vectorised passes at the start or on rare events."""
         if name == "active":
             return np.array([column[: self.size] for column in self.active], dtype=bool)
-        return np.asarray(getattr(self, name)[: self.size])
+        dtype = type(_COLUMNS[name])  # bool, int or float: fromiter skips type discovery
+        return np.fromiter(getattr(self, name), dtype=dtype, count=self.size)
 
 
 def draw_ages(commune: Commune, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
