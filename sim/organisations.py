@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from simpy.core import NORMAL
 
-from sim.clock import Clock, calls, new_clock
+from sim.clock import Clock, calls
 from sim.population import (
     FARMERS,
     FEMALE,
@@ -194,7 +194,8 @@ class Organisations:
 
         Two thirds of all events are this handler's, so it draws from the
         stream's list and puts the next clock on the queue (or in its month's
-        bucket) itself, as ``Stream.exponential`` and ``Scheduler.at`` would.
+        bucket) itself, as ``Stream.exponential`` and ``Scheduler.at`` would,
+        reusing the clock object.
         """
         key = clock.pid
         pid = key >> 2
@@ -233,14 +234,14 @@ class Organisations:
         scheduler = self.scheduler
         if not when < scheduler.horizon:
             return
-        entry = new_clock(Clock)
-        entry.callbacks = self.on_change
-        entry.pid = key
-        entry.ver = version
+        # the clock that just rang serves again (SimPy is done with it: it has
+        # left the queue and its callbacks were taken before this call)
+        clock.callbacks = self.on_change
+        clock.ver = version
         if when < scheduler.released_until:
-            heappush(self.queue, (when, NORMAL, next(self.ids), entry))
+            heappush(self.queue, (when, NORMAL, next(self.ids), clock))
         else:
-            scheduler.buckets[int(when)].append((when, NORMAL, next(self.ids), entry))
+            scheduler.buckets[int(when)].append((when, NORMAL, next(self.ids), clock))
         scheduler.count += 1
 
     def clear(self, pid: int) -> None:

@@ -216,7 +216,7 @@ class Party:
                 self.village_cell[v] = self.host_cell[v]
                 reason = f"cell {cell.id} dissolved"
         model.recorder.log_status(v, STATUSES[new], reason)
-        model.pipeline.villages_changed(np.array([v]))
+        model.pipeline.status_changed(v)
 
     def official_in_cell(self, c: int) -> int:
         """Official members who attend cell ``c`` (residents of its villages and its staff)."""

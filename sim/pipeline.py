@@ -115,6 +115,8 @@ class Pipeline:
         self.remote = np.array([v.remoteness == "remote_border" for v in model.commune.villages])
         self.exemption = bool(model.switches["education_exemption"])
         self.over_60 = bool(model.switches["over_60_exception"])
+        #: the age (years) from which only the over-60 exception allows admission
+        self.age_limit = p["admission_age_max"] + 1.0
 
     # -- start ----------------------------------------------------------------
     def place_candidates(self) -> None:
@@ -170,7 +172,7 @@ class Pipeline:
         no_cell = np.array([status != 2 for status in model.party.status])
         over_age = self.over_60 & ~staff[pids] & no_cell[village[pids]]
         lo = np.maximum(birth + 12.0 * floor_age[pids], 0.0)
-        hi = np.where(over_age, np.inf, birth + 12.0 * (model.p["admission_age_max"] + 1.0))
+        hi = np.where(over_age, np.inf, birth + 12.0 * self.age_limit)
         when = lo + self.clock.generator.standard_exponential(len(pids)) / rate[pids]
         due = when < hi
         versions = pop.array("v_spot")[pids]
@@ -191,8 +193,10 @@ class Pipeline:
     # join and leave, the clock runs at the highest rate the person's spotting
     # can have (``ceiling``) and each ring is accepted with probability
     # rate now / ceiling (thinning, Lewis and Shedler 1979): exact, because
-    # activity changes independently of the spotting clock. The clock is
-    # redrawn only when the ceiling itself changes (village status, a measure).
+    # activity changes independently of the spotting clock. The ceiling takes
+    # the highest rate over the village statuses too, so a village gaining or
+    # losing members needs no redraw either; the clock is redrawn only when a
+    # measure changes the ceiling, or when an over-60 exception opens.
 
     def education_floor(self, pid: int) -> int:
         """The lowest education level at which ``pid`` may be admitted."""
@@ -214,10 +218,9 @@ class Pipeline:
         )
 
     def village_ceiling(self, v: int) -> float:
-        """The highest monthly spotting rate a resident of village ``v`` can have now."""
+        """The highest monthly spotting rate a resident of village ``v`` can have (any status)."""
         levers = self.model.levers
-        status = self.model.party.status[v]
-        rate = (self.status_rate[status] + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
+        rate = (max(self.status_rate) + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
         return rate * max(1.0, levers.target_mult[v])
 
     def staff_ceiling(self) -> float:
@@ -262,7 +265,7 @@ class Pipeline:
         hi = (
             np.inf
             if self.over_age_allowed(pid)
-            else pop.birth[pid] + 12.0 * (model.p["admission_age_max"] + 1.0)
+            else pop.birth[pid] + 12.0 * self.age_limit
         )
         when = max(model.env._now, lo) + self.clock.exponential() / rate
         if when < hi:
@@ -273,6 +276,8 @@ class Pipeline:
         pid, pop = clock.pid, self.model.pop
         if pop.v_spot[pid] != clock.ver:
             return
+        if self.model.age(pid) >= self.age_limit and not self.over_age_allowed(pid):
+            return  # past the age limit: the over-60 exception closed (the village has a cell)
         rate = self.spotting_rate(pid)
         if rate > 0:
             ceiling = (
@@ -302,6 +307,16 @@ class Pipeline:
             self.mentored_before[pid] = elapsed
         self.pools[cell].waiting.append(pid)
         self.refresh_pool(cell)
+
+    def status_changed(self, v: int) -> None:
+        """Village ``v``'s status changed: with the over-60 exception, who may be spotted there
+        depends on it (rates do not: the spotting clocks run at the ceiling of all statuses)."""
+        if not self.over_60:
+            return
+        pop = self.model.pop
+        for pid in self._people_in(np.array([v]), staff=False):
+            if self.model.age(pid) >= self.age_limit and pop_can_wait(pop, pid):
+                self.schedule_spot(pid)
 
     def villages_changed(self, villages: np.ndarray, staff: bool = False) -> None:
         """Spotting rates changed in ``villages`` (status or a measure): redraw those clocks."""
@@ -449,7 +464,7 @@ class Pipeline:
         age = model.age(pid)
         if model.party.official_in_cell(model.party.cell_of(pid)) < 2:
             self.lose(pid, "no_introducers")
-        elif age >= p["admission_age_max"] + 1.0 and not self.over_age_allowed(pid):
+        elif age >= self.age_limit and not self.over_age_allowed(pid):
             self.lose(pid, "over_age")
         elif model.env._now - pop.file_start[pid] > p["file_validity_months"]:
             self.lose(pid, "file_expired")
