@@ -90,6 +90,7 @@ class Organisations:
         self.versions = model.pop.v_org
         self.poor = model.households.poor
         self.exponentials = self.clock.exponentials
+        self.uniforms = self.clock.uniforms
         self.queue = model.env._queue
         self.ids = model.env._eid
         self.join_table: list[list[float]] = []
@@ -219,7 +220,8 @@ class Organisations:
                 return
         else:  # a joining ring, accepted with probability rate now / ceiling
             accept = self.accept[self.poor[pop.household[pid]]]
-            if accept >= 1.0 or self.clock.uniform() < accept:
+            uniforms = self.uniforms
+            if accept >= 1.0 or (uniforms.pop() if uniforms else self.clock.uniform()) < accept:
                 column[pid] = True
                 self.active_count[org] += 1
                 rate = self.leave_table[pop.village[pid]]

@@ -61,6 +61,11 @@ class Stream:
         """
         return self._exp
 
+    @property
+    def uniforms(self) -> list[float]:
+        """The pre-drawn uniforms, on the same terms as :attr:`exponentials`."""
+        return self._uni
+
     def choice_index(self, weights: list[float]) -> int:
         """An index drawn with probability proportional to ``weights`` (a short list)."""
         cumulative = list(accumulate(weights))
