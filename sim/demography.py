@@ -10,6 +10,7 @@ poverty) and the level held at any age follows from the completion ages.
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,11 +20,18 @@ from sim.hazards import AgeProfile
 from sim.population import FEMALE, GONE, MALE, education_shares
 
 if TYPE_CHECKING:
+    from sim.commune import Commune
     from sim.model import CommuneModel
 
 
-def mortality_profiles(mortality) -> tuple[AgeProfile, AgeProfile]:
-    """Male and female death hazards (per year) from the commune's mortality table."""
+@lru_cache(maxsize=16)
+def mortality_profiles(commune: Commune) -> tuple[AgeProfile, AgeProfile]:
+    """Male and female death hazards (per year) from the commune's mortality table.
+
+    Cached per commune (communes are immutable and hashed by identity): every
+    run of an ensemble would otherwise read the same table again with pandas.
+    """
+    mortality = commune.mortality
     edges = mortality["age_from"].astype(float).tolist()
     male = (mortality["male_per_1000"] / 1000.0).tolist()
     female = (mortality["female_per_1000"] / 1000.0).tolist()
@@ -38,7 +46,7 @@ class Demography:
         self.on_birth = calls(self._on_birth)
         self.on_death = calls(self._on_death)
         self.on_poverty_change = calls(self._on_poverty_change)
-        self.profiles = mortality_profiles(model.commune.mortality)
+        self.profiles = mortality_profiles(model.commune)
         self.death_clock = model.streams["death"]
         self.birth_clock = model.streams["birth"]
         self.poverty_clock = model.streams["poverty"]

@@ -262,11 +262,7 @@ class Pipeline:
         if rate <= 0:
             return
         lo = pop.birth[pid] + 12.0 * self.floor_age[floor]
-        hi = (
-            np.inf
-            if self.over_age_allowed(pid)
-            else pop.birth[pid] + 12.0 * self.age_limit
-        )
+        hi = np.inf if self.over_age_allowed(pid) else pop.birth[pid] + 12.0 * self.age_limit
         when = max(model.env._now, lo) + self.clock.exponential() / rate
         if when < hi:
             model.at(when, self.on_spotted, pid, pop.v_spot[pid])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -211,10 +212,16 @@ def draw_ages(commune: Commune, n: int, rng: np.random.Generator) -> tuple[np.nd
     return sex, age
 
 
+@lru_cache(maxsize=16)
 def education_shares(commune: Commune) -> np.ndarray:
-    """Share of a cohort completing at least each level: rows non-poor, poor."""
+    """Share of a cohort completing at least each level: rows non-poor, poor.
+
+    Cached per commune (immutable, hashed by identity), so read-only.
+    """
     table = commune.education
-    return np.stack([table["share_nonpoor"].to_numpy(float), table["share_poor"].to_numpy(float)])
+    shares = np.stack([table["share_nonpoor"].to_numpy(float), table["share_poor"].to_numpy(float)])
+    shares.flags.writeable = False
+    return shares
 
 
 def draw_education(shares: np.ndarray, poor: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
@@ -315,21 +322,20 @@ def build_absent_youth(
     village_of = population.column("village")
     age = -birth / 12.0
     young = (age >= 18) & (age < 31)
-    household_ethnic = np.asarray(households.ethnic)
-    household_poor = np.asarray(households.poor)
-    for v in range(len(commune.villages)):
-        residents = int(np.count_nonzero(young & (village_of == v)))
-        n = int(rng.binomial(residents, min(share, 0.95) / (1.0 - min(share, 0.95))))
-        if n == 0:
-            continue
-        household = _draw_households(households, np.full(n, v), rng)
-        population.add(
-            n,
-            sex=(rng.random(n) < 0.5).astype(np.int64),
-            birth=-(18.0 + 13.0 * rng.random(n)) * 12.0,
-            village=v,
-            household=household,
-            ethnic=household_ethnic[household],
-            education=draw_education(shares, household_poor[household], rng.random(n)),
-            place=AWAY,
-        )
+    residents = np.bincount(village_of[young], minlength=len(commune.villages))
+    away_per_resident = min(share, 0.95) / (1.0 - min(share, 0.95))
+    village = np.repeat(np.arange(len(residents)), rng.binomial(residents, away_per_resident))
+    n = len(village)
+    if n == 0:
+        return
+    household = _draw_households(households, village, rng)
+    population.add(
+        n,
+        sex=(rng.random(n) < 0.5).astype(np.int64),
+        birth=-(18.0 + 13.0 * rng.random(n)) * 12.0,
+        village=village,
+        household=household,
+        ethnic=np.asarray(households.ethnic)[household],
+        education=draw_education(shares, np.asarray(households.poor)[household], rng.random(n)),
+        place=AWAY,
+    )
