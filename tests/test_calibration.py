@@ -77,13 +77,20 @@ def test_settings_are_checked() -> None:
 def test_calibration_recovers_the_values_that_made_the_observations(tmp_path: Path) -> None:
     """Observations from one run at known values: both lie in the 90 % credible intervals.
 
-    Two parameters with a clear signal (the spotting rate drives admissions and
+    Two parameters with a signal (the spotting rate drives admissions and
     members, the youth leaving hazard the population at home), a small
     commune observed yearly to 2019 (tests/calibration_support.py). The test
-    can fail: a calibration that returned the prior would fail the narrowing
-    check, one that locked onto a wrong value would leave the truth outside
-    the interval. (With observation seeds 1-5, all ten intervals held the
-    truth and were at most 0.80 of the prior's width; seed 1 is the first.)
+    can fail: one that locked onto a wrong value would leave the truth outside
+    the interval, and one that returned the prior would fail the narrowing
+    check. That check pools the two parameters: with 60 particles drawn from
+    the prior itself, each interval's width on the prior's (log) scale is a
+    ratio of sample quantiles of uniforms, and the mean of two such ratios
+    falls below 0.85 with probability 0.001 (below 0.881 with 0.01; simulated,
+    100,000 draws). One parameter alone is too noisy for this small commune:
+    its ratio falls below 0.85 by chance 1.5 % of the time, and the weakly
+    identified spotting rate narrows to 0.60-0.85 here. (Observation seeds
+    1-5 give pooled ratios 0.58-0.81, and 8 of 10 intervals hold the truth,
+    seed 2 missing both; seed 1 is the first.)
     """
     commune = synthetic_commune(tmp_path / "commune", seed=1)
     settings = Settings(
@@ -94,7 +101,8 @@ def test_calibration_recovers_the_values_that_made_the_observations(tmp_path: Pa
     for name, truth in TRUTH.items():
         p = summary["parameters"][name]
         assert p["p05"] <= truth <= p["p95"], (name, truth, p)
-        assert p["interval_vs_prior"] < 0.85, (name, p)  # it learnt something
+    narrowing = [summary["parameters"][name]["interval_vs_prior"] for name in TRUTH]
+    assert np.mean(narrowing) < 0.85, narrowing  # it learnt something
     assert summary["generations"] >= 3
     assert result.diagnostics["tolerance"].is_monotonic_decreasing
     assert (result.diagnostics["ess"] > 0.5 * settings.particles).all()
