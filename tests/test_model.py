@@ -97,6 +97,11 @@ def home_residents(result: sim.RunResult) -> pd.Series:
     return population[population["place"] == "home"].groupby("month")["people"].sum()
 
 
+def four_sigma(n: int, p: float, design_effect: float = 1.0) -> float:
+    """Four standard deviations of a binomial(n, p) count (times a design effect)."""
+    return 4 * math.sqrt(design_effect * n * p * (1 - p))
+
+
 # -- pure decay -----------------------------------------------------------------
 
 
@@ -119,8 +124,7 @@ def test_constant_outmigration_alone_is_exponential_decay(quiet_commune: Commune
     assert n0 == 1000
     for month in (6, 12, 24, 36, 60):
         p = math.exp(-h * month / 12)
-        sigma = math.sqrt(n0 * p * (1 - p))
-        assert abs(home.loc[month] - n0 * p) < 4 * sigma, (month, home.loc[month], n0 * p)
+        assert abs(home.loc[month] - n0 * p) < four_sigma(n0, p), (month, home.loc[month], n0 * p)
 
 
 def chain_occupancy(rates: dict[tuple[int, int], float], start: np.ndarray, t: float) -> np.ndarray:
@@ -190,14 +194,13 @@ def test_leaving_that_depends_on_switching_poverty_follows_the_two_state_chain(
     rates = {(0, 1): entry / 12, (1, 0): exit_ / 12, (0, -1): h / 12, (1, -1): h * m / 12}
     for month in (12, 24, 36, 60):
         p = chain_occupancy(rates, np.array([1 - q0, q0]), month).sum()
-        sigma = math.sqrt(DESIGN_EFFECT * n0 * p * (1 - p))
-        assert abs(home.loc[month] - n0 * p) < 4 * sigma, (month, home.loc[month], n0 * p)
+        bound = four_sigma(n0, p, DESIGN_EFFECT)
+        assert abs(home.loc[month] - n0 * p) < bound, (month, home.loc[month], n0 * p)
     # the same chain without switching would be a different curve: the test can fail
     frozen = {(0, -1): h / 12, (1, -1): h * m / 12}
     p_frozen = chain_occupancy(frozen, np.array([1 - q0, q0]), 60).sum()
     p_switching = chain_occupancy(rates, np.array([1 - q0, q0]), 60).sum()
-    sigma = math.sqrt(DESIGN_EFFECT * n0 * p_switching * (1 - p_switching))
-    assert abs(p_frozen - p_switching) * n0 > 4 * sigma
+    assert abs(p_frozen - p_switching) * n0 > four_sigma(n0, p_switching, DESIGN_EFFECT)
 
 
 def test_joining_that_depends_on_switching_poverty_follows_the_four_state_chain(
@@ -243,8 +246,8 @@ def test_joining_that_depends_on_switching_poverty_follows_the_four_state_chain(
     for month in (0, 12, 36, 60):
         occupancy = chain_occupancy(rates, start, month)
         p = occupancy[1] + occupancy[3]
-        sigma = math.sqrt(DESIGN_EFFECT * n0 * p * (1 - p))
-        assert abs(farmers.loc[month] - n0 * p) < 4 * sigma, (month, farmers.loc[month], n0 * p)
+        bound = four_sigma(n0, p, DESIGN_EFFECT)
+        assert abs(farmers.loc[month] - n0 * p) < bound, (month, farmers.loc[month], n0 * p)
 
 
 # -- a deterministic pipeline ------------------------------------------------------
