@@ -128,9 +128,13 @@ class Scheduler:
     def _release(self, clock: Clock) -> None:
         """The start of month ``clock.pid``: its clocks join SimPy's queue."""
         month = clock.pid
-        queue = self._queue
-        for entry in self.buckets[month]:
-            heappush(queue, entry)
+        queue, bucket = self._queue, self.buckets[month]
+        if len(bucket) > len(queue):  # re-heaping all at once takes fewer comparisons
+            queue.extend(bucket)
+            heapify(queue)
+        else:
+            for entry in bucket:
+                heappush(queue, entry)
         self.buckets[month] = []
         self.released_until = month + 1.0
         if month + 1 < len(self.buckets):
