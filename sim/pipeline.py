@@ -305,14 +305,12 @@ class Pipeline:
         self.refresh_pool(cell)
 
     def status_changed(self, v: int) -> None:
-        """Village ``v``'s status changed: with the over-60 exception, who may be spotted there
-        depends on it (rates do not: the spotting clocks run at the ceiling of all statuses)."""
+        """Village ``v``'s status changed: with the over-60 exception, how long its people may
+        be spotted depends on it (rates do not: the clocks run at the ceiling of all statuses),
+        so their clocks are drawn again."""
         if not self.over_60:
             return
-        pop = self.model.pop
-        for pid in self._people_in(np.array([v]), staff=False):
-            if self.model.age(pid) >= self.age_limit and pop_can_wait(pop, pid):
-                self.schedule_spot(pid)
+        self.villages_changed(np.array([v]))
 
     def villages_changed(self, villages: np.ndarray, staff: bool = False) -> None:
         """Spotting rates changed in ``villages`` (status or a measure): redraw those clocks."""
