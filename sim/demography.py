@@ -113,26 +113,29 @@ class Demography:
         self.model.at(self.model.env._now + self.birth_clock.exponential() / rate, self.on_birth)
 
     def _on_birth(self, _clock: Clock) -> None:
+        """A child is born at home in a village drawn by its residents, into one of its households.
+
+        About 550 births a run, each a handful of draws and list writes; the
+        newborn has no clock but a (rarely early) death: nothing else can
+        happen before ``youngest_event_age``, which no newborn reaches in a run
+        of the usual length (``reschedule_person`` checks).
+        """
         model, pop, households = self.model, self.model.pop, self.model.households
         stream = self.birth_clock
+        now = model.env._now
         village = stream.choice_index(model.recorder.home_count)
         candidates = self.households_by_village[village]
         household = candidates[int(stream.uniform() * len(candidates))]
         # levels reached: how many "share completing at least this level" exceed the draw
         ascending = self.education_ascending[households.poor[household]]
-        draw = stream.uniform()
-        pid = pop.add_one(
-            {
-                "sex": MALE if stream.uniform() < self.male_share else FEMALE,
-                "birth": model.env._now,
-                "village": village,
-                "household": household,
-                "ethnic": households.ethnic[household],
-                "education": len(ascending) - bisect_right(ascending, draw),
-            }
+        education = len(ascending) - bisect_right(ascending, stream.uniform())
+        sex = MALE if stream.uniform() < self.male_share else FEMALE
+        pid = pop.add_newborn(
+            sex, now, village, household, households.ethnic[household], education
         )
         model.recorder.flow_birth(pid)
-        self.schedule_death(pid, age=0.0)
+        death_age = self.profiles[sex].age_at(0.0, self.death_clock.exponential())
+        model.at(now + death_age * 12.0, self.on_death, pid, 0)
         model.reschedule_person(pid)
         self._schedule_birth()
 

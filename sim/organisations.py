@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from simpy.core import NORMAL
 
-from sim.clock import Clock, calls
+from sim.clock import Callbacks, Clock, calls
 from sim.population import (
     FARMERS,
     FEMALE,
@@ -81,7 +81,6 @@ class Organisations:
         self.adult = p["adult_age"] * 12.0
         #: active members per organisation, kept up to date for the monthly series
         self.active_count = [0] * len(ORGANISATIONS)
-        self.on_change = calls(self._on_change)
         # the handler's references, looked up once (these objects live as long as the run)
         self.scheduler = model.scheduler
         self.env = model.env
@@ -93,22 +92,23 @@ class Organisations:
         self.uniforms = self.clock.uniforms
         self.queue = model.env._queue
         self.ids = model.env._eid
-        self.join_table: list[list[float]] = []
+        self.join_table: list[list[float]] = [[] for _ in ORGANISATIONS]
         self.leave_table: list[float] = []
         self.rates_changed()
+        #: each organisation's handler (a closure, see :meth:`_handler`), as SimPy callbacks
+        self.on_change = [self._handler(org) for org in range(len(ORGANISATIONS))]
 
     def rates_changed(self) -> None:
         """Rebuild the rate tables from the measures in force.
 
         ``join_table[org][village]`` (the joining ceiling) and
-        ``leave_table[village]`` are monthly rates.
+        ``leave_table[village]`` are monthly rates. The lists are updated in
+        place: the handlers hold them.
         """
         levers = self.model.levers
-        self.leave_table = [self.leave_rate * m for m in levers.leave_mult]
-        self.join_table = [
-            [self.join_rate[org] * m * self.ceiling_mult for m in levers.join_mult]
-            for org in range(len(ORGANISATIONS))
-        ]
+        self.leave_table[:] = [self.leave_rate * m for m in levers.leave_mult]
+        for org, row in enumerate(self.join_table):
+            row[:] = [self.join_rate[org] * m * self.ceiling_mult for m in levers.join_mult]
 
     def windows(self, pid: int) -> tuple[tuple[float, float], ...]:
         """For each organisation, the model times between which ``pid`` may be active in it."""
@@ -164,7 +164,7 @@ class Organisations:
                     np.maximum(lo, 0.0) + clocks[org] / ceiling,
                 )
             due = active | (when < hi)
-            model.at_many(when[due], self.on_change, residents[due] * 4 + org)
+            model.at_many(when[due], self.on_change[org], residents[due])
 
     def schedule_all(self, pid: int) -> None:
         """Draw again every organisation clock of a resident (a joining ring if inactive)."""
@@ -188,63 +188,71 @@ class Organisations:
                 when = max(now, lo) + self.clock.exponential() / rate
                 if when >= hi:
                     continue
-            self.scheduler.at(when, self.on_change, pid * 4 + org, self.versions[org][pid])
+            self.scheduler.at(when, self.on_change[org], pid, self.versions[org][pid])
 
-    def _on_change(self, clock: Clock) -> None:
-        """``pid`` leaves ``org``, or a joining ring (accepted or not); then the next clock.
+    def _handler(self, org: int) -> Callbacks:
+        """The callbacks of ``org``'s clocks: ``pid`` leaves, or a joining ring (accepted or not).
 
-        Two thirds of all events are this handler's, so it draws from the
-        stream's list and puts the next clock on the queue (or in its month's
-        bucket) itself, as ``Stream.exponential`` and ``Scheduler.at`` would,
-        reusing the clock object.
+        Two thirds of all events are these handlers', so each is a closure
+        over what it reads (one per organisation, so the organisation's
+        column, rates and age limit are bound once); it draws from the
+        stream's lists and puts the next clock on the queue (or in its
+        month's bucket) itself, as ``Stream.exponential`` and
+        ``Scheduler.at`` would, reusing the clock that rang.
         """
-        key = clock.pid
-        pid = key >> 2
-        org = key & 3
-        versions = self.versions[org]
-        if versions[pid] != clock.ver:
-            return
-        version = versions[pid] = clock.ver + 1
-        pop = self.pop
-        column = self.active[org]
-        exponentials = self.exponentials
-        draw = exponentials.pop() if exponentials else self.clock.exponential()
-        if column[pid]:  # ``pid`` leaves; next, a joining ring
-            column[pid] = False
-            self.active_count[org] -= 1
-            rate = self.join_table[org][pop.village[pid]]
-            if rate <= 0:
+        column, versions, counts = self.active[org], self.versions[org], self.active_count
+        join_rates, leave_rates = self.join_table[org], self.leave_table
+        village_of, household_of, birth_of = self.pop.village, self.pop.household, self.pop.birth
+        poor, accept_by_poverty = self.poor, self.accept
+        stream, exponentials, uniforms = self.clock, self.exponentials, self.uniforms
+        env, scheduler, queue, ids = self.env, self.scheduler, self.queue, self.ids
+        buckets, horizon = scheduler.buckets, scheduler.horizon
+        # membership ends on the birthday after the age limit (Youth Union only)
+        limit = self.yu_to if org == YOUTH_UNION else math.inf
+
+        def on_change(clock: Clock) -> None:
+            pid = clock.pid
+            if versions[pid] != clock.ver:
                 return
-            when = self.env._now + draw / rate
-            if org == YOUTH_UNION and when >= pop.birth[pid] + self.yu_to:
-                return
-        else:  # a joining ring, accepted with probability rate now / ceiling
-            accept = self.accept[self.poor[pop.household[pid]]]
-            uniforms = self.uniforms
-            if accept >= 1.0 or (uniforms.pop() if uniforms else self.clock.uniform()) < accept:
-                column[pid] = True
-                self.active_count[org] += 1
-                rate = self.leave_table[pop.village[pid]]
-                when = self.env._now + draw / rate if rate > 0 else math.inf
-                if org == YOUTH_UNION and when > pop.birth[pid] + self.yu_to:
-                    when = pop.birth[pid] + self.yu_to
-            else:
-                rate = self.join_table[org][pop.village[pid]]
-                when = self.env._now + draw / rate
-                if org == YOUTH_UNION and when >= pop.birth[pid] + self.yu_to:
+            version = versions[pid] = clock.ver + 1
+            draw = exponentials.pop() if exponentials else stream.exponential()
+            if column[pid]:  # ``pid`` leaves; next, a joining ring
+                column[pid] = False
+                counts[org] -= 1
+                rate = join_rates[village_of[pid]]
+                if rate <= 0:
                     return
-        scheduler = self.scheduler
-        if not when < scheduler.horizon:
-            return
-        # the clock that just rang serves again (SimPy is done with it: it has
-        # left the queue and its callbacks were taken before this call)
-        clock.callbacks = self.on_change
-        clock.ver = version
-        if when < scheduler.released_until:
-            heappush(self.queue, (when, NORMAL, next(self.ids), clock))
-        else:
-            scheduler.buckets[int(when)].append((when, NORMAL, next(self.ids), clock))
-        scheduler.count += 1
+                when = env._now + draw / rate
+                if when >= birth_of[pid] + limit:
+                    return
+            else:  # a joining ring, accepted with probability rate now / ceiling
+                accept = accept_by_poverty[poor[household_of[pid]]]
+                if accept >= 1.0 or (uniforms.pop() if uniforms else stream.uniform()) < accept:
+                    column[pid] = True
+                    counts[org] += 1
+                    rate = leave_rates[village_of[pid]]
+                    when = env._now + draw / rate if rate > 0 else math.inf
+                    end = birth_of[pid] + limit
+                    if when > end:
+                        when = end
+                else:
+                    when = env._now + draw / join_rates[village_of[pid]]
+                    if when >= birth_of[pid] + limit:
+                        return
+            if not when < horizon:
+                return
+            # the clock that just rang serves again (SimPy is done with it: it
+            # has left the queue and its callbacks were taken before this call)
+            clock.callbacks = callbacks
+            clock.ver = version
+            if when < scheduler.released_until:
+                heappush(queue, (when, NORMAL, next(ids), clock))
+            else:
+                buckets[int(when)].append((when, NORMAL, next(ids), clock))
+            scheduler.count += 1
+
+        callbacks = calls(on_change)
+        return callbacks
 
     def clear(self, pid: int) -> None:
         """Someone left home: no longer active anywhere, and no clock running."""

@@ -162,6 +162,22 @@ class Population:
         self.size = pid + 1
         return pid
 
+    def add_newborn(
+        self, sex: int, birth: float, village: int, household: int, ethnic: int, education: int
+    ) -> int:
+        """Append a child born now (the most frequent addition) and return their id."""
+        pid = self.size
+        if pid >= self._capacity:
+            self._reserve(pid + 1)
+        self.sex[pid] = sex
+        self.birth[pid] = birth
+        self.village[pid] = village
+        self.household[pid] = household
+        self.ethnic[pid] = ethnic
+        self.education[pid] = education
+        self.size = pid + 1
+        return pid
+
     def column(self, name: str) -> np.ndarray:
         """The numpy mirror of a column in ``_MIRRORED`` (a view: do not write to it)."""
         if self._synced < self.size:

@@ -67,7 +67,9 @@ class Recorder:
         self._stages: list[np.ndarray] = []
         self._members_village: list[tuple[np.ndarray, np.ndarray]] = []
         self._status: list[np.ndarray] = []
-        self._members_cell: list[tuple[int, int, int, int]] = []
+        #: per month, each village's cell, and per cell (alive, staff official, staff probationary)
+        self._cell_of_village: list[np.ndarray] = []
+        self._cell_staff: list[list[tuple[bool, int, int]]] = []
         self.admissions: list[tuple] = []
         self.status_changes: list[tuple] = []
         self.exits: list[tuple] = []
@@ -213,26 +215,45 @@ class Recorder:
         self._stages.append(list(model.pipeline.stage_count))
         self._members_village.append((party.res_official.copy(), party.res_probationary.copy()))
         self._status.append(list(party.status))
-        n_cells = len(party.cells)
-        official = np.bincount(party.village_cell, weights=party.res_official, minlength=n_cells)
-        probationary = np.bincount(
-            party.village_cell, weights=party.res_probationary, minlength=n_cells
-        )
-        for c, cell in enumerate(party.cells):
-            if cell.formed is not None and cell.dissolved is not None:
-                continue
-            self._members_cell.append(
+        # per cell, members are summed from the villages when the result is built
+        self._cell_of_village.append(party.village_cell.copy())
+        self._cell_staff.append(
+            [
                 (
-                    month,
-                    c,
-                    int(official[c]) + cell.staff_official,
-                    int(probationary[c]) + cell.staff_probationary,
+                    cell.formed is None or cell.dissolved is None,
+                    cell.staff_official,
+                    cell.staff_probationary,
                 )
-            )
+                for cell in party.cells
+            ]
+        )
         if month + 1 < self.months:
             model.at_priority(float(month + 1), self._on_month, URGENT)
 
     # -- result ---------------------------------------------------------------
+    def _members_by_cell(self) -> np.ndarray:
+        """Rows (month, cell, official, probationary): village members plus staff, per live cell."""
+        months = len(self._cell_of_village)
+        n_cells = max((len(cells) for cells in self._cell_staff), default=0)
+        # cells formed during the run come last: earlier months have no row for them
+        staff = np.zeros((months, n_cells, 3), dtype=np.int64)
+        for month, cells in enumerate(self._cell_staff):
+            staff[month, : len(cells)] = cells
+        members = np.array(self._members_village, dtype=np.int64).reshape(months, 2, -1)
+        # (month, cell) of every village-month, as one index for bincount
+        index = (np.arange(months)[:, None] * n_cells + np.array(self._cell_of_village)).ravel()
+        totals = [
+            np.bincount(index, weights=members[:, kind].ravel(), minlength=months * n_cells)
+            .astype(np.int64)
+            .reshape(months, n_cells)
+            + staff[:, :, 1 + kind]
+            for kind in (0, 1)
+        ]
+        month, cell = np.nonzero(staff[:, :, 0])
+        return np.stack(
+            [month, cell, totals[0][month, cell], totals[1][month, cell]], axis=1
+        ).astype(np.int64)
+
     def result(self, wall_time: float) -> RunResult:
         """The run's record and metadata (tables are built when first read)."""
         model = self.model
@@ -252,7 +273,7 @@ class Recorder:
             stage_counts=np.array(self._stages, dtype=np.int64)[:, 1:],
             members_village=np.array(self._members_village, dtype=np.int64),
             status=np.array(self._status, dtype=np.int64),
-            members_cell=np.array(self._members_cell, dtype=np.int64).reshape(-1, 4),
+            members_cell=self._members_by_cell(),
             flows=np.array(self.flows, dtype=np.int64).reshape(self.months, n_villages, len(FLOWS)),
             admissions=self.admissions,
             status_changes=self.status_changes,
