@@ -96,7 +96,8 @@ class Organisations:
         self.leave_table: list[float] = []
         self.rates_changed()
         #: each organisation's handler (a closure, see :meth:`_handler`), as SimPy callbacks
-        self.on_change = [self._handler(org) for org in range(len(ORGANISATIONS))]
+        self.on_change: list[Callbacks] = []
+        self.on_change.extend(self._handler(org) for org in range(len(ORGANISATIONS)))
 
     def rates_changed(self) -> None:
         """Rebuild the rate tables from the measures in force.
@@ -209,6 +210,8 @@ class Organisations:
         buckets, horizon = scheduler.buckets, scheduler.horizon
         # membership ends on the birthday after the age limit (Youth Union only)
         limit = self.yu_to if org == YOUTH_UNION else math.inf
+        # the handler finds its own callbacks here (a reference the model's close() can break)
+        handlers = self.on_change
 
         def on_change(clock: Clock) -> None:
             pid = clock.pid
@@ -243,7 +246,7 @@ class Organisations:
                 return
             # the clock that just rang serves again (SimPy is done with it: it
             # has left the queue and its callbacks were taken before this call)
-            clock.callbacks = callbacks
+            clock.callbacks = handlers[org]
             clock.ver = version
             if when < scheduler.released_until:
                 heappush(queue, (when, NORMAL, next(ids), clock))
@@ -251,8 +254,7 @@ class Organisations:
                 buckets[int(when)].append((when, NORMAL, next(ids), clock))
             scheduler.count += 1
 
-        callbacks = calls(on_change)
-        return callbacks
+        return calls(on_change)
 
     def clear(self, pid: int) -> None:
         """Someone left home: no longer active anywhere, and no clock running."""

@@ -9,6 +9,7 @@ bounds, not values copied from a run.
 
 from __future__ import annotations
 
+import gc
 import math
 from pathlib import Path
 
@@ -425,6 +426,36 @@ def test_monthly_population_counts_equal_a_full_count_of_everyone() -> None:
         index = (pop.column("village") * (MILITARY + 1) + place) * len(AGE_BANDS) + band
         full = np.bincount(index[counted], minlength=len(model.recorder.counts))
         assert model.recorder._population[month] == full.tolist(), month
+
+
+@pytest.mark.parametrize("name", ["baseline", "resolution-2015"])
+def test_a_closed_model_leaves_nothing_for_the_cyclic_collector(name: str) -> None:
+    """``sim.run`` keeps the collector paused until the model is closed and freed, on the
+    promise that closing breaks every reference cycle: if one remained, each run would
+    leave a web of objects that only a collection (walking every person column) frees."""
+    scenario = sim.load_scenario(NAHY / "scenarios" / f"{name}.toml")
+    gc.collect()
+    gc.disable()
+    try:
+        model = CommuneModel(scenario, 3)
+        model.run()
+        model.close()
+        del model
+        assert gc.collect() == 0  # unreachable objects found
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_run_leaves_the_collector_as_it_found_it(enabled: bool) -> None:
+    scenario = sim.load_scenario(NAHY / "scenarios" / "baseline.toml").with_horizon("2015-12-31")
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        sim.run(scenario, seed=1)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_the_same_seed_gives_the_same_run_and_another_seed_another(
