@@ -130,9 +130,7 @@ class Demography:
         ascending = self.education_ascending[households.poor[household]]
         education = len(ascending) - bisect_right(ascending, stream.uniform())
         sex = MALE if stream.uniform() < self.male_share else FEMALE
-        pid = pop.add_newborn(
-            sex, now, village, household, households.ethnic[household], education
-        )
+        pid = pop.add_newborn(sex, now, village, household, households.ethnic[household], education)
         model.recorder.flow_birth(pid)
         death_age = self.profiles[sex].age_at(0.0, self.death_clock.exponential())
         model.at(now + death_age * 12.0, self.on_death, pid, 0)
