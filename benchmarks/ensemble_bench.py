@@ -7,6 +7,12 @@ nothing is reused and the store's cost is included. The one-off cost of
 starting the process pool's forkserver is measured first and on its own;
 the timed ensembles include starting their workers from it.
 
+Why the machine-speed lines: on a shared virtual machine the same work can
+take twice as long from one quarter of an hour to the next. SimPy's bare
+timeout (:func:`benchmarks.model_bench.simpy_floor_us`), measured at the
+start and at the end, says how fast the machine was while the figures were
+taken, so that figures from different times can be compared.
+
 ``python -m benchmarks.ensemble_bench [--reps 1000] [--scaling-reps 100] [--scaling-repeats 3]``
 """
 
@@ -20,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import sim
+from benchmarks.model_bench import simpy_floor_us
 from sim.backends import DaskBackend, ProcessBackend, available_cores
 from sim.ensemble import PRELOAD
 
@@ -69,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     cores = available_cores()
     figures: dict[str, float] = {}
 
+    figures["floor_before_us"] = simpy_floor_us()
+    print(f"machine speed now: SimPy's bare timeout takes {figures['floor_before_us']:.2f} us")
     figures["run_s"] = single_run_seconds(scenario)
     print(f"one baseline run in this process: {figures['run_s'] * 1000:.0f} ms ({cores} cores)")
 
@@ -110,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
 
     big, parent_cpu = timed_ensemble_cpu(scenario, args.reps, workers=2)
     figures.update(big_reps=args.reps, big_s=big, parent_cpu_s=parent_cpu)
+    figures["floor_after_us"] = simpy_floor_us()
+    print(f"machine speed now: SimPy's bare timeout takes {figures['floor_after_us']:.2f} us")
     print(
         f"{args.reps} baseline runs on 2 local workers: {big:.1f} s, "
         f"{args.reps / big:.1f} runs/s (target under 30 s for 1,000); the parent process "

@@ -49,6 +49,11 @@ def bare_simpy_seconds(events: int) -> float:
     return time.perf_counter() - started
 
 
+def simpy_floor_us(events: int = 8_000, repeats: int = 9) -> float:
+    """SimPy's cost per bare timeout now, in microseconds: a probe of the machine's speed."""
+    return 1e6 * statistics.median(bare_simpy_seconds(events) for _ in range(repeats)) / events
+
+
 def measure(repeats: int = 15) -> dict[str, float]:
     """Median figures over ``repeats`` runs with different seeds, in this process."""
     scenario = sim.load_scenario(BASELINE)
