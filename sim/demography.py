@@ -122,7 +122,6 @@ class Demography:
         """
         model, pop, households = self.model, self.model.pop, self.model.households
         stream = self.birth_clock
-        now = model.env._now
         village = stream.choice_index(model.recorder.home_count)
         candidates = self.households_by_village[village]
         household = candidates[int(stream.uniform() * len(candidates))]
@@ -130,10 +129,11 @@ class Demography:
         ascending = self.education_ascending[households.poor[household]]
         education = len(ascending) - bisect_right(ascending, stream.uniform())
         sex = MALE if stream.uniform() < self.male_share else FEMALE
-        pid = pop.add_newborn(sex, now, village, household, households.ethnic[household], education)
+        pid = pop.add_newborn(
+            sex, model.env._now, village, household, households.ethnic[household], education
+        )
         model.recorder.flow_birth(pid)
-        death_age = self.profiles[sex].age_at(0.0, self.death_clock.exponential())
-        model.at(now + death_age * 12.0, self.on_death, pid, 0)
+        self.schedule_death(pid, age=0.0)
         model.reschedule_person(pid)
         self._schedule_birth()
 

@@ -81,17 +81,11 @@ class Organisations:
         self.adult = p["adult_age"] * 12.0
         #: active members per organisation, kept up to date for the monthly series
         self.active_count = [0] * len(ORGANISATIONS)
-        # the handler's references, looked up once (these objects live as long as the run)
         self.scheduler = model.scheduler
         self.env = model.env
         self.pop = model.pop
         self.active = model.pop.active
         self.versions = model.pop.v_org
-        self.poor = model.households.poor
-        self.exponentials = self.clock.exponentials
-        self.uniforms = self.clock.uniforms
-        self.queue = model.env._queue
-        self.ids = model.env._eid
         self.join_table: list[list[float]] = [[] for _ in ORGANISATIONS]
         self.leave_table: list[float] = []
         self.rates_changed()
@@ -204,9 +198,9 @@ class Organisations:
         column, versions, counts = self.active[org], self.versions[org], self.active_count
         join_rates, leave_rates = self.join_table[org], self.leave_table
         village_of, household_of, birth_of = self.pop.village, self.pop.household, self.pop.birth
-        poor, accept_by_poverty = self.poor, self.accept
-        stream, exponentials, uniforms = self.clock, self.exponentials, self.uniforms
-        env, scheduler, queue, ids = self.env, self.scheduler, self.queue, self.ids
+        poor, accept_by_poverty = self.model.households.poor, self.accept
+        stream, exponentials, uniforms = self.clock, self.clock.exponentials, self.clock.uniforms
+        env, scheduler, queue, ids = self.env, self.scheduler, self.env._queue, self.env._eid
         buckets, horizon = scheduler.buckets, scheduler.horizon
         # membership ends on the birthday after the age limit (Youth Union only)
         limit = self.yu_to if org == YOUTH_UNION else math.inf

@@ -231,15 +231,17 @@ class Recorder:
             model.at_priority(float(month + 1), self._on_month, URGENT)
 
     # -- result ---------------------------------------------------------------
-    def _members_by_cell(self) -> np.ndarray:
-        """Rows (month, cell, official, probationary): village members plus staff, per live cell."""
+    def _members_by_cell(self, members: np.ndarray) -> np.ndarray:
+        """Rows (month, cell, official, probationary): village members plus staff, per live cell.
+
+        ``members`` is (month, official / probationary, village): residents who are members.
+        """
         months = len(self._cell_of_village)
         n_cells = max((len(cells) for cells in self._cell_staff), default=0)
         # cells formed during the run come last: earlier months have no row for them
         staff = np.zeros((months, n_cells, 3), dtype=np.int64)
         for month, cells in enumerate(self._cell_staff):
             staff[month, : len(cells)] = cells
-        members = np.array(self._members_village, dtype=np.int64).reshape(months, 2, -1)
         # (month, cell) of every village-month, as one index for bincount
         index = (np.arange(months)[:, None] * n_cells + np.array(self._cell_of_village)).ravel()
         totals = [
@@ -259,6 +261,7 @@ class Recorder:
         model = self.model
         months = len(self._status)
         n_villages = len(model.commune.villages)
+        members_village = np.array(self._members_village, dtype=np.int64)
         record = RunRecord(
             start=model.start,
             horizon=model.scenario.horizon,
@@ -271,9 +274,9 @@ class Recorder:
             ),
             active=np.array(self._organisations, dtype=np.int64),
             stage_counts=np.array(self._stages, dtype=np.int64)[:, 1:],
-            members_village=np.array(self._members_village, dtype=np.int64),
+            members_village=members_village,
             status=np.array(self._status, dtype=np.int64),
-            members_cell=self._members_by_cell(),
+            members_cell=self._members_by_cell(members_village),
             flows=np.array(self.flows, dtype=np.int64).reshape(self.months, n_villages, len(FLOWS)),
             admissions=self.admissions,
             status_changes=self.status_changes,
