@@ -75,7 +75,7 @@ def measure(repeats: int = 15) -> dict[str, float]:
         simulate.append(simulated - built)
         collect.append(collected - simulated)
     n_events = int(statistics.median(events))
-    floor = statistics.median(bare_simpy_seconds(n_events) for _ in range(5))
+    floor_us = simpy_floor_us(n_events, repeats=5)
     total = [b + s + c for b, s, c in zip(build, simulate, collect, strict=True)]
     us_per_event = 1e6 * statistics.median(simulate) / n_events
     return {
@@ -85,8 +85,8 @@ def measure(repeats: int = 15) -> dict[str, float]:
         "tables_ms": 1000 * statistics.median(collect),
         "events": n_events,
         "us_per_event": us_per_event,
-        "simpy_floor_us_per_event": 1e6 * floor / n_events,
-        "ratio": us_per_event / (1e6 * floor / n_events),
+        "simpy_floor_us_per_event": floor_us,
+        "ratio": us_per_event / floor_us,
     }
 
 
