@@ -38,6 +38,7 @@ from sim.errors import (
     show,
 )
 from sim.parameters import REQUIRED_PARAMETERS
+from sim.switches import SWITCHES
 
 ETHNIC_GROUPS = ("thai", "hmong", "kinh", "other")
 REMOTENESS = ("seat", "near", "remote_border")
@@ -74,6 +75,8 @@ COLUMNS: dict[str, dict[str, ColumnKind]] = {
         "members_official": "count",
         "members_probationary": "count",
         "staff": "count",
+        "candidates": "count",
+        "plan_per_year": "count",
         "source": "text",
     },
     "age_structure.csv": {
@@ -139,7 +142,16 @@ _TARGET_KEYS = (
     "admissions_per_cell_per_year_min",
     "source",
 )
-_CALENDAR_KEYS = ("awareness_class_months", "military_callup_month", "source")
+_CALENDAR_KEYS = (
+    "awareness_class_months",
+    "military_callup_month",
+    "cell_meeting_day",
+    "decision_session_months",
+    "decision_session_day",
+    "ceremony_dates",
+    "source",
+)
+_MONTH_LISTS = ("awareness_class_months", "decision_session_months")
 
 
 @dataclass(frozen=True)
@@ -155,10 +167,18 @@ class Targets:
 
 @dataclass(frozen=True)
 class Calendar:
-    """When the district's yearly events happen (from ``[calendar]``)."""
+    """When the district's and the cells' recurring events happen (from ``[calendar]``).
+
+    Days are days of the month (1-28, so that every month has them);
+    ``ceremony_dates`` are (month, day) pairs.
+    """
 
     awareness_class_months: tuple[int, ...]
     military_callup_month: int
+    cell_meeting_day: int
+    decision_session_months: tuple[int, ...]
+    decision_session_day: int
+    ceremony_dates: tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -194,6 +214,8 @@ class Cell:
     members_official: int
     members_probationary: int
     staff: int
+    candidates: int = 0
+    plan_per_year: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,6 +238,7 @@ class Commune:
     party_members: int
     targets: Targets
     calendar: Calendar
+    switches: dict[str, bool]
     villages: tuple[Village, ...]
     cells: tuple[Cell, ...]
     age_structure: pd.DataFrame = field(repr=False)
@@ -465,7 +488,7 @@ def _read_commune_toml(folder: Path, problems: list[Problem]) -> dict[str, dict]
     except tomllib.TOMLDecodeError as error:
         ck.add("(syntax)", f"not valid TOML: {error}")
         return None
-    ck.keys(data, "", ("commune", "targets", "calendar"))
+    ck.keys(data, "", ("commune", "targets", "calendar", "switches"))
     meta: dict[str, dict] = {}
 
     commune = ck.table(data, "commune") or {}
@@ -504,30 +527,70 @@ def _read_commune_toml(folder: Path, problems: list[Problem]) -> dict[str, dict]
 
     calendar = ck.table(data, "calendar") or {}
     ck.keys(calendar, "calendar", _CALENDAR_KEYS, _CALENDAR_KEYS)
-    months: list[int | None] = []
-    if "awareness_class_months" in calendar:
-        raw_months = calendar["awareness_class_months"]
-        if isinstance(raw_months, list) and raw_months:
-            months = [
-                ck.check_integer(m, f"calendar.awareness_class_months[{i}]", minimum=1, maximum=12)
-                for i, m in enumerate(raw_months)
-            ]
-            if len(set(raw_months)) != len(raw_months):
-                ck.add("calendar.awareness_class_months", f"{raw_months} repeats a month")
-        else:
-            ck.add(
-                "calendar.awareness_class_months",
-                f"{show(raw_months)} is not a non-empty list of months (e.g. [3, 7, 11])",
-            )
-            months = [None]
     meta["calendar"] = {
-        "awareness_class_months": months,
+        **{key: _month_list(calendar, key, ck) for key in _MONTH_LISTS},
         "military_callup_month": ck.integer(
             calendar, "military_callup_month", "calendar", minimum=1, maximum=12
         ),
+        **{
+            key: ck.integer(calendar, key, "calendar", minimum=1, maximum=28)
+            for key in ("cell_meeting_day", "decision_session_day")
+        },
+        "ceremony_dates": _month_days(calendar, "ceremony_dates", ck),
     }
     ck.text(calendar, "source", "calendar")
+
+    switches = ck.table(data, "switches") or {}
+    ck.keys(switches, "switches", (*SWITCHES, "source"))
+    meta["switches"] = {key: ck.boolean(switches, key, "switches") for key in SWITCHES}
+    ck.text(switches, "source", "switches")
     return meta
+
+
+def _month_list(calendar: dict, key: str, ck: Checker) -> list[int | None]:
+    """A non-empty list of distinct months (1-12); ``[None]`` after a problem."""
+    if key not in calendar:
+        return [None]
+    raw = calendar[key]
+    if not isinstance(raw, list) or not raw:
+        ck.add(
+            f"calendar.{key}", f"{show(raw)} is not a non-empty list of months (e.g. [3, 7, 11])"
+        )
+        return [None]
+    months = [
+        ck.check_integer(m, f"calendar.{key}[{i}]", minimum=1, maximum=12)
+        for i, m in enumerate(raw)
+    ]
+    if len(set(map(str, raw))) != len(raw):
+        ck.add(f"calendar.{key}", f"{raw} repeats a month")
+    return months
+
+
+def _month_days(calendar: dict, key: str, ck: Checker) -> list[tuple[int, int] | None]:
+    """A list of distinct ``"MM-DD"`` dates (day 1-28 is not required: real dates only)."""
+    if key not in calendar:
+        return [None]
+    raw = calendar[key]
+    if not isinstance(raw, list) or not raw:
+        ck.add(f"calendar.{key}", f'{show(raw)} is not a non-empty list of "MM-DD" dates')
+        return [None]
+    days: list[tuple[int, int] | None] = []
+    for i, item in enumerate(raw):
+        match = re.fullmatch(r"(\d\d)-(\d\d)", item) if isinstance(item, str) else None
+        parsed = None
+        if match:
+            try:
+                parsed = date(2001, int(match[1]), int(match[2]))  # not a leap year
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            ck.add(f"calendar.{key}[{i}]", f'{show(item)} is not a date "MM-DD" (e.g. "02-03")')
+            days.append(None)
+        else:
+            days.append((parsed.month, parsed.day))
+    if len(set(map(str, raw))) != len(raw):
+        ck.add(f"calendar.{key}", f"{raw} repeats a date")
+    return days
 
 
 # -- checks across rows and files ---------------------------------------------
@@ -579,13 +642,13 @@ def _check_cells(cells: _Table | None, villages: _Table | None) -> None:
             if kind == "village":
                 if "villages" in cells.columns and not covered:
                     cells.add(row, "villages", "empty (a village cell covers at least one village)")
-                for column in ("members_official", "members_probationary", "staff"):
+                for column in ("members_official", "members_probationary", "staff", "candidates"):
                     if row.has(column) and row[column] != 0:
                         cells.add(
                             row,
                             column,
                             f"{row[column]} for a village cell (allowed: 0; its members "
-                            "are counted in villages.csv)",
+                            "and candidates are counted in villages.csv)",
                         )
             elif covered:
                 cells.add(
@@ -861,6 +924,8 @@ def _build(folder: Path, meta: dict[str, dict], tables: dict[str, _Table]) -> Co
             members_official=r["members_official"],
             members_probationary=r["members_probationary"],
             staff=r["staff"],
+            candidates=r["candidates"],
+            plan_per_year=r["plan_per_year"],
         )
         for r in tables["cells.csv"].rows
     )
@@ -882,7 +947,12 @@ def _build(folder: Path, meta: dict[str, dict], tables: dict[str, _Table]) -> Co
         calendar=Calendar(
             awareness_class_months=tuple(k["awareness_class_months"]),
             military_callup_month=k["military_callup_month"],
+            cell_meeting_day=k["cell_meeting_day"],
+            decision_session_months=tuple(k["decision_session_months"]),
+            decision_session_day=k["decision_session_day"],
+            ceremony_dates=tuple(k["ceremony_dates"]),
         ),
+        switches=dict(meta["switches"]),
         villages=villages,
         cells=cells,
         age_structure=_frame(tables["age_structure.csv"], ints),

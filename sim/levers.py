@@ -59,6 +59,13 @@ class Levers:
         self.staff_spot_mult = 1.0
         self.staff_dropout_mult = 1.0
         self.extra_seats = 0.0
+        #: the cell quota measure: its spotting multiplier (for cells behind their quota),
+        #: and whom it covers (every cell, or the cells of these villages)
+        self.quota_mult = 1.0
+        self.quota_all = False
+        self.quota_villages: set[int] = set()
+        #: since when a Standing Committee member has been in charge of each village
+        self.assigned_since: dict[int, float] = {}
         self._index = {v.id: i for i, v in enumerate(model.commune.villages)}
 
     def start(self) -> None:
@@ -75,6 +82,16 @@ class Levers:
 
         return on_start
 
+    def quota_covers(self, cell: int) -> bool:
+        """Whether the cell quota measure is in force for ``cell`` (school and agency cells
+        only when it covers the whole commune)."""
+        if self.quota_all:
+            return True
+        if not self.quota_villages:
+            return False
+        village_cell = self.model.party.village_cell
+        return any(village_cell[v] == cell for v in self.quota_villages)
+
     def villages_of(self, intervention: Intervention) -> np.ndarray:
         """Indices of the villages an intervention covers."""
         if intervention.villages is None:
@@ -88,15 +105,19 @@ class Levers:
         whole_commune = intervention.villages is None
         measure = intervention.measure
         if measure == "standing_committee_assignment":
+            for v in villages.tolist():
+                self.assigned_since.setdefault(v, model.env._now)
             add(self.spot_add, villages, x * p["assignment_spotting_rate"])
             add(self.mentor_extra, villages, x * p["assignment_mentors"])
             model.pipeline.villages_changed(villages)
             model.pipeline.refresh_all_pools()
         elif measure == "cell_admission_quota":
-            m = scaled(p["quota_spotting_multiplier"], x)
-            multiply(self.spot_mult, villages, m)
+            # a plan of at least the quota for each cell covered, and more spotting in
+            # those behind it for the year (sim.pipeline.Pipeline.effort)
+            self.quota_mult *= scaled(p["quota_spotting_multiplier"], x)
             if whole_commune:
-                self.staff_spot_mult *= m
+                self.quota_all = True
+            self.quota_villages.update(villages.tolist())
             model.pipeline.villages_changed(villages, staff=whole_commune)
         elif measure == "targeted_sourcing":
             multiply(self.target_mult, villages, scaled(p["targeting_spotting_multiplier"], x))

@@ -42,6 +42,7 @@ from sim.levers import Levers
 from sim.migration import Migration
 from sim.organisations import Organisations
 from sim.party import Party
+from sim.party_calendar import PartyCalendar
 from sim.pipeline import Pipeline
 from sim.population import (
     HOME,
@@ -81,6 +82,7 @@ class CommuneModel:
         #: tell a stale clock (the person's state changed since) from a live one
         self.at = self.scheduler.at
         self._calendar_events = 0
+        self.calendar = PartyCalendar(self.commune.calendar, self.start, self.horizon)
 
         self.households = build_households(
             self.commune, self.p, self.streams["households"].generator
@@ -206,6 +208,7 @@ class CommuneModel:
         """A person comes (back) to live in their village."""
         self.recorder.moved(pid, self.pop.place[pid], HOME)
         self.pop.set_place(pid, HOME)
+        self.pop.home_since[pid] = self.env._now
         self.recorder.flow_arrival(pid, reason)
         self.party.resident_arrived(pid)
         self.reschedule_person(pid)

@@ -54,7 +54,33 @@ REQUIRED_PARAMETERS: dict[str, tuple[ParameterKind, str]] = {
     "leave_hazard_adult": ("rate", "yearly leaving hazard above leave_age_max"),
     "leave_poor_multiplier": ("multiplier", "leaving hazard multiplier for poor households"),
     "leave_minority_multiplier": ("multiplier", "leaving hazard multiplier for ethnic minorities"),
-    "return_within_5y": ("probability", "share of leavers who return within 5 years"),
+    "leave_lower_secondary_multiplier": (
+        "multiplier",
+        "youth leaving hazard multiplier for those who completed lower secondary school",
+    ),
+    "return_within_5y": (
+        "probability",
+        "share of work migrants (not settled away) back within 5 years, when a job ends",
+    ),
+    "never_return_share": (
+        "probability",
+        "share of work migrants who settle away for good and never return",
+    ),
+    "study_share_after_upper_secondary": (
+        "probability",
+        "share of those leaving after upper-secondary completion who leave to study",
+    ),
+    "study_months_min": ("months", "shortest course of those who leave to study"),
+    "study_months_max": ("months", "longest course of those who leave to study"),
+    "return_after_study": (
+        "probability",
+        "chance a student comes home when the course ends (else works away)",
+    ),
+    "marriage_return_rate": (
+        "rate",
+        "yearly rate at which a young work migrant comes home to marry and settle",
+    ),
+    "marriage_return_age_max": ("age", "oldest age at which migrants come home to marry"),
     "away_share_at_start": (
         "probability",
         "young people (18-30) of a village away as migrants at the data date, as a share of all",
@@ -64,7 +90,11 @@ REQUIRED_PARAMETERS: dict[str, tuple[ParameterKind, str]] = {
     "military_service_months": ("months", "length of military service"),
     "admitted_in_service_prob": (
         "probability",
-        "chance a conscript is admitted to the party while serving",
+        "chance a conscript is admitted while serving (if eligible, with in_service_rules)",
+    ),
+    "in_service_admission_earliest_months": (
+        "months",
+        "months of service before a conscript can be admitted (with in_service_rules)",
     ),
     # Mass organisations
     "youth_union_active_share": (
@@ -94,13 +124,27 @@ REQUIRED_PARAMETERS: dict[str, tuple[ParameterKind, str]] = {
     "spotting_rate_joint": ("rate", "the same, village with members but no cell of its own"),
     "spotting_rate_white": ("rate", "the same, white village"),
     "staff_spotting_rate": ("rate", "the same, for non-member staff of school and agency cells"),
+    "spotting_age_young_max": (
+        "age",
+        "oldest age spotted at the full rate (the cells look for young people)",
+    ),
+    "spotting_age_middle_max": ("age", "oldest age spotted at spotting_middle_multiplier"),
+    "spotting_middle_multiplier": (
+        "multiplier",
+        "spotting multiplier above spotting_age_young_max up to spotting_age_middle_max",
+    ),
+    "spotting_older_multiplier": (
+        "multiplier",
+        "spotting multiplier above spotting_age_middle_max",
+    ),
     "cultivation_months": (
         "months",
         "mentoring before the file can be made (an introducer must know the applicant a year)",
     ),
     "initial_candidates_elapsed_months": (
         "months",
-        "candidates at the data date have been mentored a uniform 0..this many months",
+        "candidates at the data date have been mentored a uniform 0..this many months "
+        "(past cultivation_months: certified, their file starts at the data date)",
     ),
     "cultivation_dropout_rate": (
         "rate",
@@ -112,8 +156,49 @@ REQUIRED_PARAMETERS: dict[str, tuple[ParameterKind, str]] = {
         "months",
         "making the file: introducers, background form, Youth Union resolution",
     ),
-    "verification_months": ("months", "background verification, cell vote, decision and ceremony"),
-    "verification_fail_prob": ("probability", "chance the file fails verification or the vote"),
+    "verification_months": ("months", "background verification of the file before the cell's vote"),
+    "verification_fail_prob": ("probability", "chance the file fails background verification"),
+    "introducer_months": (
+        "months",
+        "how long an introducer must have worked with the applicant (with introducers)",
+    ),
+    "member_attendance_prob": (
+        "probability",
+        "chance an official member attends a cell meeting (with cell_vote)",
+    ),
+    "vote_approval_prob": (
+        "probability",
+        "chance a member present approves an admission (with cell_vote)",
+    ),
+    "forwarding_months": (
+        "months",
+        "from the cell's vote to the earliest district session (the commune committee's review)",
+    ),
+    "decision_months": (
+        "months",
+        "from the cell's vote to the decision, without decision_sessions",
+    ),
+    "ceremony_months": (
+        "months",
+        "from the decision to the ceremony, when no anniversary is near",
+    ),
+    "ceremony_max_months": ("months", "longest the ceremony may follow the decision"),
+    "plan_short_spotting_multiplier": (
+        "multiplier",
+        "spotting multiplier in a cell whose candidates in hand cannot cover its plan",
+    ),
+    "plan_source_ratio": (
+        "multiplier",
+        "candidates in hand a cell wants for each admission of its yearly plan",
+    ),
+    "plan_met_spotting_multiplier": (
+        "multiplier",
+        "spotting multiplier in a cell that has met its plan for the year",
+    ),
+    "plan_hold_share": (
+        "probability",
+        "chance a file ready beyond a met plan is held for the next year's first vote",
+    ),
     "probation_fail_prob": ("probability", "chance a probationary member is not recognised"),
     # Members and cells
     "member_move_rate": ("rate", "yearly rate at which a village member moves away"),
@@ -127,6 +212,11 @@ REQUIRED_PARAMETERS: dict[str, tuple[ParameterKind, str]] = {
         "yearly rate at which an agency-cell member is posted elsewhere",
     ),
     "posting_member_share": ("probability", "share of staff posted in who are already members"),
+    "staff_age_min": ("age", "youngest school or agency staff at the data date"),
+    "staff_age_max": ("age", "oldest school or agency staff at the data date"),
+    "posting_age_min": ("age", "youngest staff posted in during the run"),
+    "posting_age_max": ("age", "oldest staff posted in during the run"),
+    "staff_kinh_share": ("probability", "share of school and agency staff who are Kinh"),
     # Effect sizes of the measures (all assumptions)
     "assignment_spotting_rate": (
         "rate",
@@ -138,7 +228,7 @@ REQUIRED_PARAMETERS: dict[str, tuple[ParameterKind, str]] = {
     ),
     "quota_spotting_multiplier": (
         "multiplier",
-        "spotting multiplier when each cell must admit one a year, at intensity 1",
+        "spotting multiplier in a cell behind its quota for the year, at intensity 1",
     ),
     "propaganda_dropout_multiplier": (
         "multiplier",

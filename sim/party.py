@@ -14,10 +14,21 @@ candidates) and of the per-cell target. A village with members but no cell
 attends its ``host_cell``; so does a white village's first candidate, who
 borrows mentors there. A village that reaches its own cell gets a new cell;
 cells covering two villages in the data stay as they are.
+
+The official members are also known by name (per village, and per school or
+agency cell), because an introducer is a particular official member: when
+one stops being an official member at home, the files they introduce break
+(``Pipeline.introducer_left``).
+
+Probation runs from the admission ceremony (Party Charter art. 5.1). With
+``recognition_decision`` the member becomes official only once the cell has
+considered it at its next meeting and the district decided at its next
+session; without, the day probation ends.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -64,6 +75,8 @@ class Party:
         self.on_member_exit = calls(self._on_member_exit)
         self.on_probation_end = calls(self._on_probation_end)
         self.on_transfer = calls(self._on_transfer)
+        self.on_recognition_vote = calls(self._on_recognition_vote)
+        self.on_recognised = calls(self._on_recognised)
         commune, p = model.commune, model.p
         self.min_official = int(p["cell_min_official_members"])
         self.clock = model.streams["party"]
@@ -84,6 +97,9 @@ class Party:
                 self.own_cell[v] = i
         self.res_official = np.zeros(n, dtype=np.int64)
         self.res_probationary = np.zeros(n, dtype=np.int64)
+        #: official members at home, by name: residents per village, staff per cell
+        self.res_official_ids: list[set[int]] = [set() for _ in range(n)]
+        self.staff_official_ids: list[set[int]] = [set() for _ in self.cells]
         self.status = [WHITE] * n
         self.move_rate = p["member_move_rate"] / 12.0
         self.removal_rate = p["member_removal_rate"] / 12.0
@@ -91,6 +107,9 @@ class Party:
             "school": p["school_transfer_rate"] / 12.0,
             "agency": p["agency_transfer_rate"] / 12.0,
         }
+        self.recognition = bool(model.switches["recognition_decision"])
+        self.cell_vote = bool(model.switches["cell_vote"])
+        self.sessions = bool(model.switches["decision_sessions"])
 
     # -- the start ----------------------------------------------------------
     def place_members(self) -> None:
@@ -126,26 +145,36 @@ class Party:
             self.status[v] = self._status_of(v)
             model.recorder.log_status(v, STATUSES[self.status[v]], "data")
 
-    def _add_staff(self, cell: int, member: int) -> int:
-        """A teacher or official posted to a school or agency cell (not a village resident).
+    def _add_staff(self, cell: int, member: int, posted: bool = False) -> int:
+        """A teacher or official at a school or agency cell (not a village resident).
 
-        Age 23-55 and ethnicity are assumptions of this sketch of posted staff;
-        they matter only for the admissions log.
+        Their age is uniform between ``staff_age_min`` and ``staff_age_max``
+        for the staff of the data date, between ``posting_age_min`` and
+        ``posting_age_max`` for one ``posted`` in during the run (who has
+        worked here from now on); their education is beyond upper secondary;
+        ``staff_kinh_share`` of them are Kinh, the others Thái or Mông in
+        equal shares.
         """
-        draw = self.clock.uniform
+        draw, p = self.clock.uniform, self.model.p
+        ages = (
+            ("posting_age_min", "posting_age_max") if posted else ("staff_age_min", "staff_age_max")
+        )
+        low, high = p[ages[0]], p[ages[1]] + 1.0
         pid = self.model.pop.add_one(
             {
                 "staff": True,
                 "cell": cell,
                 "sex": int(draw() < 0.5),
-                "birth": self.model.env._now - 12.0 * (23.0 + 32.0 * draw()),
-                "ethnic": KINH if draw() < 0.6 else int(2 * draw()),
+                "birth": self.model.env._now - 12.0 * (low + (high - low) * draw()),
+                "ethnic": KINH if draw() < p["staff_kinh_share"] else int(2 * draw()),
                 "education": BEYOND,
                 "member": member,
+                "home_since": self.model.env._now if posted else -math.inf,
             }
         )
         if member == OFFICIAL:
             self.cells[cell].staff_official += 1
+            self.staff_official_ids[cell].add(pid)
         elif member == PROBATIONARY:
             self.cells[cell].staff_probationary += 1
         return pid
@@ -172,6 +201,9 @@ class Party:
         for counts, kind in ((self.res_official, OFFICIAL), (self.res_probationary, PROBATIONARY)):
             here = resident & (member == kind)
             counts[:] = np.bincount(pop.column("village")[here], minlength=villages)
+        official = np.flatnonzero(resident & (member == OFFICIAL))
+        for pid, v in zip(official.tolist(), pop.column("village")[official].tolist(), strict=True):
+            self.res_official_ids[v].add(pid)
 
     def _status_of(self, v: int) -> int:
         if self.res_official[v] + self.res_probationary[v] == 0:
@@ -185,11 +217,20 @@ class Party:
             cell = self.cells[pop.cell[pid]]
             cell.staff_official += official
             cell.staff_probationary += probationary
+            named = self.staff_official_ids[pop.cell[pid]]
+        else:
+            v = int(pop.village[pid])
+            self.res_official[v] += official
+            self.res_probationary[v] += probationary
+            named = self.res_official_ids[v]
+        if official > 0:
+            named.add(pid)
+        elif official < 0:
+            named.discard(pid)
+            self.model.pipeline.introducer_left(pid)
+        if pop.staff[pid]:
             self.model.pipeline.refresh_pool(pop.cell[pid])
             return
-        v = int(pop.village[pid])
-        self.res_official[v] += official
-        self.res_probationary[v] += probationary
         self._update_status(v)
         self.model.pipeline.refresh_pool(int(self.village_cell[v]))
 
@@ -205,15 +246,20 @@ class Party:
             cell = CellState(f"C-{village.id}", "village", {v}, formed=model.env._now)
             self.cells.append(cell)
             self.cell_index[cell.id] = len(self.cells) - 1
+            old = int(self.village_cell[v])
             self.own_cell[v] = self.village_cell[v] = len(self.cells) - 1
+            self.staff_official_ids.append(set())
             model.pipeline.add_pool()
+            model.pipeline.village_moved(v, old, len(self.cells) - 1)
             reason = f"cell {cell.id} formed"
         elif new != OWN_CELL and self.own_cell[v] >= 0:
             cell = self.cells[self.own_cell[v]]
             if cell.formed is not None and cell.villages == {v}:
                 cell.dissolved = model.env._now
+                old = int(self.own_cell[v])
                 self.own_cell[v] = -1
                 self.village_cell[v] = self.host_cell[v]
+                model.pipeline.village_moved(v, old, int(self.host_cell[v]))
                 reason = f"cell {cell.id} dissolved"
         model.recorder.log_status(v, STATUSES[new], reason)
         model.pipeline.status_changed(v)
@@ -222,6 +268,16 @@ class Party:
         """Official members who attend cell ``c`` (residents of its villages and its staff)."""
         attending = self.village_cell == c
         return int(self.res_official[attending].sum()) + self.cells[c].staff_official
+
+    def official_members(self, c: int) -> list[int]:
+        """The official members at home who attend cell ``c``, by name (residents, then staff)."""
+        members = [
+            pid
+            for v in np.flatnonzero(self.village_cell == c).tolist()
+            for pid in self.res_official_ids[v]
+        ]
+        members.extend(self.staff_official_ids[c])
+        return members
 
     def cell_of(self, pid: int) -> int:
         """The cell a person's candidacy or membership belongs to now."""
@@ -250,13 +306,17 @@ class Party:
         if pop.member[pid] != NOT_MEMBER:
             self._schedule_member_exit(pid)
 
-    def admit(self, pid: int, cell: int, source_group: str) -> None:
-        """The deciding committee's decision: ``pid`` becomes a probationary member of ``cell``."""
+    def admit(self, pid: int, cell: int, source_group: str, voted: float) -> None:
+        """The admission ceremony: ``pid`` becomes a probationary member of ``cell``.
+
+        ``voted`` is when the cell voted (recorded with the admission). Probation
+        runs from the ceremony (Party Charter art. 5.1).
+        """
         model, pop = self.model, self.model.pop
         pop.member[pid] = PROBATIONARY
         if not pop.staff[pid]:
             pop.v_mig[pid] += 1  # members move away at member_move_rate instead
-        model.recorder.log_admission(pid, cell, source_group, counted=True)
+        model.recorder.log_admission(pid, cell, source_group, counted=True, voted=voted)
         self._change(pid, 0, 1)
         pop.v_prob[pid] += 1
         model.at(
@@ -267,28 +327,78 @@ class Party:
         )
         self._schedule_member_exit(pid)
 
-    def admitted_in_service(self, pid: int) -> None:
-        """A soldier admitted by the army's party organisation comes home an official member."""
+    def admitted_in_service(self, pid: int, probation: bool) -> None:
+        """A soldier admitted by the army's party organisation (not counted by the commune).
+
+        With ``probation`` he serves his probation from now, in the army or at
+        home if he is discharged first; without, he is admitted at discharge
+        and comes home an official member (the rule-free model).
+        """
         model, pop = self.model, self.model.pop
-        pop.member[pid] = OFFICIAL
-        pop.v_mig[pid] += 1
-        model.recorder.log_admission(pid, -1, "in_military_service", counted=False)
+        now = model.env._now
+        model.recorder.log_admission(pid, -1, "in_military_service", counted=False, voted=now)
+        if not probation:
+            pop.member[pid] = OFFICIAL
+            pop.v_mig[pid] += 1
+            return
+        pop.member[pid] = PROBATIONARY
+        pop.v_prob[pid] += 1
+        model.at(now + model.p["probation_months"], self.on_probation_end, pid, pop.v_prob[pid])
 
     def _on_probation_end(self, event: Clock) -> None:
+        """Probation is over: recognised (at once, or through the cell and the district)."""
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
             return
-        home = pop.place[pid] == HOME
-        if self.clock.uniform() < model.p["probation_fail_prob"]:
-            pop.member[pid] = NOT_MEMBER
-            model.recorder.log_member_exit(pid, "not_recognised")
-            if home:
-                self._change(pid, 0, -1)
-                model.reschedule_person(pid)
+        if self.recognition and pop.place[pid] == HOME:
+            when = model.calendar.next_meeting(model.env._now) if self.cell_vote else model.env._now
+            model.at(when, self.on_recognition_vote, pid, pop.v_prob[pid])
             return
+        self._recognise_or_not(pid)
+
+    def _on_recognition_vote(self, event: Clock) -> None:
+        """The cell considers recognition; if it passes, the district decides later."""
+        pid, pop, model = event.pid, self.model.pop, self.model
+        if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
+            return
+        if pop.place[pid] != HOME:  # away since: recognised on return, as without the switch
+            self._recognise_or_not(pid)
+            return
+        if self.clock.uniform() < model.p["probation_fail_prob"]:
+            self._not_recognised(pid)
+            return
+        now = model.env._now
+        if self.sessions:
+            when = model.calendar.next_session(now + model.p["forwarding_months"])
+        else:
+            when = now + model.p["decision_months"]
+        model.at(when, self.on_recognised, pid, pop.v_prob[pid])
+
+    def _on_recognised(self, event: Clock) -> None:
+        pid, pop = event.pid, self.model.pop
+        if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
+            return
+        self._make_official(pid)
+
+    def _recognise_or_not(self, pid: int) -> None:
+        if self.clock.uniform() < self.model.p["probation_fail_prob"]:
+            self._not_recognised(pid)
+        else:
+            self._make_official(pid)
+
+    def _not_recognised(self, pid: int) -> None:
+        model, pop = self.model, self.model.pop
+        pop.member[pid] = NOT_MEMBER
+        model.recorder.log_member_exit(pid, "not_recognised")
+        if pop.place[pid] == HOME:
+            self._change(pid, 0, -1)
+            model.reschedule_person(pid)
+
+    def _make_official(self, pid: int) -> None:
+        model, pop = self.model, self.model.pop
         pop.member[pid] = OFFICIAL
         model.recorder.log_recognition(pid)
-        if home:
+        if pop.place[pid] == HOME:
             self._change(pid, 1, -1)
 
     def _schedule_member_exit(self, pid: int) -> None:
@@ -335,7 +445,7 @@ class Party:
             model.recorder.log_member_exit(pid, "transferred")
         model.leaves_home(pid, GONE, "transfer")
         member = OFFICIAL if self.clock.uniform() < model.p["posting_member_share"] else NOT_MEMBER
-        new = self._add_staff(cell, member)
+        new = self._add_staff(cell, member, posted=True)
         if member != NOT_MEMBER:
             self.model.pipeline.refresh_pool(cell)
             self._schedule_member_exit(new)

@@ -1,34 +1,68 @@
-"""The admission pipeline: spotting, cultivation, awareness class, file, verification.
+"""The admission pipeline: spotting, mentoring, class, file, vote, decision, ceremony.
 
 1. Spotting: an eligible resident (age ``admission_age_min`` to
    ``admission_age_max``, education floor reached) who is active in a mass
    organisation is spotted as a promising candidate at a rate that depends on
-   the village's status: a white village has nobody on the ground. Staff of
-   school and agency cells are spotted at ``staff_spotting_rate``.
-2. Cultivation: the candidate needs a mentor, an official member of the cell
+   the village's status (a white village has nobody on the ground), on age
+   (the cells look for young people: ``spotting_*_multiplier`` above
+   ``spotting_age_young_max``) and, with ``plan_driven``, on the cell's
+   yearly plan. Staff of school and agency cells are spotted at
+   ``staff_spotting_rate`` (same age profile and plan).
+2. Mentoring: the candidate needs a mentor, an official member of the cell
    their village attends (a white village borrows from its host cell); a
    member mentors ``mentor_capacity`` candidates at a time, so candidates may
-   queue. Mentoring lasts ``cultivation_months`` (an introducer must have
-   known the applicant a year).
+   queue. Mentoring lasts ``cultivation_months``. With ``introducers`` the
+   mentor is a named member and the first introducer; a second official
+   member of the cell is the second (a Youth Union member needs only one,
+   with the Youth Union's resolution); both must have known the applicant
+   ``introducer_months`` by the vote, and one who stops being an official
+   member at home breaks the file: mentoring starts again with a new mentor.
 3. Awareness class: held by the district in the commune's class months with
-   ``awareness_class_seats`` seats; candidates queue for it from the moment
-   they are spotted (first come, first served) and the certificate is valid
-   ``certificate_validity_months``.
-4. File: once mentored and certified, the file takes ``application_months``;
-   the cell then votes (needs two official members as introducers, the age
-   limit is checked here) and verification to decision takes
-   ``verification_months``, failing with ``verification_fail_prob``.
-5. Admission, then ``probation_months`` of probation (``party``).
+   ``awareness_class_seats`` seats; candidates queue from the moment they are
+   spotted and the certificate is valid ``certificate_validity_months``.
+   With ``plan_driven`` the cells bring forward those closest to their file.
+4. File: after mentoring (and the certificate, unless ``file_before_class``)
+   the file takes ``application_months``, then background verification
+   ``verification_months`` (failing with ``verification_fail_prob``).
+5. Vote: with ``cell_vote`` the cell considers the file at its monthly
+   meeting; the meeting draws who attends (``member_attendance_prob``) and
+   the file passes if at least two thirds of the cell's official members
+   approve (``vote_approval_prob``); with too few present it waits for the
+   next meeting. With ``file_validity`` a file older than
+   ``file_validity_months`` at the vote lapses and is made again. With
+   ``plan_driven`` a cell whose plan for the year is met holds further files
+   (``plan_hold_share``) until the year whose plan they can count for.
+6. Decision: with ``decision_sessions`` at the district standing committee's
+   first session ``forwarding_months`` after the vote; without, after
+   ``decision_months``.
+7. Ceremony, the admission: with ``anniversary_ceremonies`` on the next
+   ceremony date when it falls within ``ceremony_max_months`` of the
+   decision, otherwise ``ceremony_months`` after it. Probation (``party``)
+   runs from the ceremony.
+
+The yearly plan. Each cell has a plan (``cells.csv`` ``plan_per_year``,
+with ``plan_driven``; raised to the commune's per-cell quota where the
+``cell_admission_quota`` measure is in force). A vote counts towards the
+plan of the year in which its ceremony will fall (the calendar makes that
+date known at the vote). While a cell has fewer candidates in hand than
+``plan_source_ratio`` times its plan (some will be lost on the way, and
+today's candidates are next year's admissions), its spotting is multiplied
+by ``plan_short_spotting_multiplier``; otherwise, once
+the plan is met, by ``plan_met_spotting_multiplier``. The quota measure
+multiplies the spotting of the cells that are behind their quota for the
+year. These are rates and a hold on the vote: the plan never admits anyone.
 
 Candidates give up at ``cultivation_dropout_rate`` until their file is made.
 A candidate who leaves home before the file loses the candidacy (a valid
-certificate is kept); one who leaves with a file in progress is paused and
-resumes on return if the file is still within ``file_validity_months``.
+certificate is kept); one who leaves with a file is paused and resumes on
+return (the file is made again if it lapsed meanwhile).
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,17 +82,25 @@ from sim.population import (
     PRIMARY,
     STAGES,
     VERIFICATION,
+    WAIT_CEREMONY,
     WAIT_CLASS,
+    WAIT_DECISION,
     WAIT_MENTOR,
+    WAIT_VOTE,
     WOMENS_UNION,
     YOUTH_UNION,
 )
+from sim.timeline import months_between
 
 if TYPE_CHECKING:
     from sim.model import CommuneModel
 
 _EARLY = (WAIT_MENTOR, CULTIVATION, WAIT_CLASS)
+_AFTER_VOTE = (WAIT_DECISION, WAIT_CEREMONY)
+_WITH_FILE = (APPLICATION, VERIFICATION, WAIT_VOTE, WAIT_CLASS)
 _PAUSING_REASONS = ("migration", "military")
+#: with ``plan_driven``, the class serves first those closest to their file
+_CLASS_PRIORITY = {WAIT_CLASS: 1, CULTIVATION: 2, WAIT_MENTOR: 3}
 
 
 def pop_can_wait(pop, pid: int) -> bool:
@@ -77,19 +119,24 @@ class MentorPool:
 
 
 class Pipeline:
-    """From promising resident to probationary member."""
+    """From promising resident to admitted member."""
 
     def __init__(self, model: CommuneModel) -> None:
         self.model = model
         self.on_class = calls(self._on_class)
         self.on_cultivated = calls(self._on_cultivated)
-        self.on_decided = calls(self._on_decided)
+        self.on_ceremony = calls(self._on_ceremony)
+        self.on_decision = calls(self._on_decision)
         self.on_dropout = calls(self._on_dropout)
         self.on_filed = calls(self._on_filed)
+        self.on_meeting = calls(self._on_meeting)
+        self.on_reconsider = calls(self._on_reconsider)
         self.on_spotted = calls(self._on_spotted)
-        p = model.p
+        self.on_verified = calls(self._on_verified)
+        p, switches = model.p, model.switches
         self.clock = model.streams["spotting"]
         self.steps = model.streams["pipeline"]
+        self.votes = model.streams["votes"]
         self.pools = [MentorPool() for _ in model.party.cells]
         self.class_queue: deque[int] = deque()
         #: the source group each candidate was spotted in (reported at admission)
@@ -113,18 +160,60 @@ class Pipeline:
             for level in (PRIMARY, LOWER_SECONDARY)
         }
         self.remote = np.array([v.remoteness == "remote_border" for v in model.commune.villages])
-        self.exemption = bool(model.switches["education_exemption"])
-        self.over_60 = bool(model.switches["over_60_exception"])
+        self.exemption = bool(switches["education_exemption"])
+        self.over_60 = bool(switches["over_60_exception"])
         #: the age (years) from which only the over-60 exception allows admission
         self.age_limit = p["admission_age_max"] + 1.0
+        # spotting by age: full rate to the young age limit, then lower
+        self.young_to = p["spotting_age_young_max"] + 1.0
+        self.middle_to = p["spotting_age_middle_max"] + 1.0
+        self.age_mult = (1.0, p["spotting_middle_multiplier"], p["spotting_older_multiplier"])
+        # the rules and practices in force
+        self.plan_driven = bool(switches["plan_driven"])
+        self.cell_vote = bool(switches["cell_vote"])
+        self.named_introducers = bool(switches["introducers"])
+        self.validity = bool(switches["file_validity"])
+        self.file_first = bool(switches["file_before_class"])
+        self.sessions = bool(switches["decision_sessions"])
+        self.anniversaries = bool(switches["anniversary_ceremonies"])
+        # the yearly plan, per cell (cells formed in the run have no plan of their own)
+        self.plan_base = [c.plan_per_year for c in model.commune.cells]
+        self.quota = int(model.commune.targets.admissions_per_cell_per_year_min)
+        self.short_mult = p["plan_short_spotting_multiplier"]
+        self.source_ratio = p["plan_source_ratio"]
+        self.met_mult = p["plan_met_spotting_multiplier"]
+        #: candidates before the vote, per candidacy cell (``pop.cell``)
+        self.in_hand = [0] * len(model.party.cells)
+        #: votes passed per (cell, year of the ceremony they lead to)
+        self.committed: dict[tuple[int, int], int] = {}
+        #: per candidate past the vote: (cell, year) counted, vote time, ceremony time
+        self.counted_in: dict[int, tuple[int, int]] = {}
+        self.voted_at: dict[int, float] = {}
+        self.ceremony_at: dict[int, float] = {}
+        #: per candidate: (plan year, held?) drawn once a year when the plan is met
+        self.hold_draws: dict[int, tuple[int, bool]] = {}
+        self.vote_queue: list[int] = []
+        # named introducers (the mentor first), whom each member introduces, and the
+        # mentors holding a mentoring place (their load)
+        self.introducers: dict[int, list[int]] = {}
+        self.introduced: dict[int, set[int]] = {}
+        self.mentor_of: dict[int, int] = {}
+        self.load: dict[int, int] = {}
+        #: when each candidate's mentoring ends
+        self.mentoring_due: dict[int, float] = {}
+        #: the cell whose mentoring place a candidate in mentoring holds (without names)
+        self.pool_of: dict[int, int] = {}
+        #: paused candidates whose introducer left while they were away
+        self.broken: set[int] = set()
 
     # -- start ----------------------------------------------------------------
     def place_candidates(self) -> None:
-        """Put the data's candidates into cultivation at the start date."""
+        """Put the data's candidates (village residents and staff) into mentoring at the start."""
         model, pop = self.model, self.model.pop
         rng = self.clock.generator
         age = -pop.column("birth") / 12.0
-        village_of = pop.column("village")
+        village_of, staff = pop.column("village"), pop.column("staff")
+        cell_of = pop.array("cell")
         possible = (
             (pop.column("place") == HOME)
             & (pop.array("member") == NOT_MEMBER)
@@ -132,23 +221,32 @@ class Pipeline:
             & (age < model.p["admission_age_max"] - 2)
             & (pop.column("education") >= LOWER_SECONDARY)
         )
-        for v, village in enumerate(model.commune.villages):
-            if village.candidates == 0:
+        pools = [
+            (village.candidates, possible & ~staff & (village_of == v))
+            for v, village in enumerate(model.commune.villages)
+        ]
+        pools += [
+            (cell.candidates, possible & staff & (cell_of == c))
+            for c, cell in enumerate(model.commune.cells)
+        ]
+        for wanted, where in pools:
+            if wanted == 0:
                 continue
-            eligible = np.flatnonzero(possible & (village_of == v))
-            chosen = rng.choice(
-                eligible, size=min(village.candidates, len(eligible)), replace=False
-            )
+            eligible = np.flatnonzero(where)
+            chosen = rng.choice(eligible, size=min(wanted, len(eligible)), replace=False)
             for pid in chosen.tolist():
                 elapsed = rng.random() * model.p["initial_candidates_elapsed_months"]
                 self._spot(pid, elapsed=elapsed)
 
     def start(self) -> None:
-        """Schedule the awareness classes and everyone's first spotting clock (vectorised)."""
+        """Schedule classes, cell meetings and everyone's first spotting clock (vectorised)."""
         model, pop = self.model, self.model.pop
         for month in model.commune.calendar.awareness_class_months:
             for t in model.calendar_months(month):
                 model.at(t, self.on_class)
+        if self.cell_vote:
+            for t in model.calendar.meetings:
+                model.at(t, self.on_meeting)
         staff = pop.column("staff")
         village = pop.column("village")
         education = pop.column("education")
@@ -184,19 +282,59 @@ class Pipeline:
         self.stage_count[pop.stage[pid]] -= 1
         self.stage_count[stage] += 1
         pop.stage[pid] = stage
+        pop.stage_since[pid] = self.model.env._now
+
+    # -- the yearly plan --------------------------------------------------------
+    def plan_of(self, cell: int) -> int:
+        """The cell's admission plan for a year: its own (with ``plan_driven``) or the quota."""
+        own = self.plan_base[cell] if self.plan_driven else 0
+        return max(own, self.quota if self.model.levers.quota_covers(cell) else 0)
+
+    def done(self, cell: int, year: int) -> int:
+        """Votes passed that count towards ``cell``'s plan of ``year``."""
+        return self.committed.get((cell, year), 0)
+
+    def effort(self, cell: int) -> float:
+        """The spotting multiplier of a cell now: its plan and the quota measure.
+
+        Fewer candidates in hand than ``plan_source_ratio`` times the plan
+        (the cell looks ahead: today's candidates are next year's
+        admissions): ``plan_short_spotting_multiplier``; otherwise, once the
+        year's plan is met, ``plan_met_spotting_multiplier``. Behind the quota
+        measure's quota for the year: its multiplier on top.
+        """
+        model = self.model
+        done = self.done(cell, model.year_of(model.env._now))
+        effort = 1.0
+        if self.plan_driven:
+            plan = self.plan_of(cell)
+            if plan > 0:
+                if self.in_hand[cell] < self.source_ratio * plan:
+                    effort = self.short_mult
+                elif done >= plan:
+                    effort = self.met_mult
+        levers = model.levers
+        if levers.quota_mult != 1.0 and done < self.quota and levers.quota_covers(cell):
+            effort *= levers.quota_mult
+        return effort
+
+    def effort_ceiling(self) -> float:
+        """The highest :meth:`effort` any cell can have (the spotting clocks run at it)."""
+        plan = max(1.0, self.short_mult, self.met_mult) if self.plan_driven else 1.0
+        return plan * max(1.0, self.model.levers.quota_mult)
 
     # -- spotting -------------------------------------------------------------
     #
     # Spotting happens only while the person is active in a mass organisation,
-    # and under targeting faster for some groups, yet joining and leaving are
-    # two thirds of all events. Rather than redraw the spotting clock at every
-    # join and leave, the clock runs at the highest rate the person's spotting
-    # can have (``ceiling``) and each ring is accepted with probability
+    # at a rate that changes with their age, their village's status, the
+    # measures and their cell's plan, yet joining and leaving are two thirds
+    # of all events. Rather than redraw the spotting clock at every change,
+    # the clock runs at the highest rate the person's spotting can have
+    # (``ceiling``) and each ring is accepted with probability
     # rate now / ceiling (thinning, Lewis and Shedler 1979): exact, because
-    # activity changes independently of the spotting clock. The ceiling takes
-    # the highest rate over the village statuses too, so a village gaining or
-    # losing members needs no redraw either; the clock is redrawn only when a
-    # measure changes the ceiling, or when an over-60 exception opens.
+    # those states change independently of the clock. The clock is redrawn
+    # only when a measure changes the ceiling, or when an over-60 exception
+    # opens.
 
     def education_floor(self, pid: int) -> int:
         """The lowest education level at which ``pid`` may be admitted."""
@@ -217,32 +355,41 @@ class Pipeline:
             self.over_60 and not pop.staff[pid] and self.model.party.status[pop.village[pid]] != 2
         )
 
+    def age_multiplier(self, age: float) -> float:
+        """Spotting by age (years): the cells look for young people."""
+        if age < self.young_to:
+            return self.age_mult[0]
+        return self.age_mult[1] if age < self.middle_to else self.age_mult[2]
+
     def village_ceiling(self, v: int) -> float:
         """The highest monthly spotting rate a resident of village ``v`` can have (any status)."""
         levers = self.model.levers
         rate = (max(self.status_rate) + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
-        return rate * max(1.0, levers.target_mult[v])
+        return rate * max(1.0, levers.target_mult[v]) * max(self.age_mult) * self.effort_ceiling()
 
     def staff_ceiling(self) -> float:
-        """The monthly spotting rate of staff (always eligible: no thinning needed)."""
-        return self.staff_rate * self.model.levers.staff_spot_mult
+        """The highest monthly spotting rate of staff."""
+        levers = self.model.levers
+        return self.staff_rate * levers.staff_spot_mult * max(self.age_mult) * self.effort_ceiling()
 
     def spotting_rate(self, pid: int) -> float:
         """Monthly rate at which ``pid`` is spotted now (0 unless staff or active)."""
-        pop, levers = self.model.pop, self.model.levers
+        model = self.model
+        pop, levers = model.pop, model.levers
+        age_mult = self.age_multiplier((model.env._now - pop.birth[pid]) / 12.0)
         if pop.staff[pid]:
-            return self.staff_ceiling()
+            return self.staff_rate * levers.staff_spot_mult * age_mult * self.effort(pop.cell[pid])
         active = pop.active
         if not (active[0][pid] or active[1][pid] or active[2][pid] or active[3][pid]):
             return 0.0
         v = pop.village[pid]
-        status = self.model.party.status[v]
+        status = model.party.status[v]
         rate = (self.status_rate[status] + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
         if levers.target_mult[v] != 1.0 and (
             status != 2 or pop.ethnic[pid] != KINH or active[YOUTH_UNION][pid] or pop.veteran[pid]
         ):
             rate *= levers.target_mult[v]
-        return rate
+        return rate * age_mult * self.effort(int(model.party.village_cell[v]))
 
     def schedule_spot(self, pid: int) -> None:
         """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state)."""
@@ -289,18 +436,21 @@ class Pipeline:
         model, pop = self.model, self.model.pop
         pop.v_spot[pid] += 1
         self._set_stage(pid, WAIT_MENTOR)
-        pop.stage_since[pid] = model.env._now
         pop.cultivated[pid] = False
+        pop.file_start[pid] = -math.inf
         cell = model.party.cell_of(pid)
         pop.cell[pid] = cell
+        self.in_hand[cell] += 1
         model.recorder.log_stage(pid, "spotted")
         self.spotted_from[pid] = self.source_group(pid)
-        if pop.cert_until[pid] < model.env._now and not pop.queued[pid]:
-            pop.queued[pid] = True
-            self.class_queue.append(pid)
         self._schedule_dropout(pid)
         if elapsed > 0:
             self.mentored_before[pid] = elapsed
+            if elapsed >= model.p["cultivation_months"]:  # mentored, so certified already
+                pop.cert_until[pid] = model.env._now + model.p["certificate_validity_months"]
+        if pop.cert_until[pid] < model.env._now and not pop.queued[pid]:
+            pop.queued[pid] = True
+            self.class_queue.append(pid)
         self.pools[cell].waiting.append(pid)
         self.refresh_pool(cell)
 
@@ -313,7 +463,7 @@ class Pipeline:
         self.villages_changed(np.array([v]))
 
     def villages_changed(self, villages: np.ndarray, staff: bool = False) -> None:
-        """Spotting rates changed in ``villages`` (status or a measure): redraw those clocks."""
+        """Spotting rates changed in ``villages``: redraw those clocks."""
         for pid in self._people_in(villages, staff):
             if pop_can_wait(self.model.pop, pid):
                 self.schedule_spot(pid)
@@ -325,6 +475,21 @@ class Pipeline:
         if staff:
             where |= pop.column("staff")
         return np.flatnonzero(where & (pop.column("place") == HOME)).tolist()
+
+    def village_moved(self, v: int, old: int, new: int) -> None:
+        """Village ``v`` now attends cell ``new`` (its own cell formed or dissolved): its
+        candidates before the vote belong to that cell's plan and mentoring queue."""
+        pop = self.model.pop
+        for pid in self._people_in(np.array([v]), staff=False):
+            stage = pop.stage[pid]
+            if stage == NO_STAGE or stage in _AFTER_VOTE or pop.cell[pid] != old:
+                continue
+            pop.cell[pid] = new
+            self.in_hand[old] -= 1
+            self.in_hand[new] += 1
+            if stage == WAIT_MENTOR:
+                self.pools[new].waiting.append(pid)
+        self.refresh_pool(new)
 
     # -- drop-out -------------------------------------------------------------
     def _schedule_dropout(self, pid: int) -> None:
@@ -340,7 +505,7 @@ class Pipeline:
 
     def _on_dropout(self, event: Clock) -> None:
         pid, pop = event.pid, self.model.pop
-        if pop.v_drop[pid] != event.ver or pop.stage[pid] not in _EARLY:
+        if pop.v_drop[pid] != event.ver or pop.stage[pid] not in _EARLY or self.has_file(pid):
             return
         self.lose(pid, "dropout")
 
@@ -348,13 +513,15 @@ class Pipeline:
         """A measure changed drop-out in ``villages``: redraw the early candidates' clocks."""
         pop = self.model.pop
         for pid in self._people_in(villages, staff):
-            if pop.stage[pid] in _EARLY:
+            if pop.stage[pid] in _EARLY and not self.has_file(pid):
                 self._schedule_dropout(pid)
 
-    # -- mentors ----------------------------------------------------------------
+    # -- mentors and introducers ------------------------------------------------
     def add_pool(self) -> None:
-        """A new cell was formed: it gets its own mentoring places."""
+        """A new cell was formed: its own mentoring places, no plan of its own."""
         self.pools.append(MentorPool())
+        self.plan_base.append(0)
+        self.in_hand.append(0)
 
     def capacity(self, cell: int) -> int:
         """Mentoring places of ``cell``: official members x capacity, plus assigned places."""
@@ -363,18 +530,43 @@ class Pipeline:
         extra = float(np.asarray(levers.mentor_extra)[attending].sum())
         return int(self.model.p["mentor_capacity"] * party.official_in_cell(cell) + extra)
 
+    def free_mentors(self, cell: int) -> list[int]:
+        """Named mentors of ``cell`` with a free place: its official members at home, then the
+        Standing Committee members assigned to its villages (ids ``-1 - village``)."""
+        party, levers, load = self.model.party, self.model.levers, self.load
+        capacity = int(self.model.p["mentor_capacity"])
+        free = [m for m in party.official_members(cell) if load.get(m, 0) < capacity]
+        for v in np.flatnonzero(party.village_cell == cell).tolist():
+            assigned = -1 - v
+            if load.get(assigned, 0) < int(levers.mentor_extra[v]):
+                free.append(assigned)
+        return free
+
     def refresh_pool(self, cell: int) -> None:
         """Give free mentoring places of ``cell`` to its waiting candidates, in order."""
         pool = self.pools[cell]
         if not pool.waiting:
             return
         pop = self.model.pop
+        if self.named_introducers:
+            while pool.waiting:
+                pid = pool.waiting[0]
+                if pop.stage[pid] != WAIT_MENTOR or pop.cell[pid] != cell:
+                    pool.waiting.popleft()
+                    continue
+                free = self.free_mentors(cell)
+                if not free:
+                    return
+                pool.waiting.popleft()
+                self._begin_cultivation(pid, free[int(self.steps.uniform() * len(free))])
+            return
         capacity = self.capacity(cell)
         while pool.waiting and pool.in_use < capacity:
             pid = pool.waiting.popleft()
             if pop.stage[pid] != WAIT_MENTOR or pop.cell[pid] != cell:
                 continue
             pool.in_use += 1
+            self.pool_of[pid] = cell
             self._begin_cultivation(pid)
 
     def refresh_all_pools(self) -> None:
@@ -383,45 +575,159 @@ class Pipeline:
             self.refresh_pool(cell)
 
     def _release(self, pid: int) -> None:
-        cell = self.model.pop.cell[pid]
-        self.pools[cell].in_use -= 1
-        self.refresh_pool(cell)
+        """The mentoring of ``pid`` ends (done or cut short): the mentor's place is free."""
+        self.mentoring_due.pop(pid, None)
+        mentor = self.mentor_of.pop(pid, None)
+        if mentor is not None:
+            self.load[mentor] -= 1
+            self.refresh_pool(self.model.pop.cell[pid])
+            return
+        cell = self.pool_of.pop(pid, None)
+        if cell is not None:
+            self.pools[cell].in_use -= 1
+            self.refresh_pool(cell)
 
-    def _begin_cultivation(self, pid: int) -> None:
+    def _begin_cultivation(self, pid: int, mentor: int | None = None) -> None:
+        """Mentoring starts (with ``mentor``, a named introducer, under ``introducers``)."""
         model, pop = self.model, self.model.pop
         self._set_stage(pid, CULTIVATION)
-        pop.stage_since[pid] = model.env._now
         pop.v_pipe[pid] += 1
         model.recorder.log_stage(pid, "cultivation")
         done_before = self.mentored_before.pop(pid, 0.0)
-        model.at(
-            model.env._now + max(model.p["cultivation_months"] - done_before, 0.0),
-            self.on_cultivated,
-            pid,
-            pop.v_pipe[pid],
+        due = model.env._now + max(model.p["cultivation_months"] - done_before, 0.0)
+        self.mentoring_due[pid] = due
+        if mentor is not None:
+            self.load[mentor] = self.load.get(mentor, 0) + 1
+            self.mentor_of[pid] = mentor
+            if mentor not in self.introducers.get(pid, ()):
+                self._add_introducer(pid, mentor)
+        model.at(due, self.on_cultivated, pid, pop.v_pipe[pid])
+
+    # An introducer is an official member who has worked with the applicant
+    # ``introducer_months`` (Party Charter art. 4): here, someone who has lived
+    # in the village (or served at the school or agency) alongside them that
+    # long, or a Standing Committee member assigned to their village that long.
+    # The mentor is the first; a second is chosen among the cell's members,
+    # those who already qualify first, when needed (at the vote at the latest).
+
+    def _add_introducer(self, pid: int, member: int) -> None:
+        self.introducers.setdefault(pid, []).append(member)
+        self.introduced.setdefault(member, set()).add(pid)
+
+    def worked_together_since(self, pid: int, member: int) -> float:
+        """Since when ``member`` has worked alongside applicant ``pid``."""
+        pop = self.model.pop
+        other = self.model.levers.assigned_since.get(-1 - member) if member < 0 else None
+        return max(pop.home_since[pid], pop.home_since[member] if member >= 0 else other)
+
+    def _find_introducer(self, pid: int) -> bool:
+        """Add an introducer from the cell's official members (qualified ones first)."""
+        now, months = self.model.env._now, self.model.p["introducer_months"]
+        taken = self.introducers.get(pid, [])
+        members = [
+            m for m in self.model.party.official_members(self.model.pop.cell[pid]) if m not in taken
+        ]
+        if not members:
+            return False
+        qualified = [m for m in members if self.worked_together_since(pid, m) + months <= now]
+        choose = qualified or members
+        self._add_introducer(pid, choose[int(self.steps.uniform() * len(choose))])
+        return True
+
+    def youth_union_member(self, pid: int) -> bool:
+        """A Youth Union member needs one introducer (plus the Youth Union's resolution)."""
+        pop, p = self.model.pop, self.model.p
+        if self.model.age(pid) >= p["youth_union_age_max"] + 1.0:
+            return False
+        return bool(pop.staff[pid] or pop.active[YOUTH_UNION][pid])
+
+    def introducers_ready(self, pid: int) -> bool:
+        """Enough introducers, each of whom has worked with the applicant long enough."""
+        needed = 1 if self.youth_union_member(pid) else 2
+        while len(self.introducers.get(pid, ())) < needed:
+            if not self._find_introducer(pid):
+                return False
+        now, months = self.model.env._now, self.model.p["introducer_months"]
+        return all(
+            self.worked_together_since(pid, m) + months <= now + 1e-9
+            for m in self.introducers[pid][:needed]
         )
 
+    def _drop_introducers(self, pid: int) -> None:
+        for member in self.introducers.pop(pid, ()):
+            self.introduced.get(member, set()).discard(pid)
+
+    def introducer_left(self, member: int) -> None:
+        """``member`` stopped being an official member at home. Mentoring goes on with another
+        mentor; a file under way that they introduced breaks and is made again (with another
+        introducer, found at the vote)."""
+        if not self.named_introducers:
+            return
+        model, pop = self.model, self.model.pop
+        for pid in sorted(self.introduced.pop(member, ())):
+            stage = pop.stage[pid]
+            if stage == NO_STAGE or stage in _AFTER_VOTE:
+                continue
+            self.introducers[pid].remove(member)
+            model.recorder.log_stage(pid, "introducer_left")
+            if stage == CULTIVATION and self.mentor_of.get(pid) == member:
+                left = self.mentoring_due[pid] - model.env._now
+                self._release(pid)
+                self.mentored_before[pid] = max(model.p["cultivation_months"] - left, 0.0)
+                self._set_stage(pid, WAIT_MENTOR)
+                pop.v_pipe[pid] += 1
+                self.pools[pop.cell[pid]].waiting.append(pid)
+                self.refresh_pool(pop.cell[pid])
+            elif stage == PAUSED:
+                self.broken.add(pid)  # made again once back home
+            elif self.has_file(pid):
+                self._restart_file(pid, "file_broken")
+
+    # -- mentoring done, awareness class --------------------------------------------
     def _on_cultivated(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != CULTIVATION:
             return
         pop.cultivated[pid] = True
         self._release(pid)
-        if pop.cert_until[pid] >= model.env._now:
+        if pop.cert_until[pid] >= model.env._now or self.file_first:
             self._begin_application(pid, fresh=True)
         else:
-            self._set_stage(pid, WAIT_CLASS)
-            pop.stage_since[pid] = model.env._now
-            model.recorder.log_stage(pid, "waiting_class")
+            self._wait_class(pid)
 
-    # -- awareness class --------------------------------------------------------
+    def _wait_class(self, pid: int) -> None:
+        pop = self.model.pop
+        self._set_stage(pid, WAIT_CLASS)
+        self.model.recorder.log_stage(pid, "waiting_class")
+        if not pop.queued[pid]:
+            pop.queued[pid] = True
+            self.class_queue.append(pid)
+
+    def has_file(self, pid: int) -> bool:
+        """A file is under way (made, in verification or waiting for the vote)."""
+        return self.model.pop.file_start[pid] > -math.inf
+
+    def _class_order(self) -> deque[int]:
+        """The class queue, those closest to their file first under ``plan_driven``."""
+        if not self.plan_driven:
+            return self.class_queue
+        pop = self.model.pop
+
+        def priority(pid: int) -> int:
+            stage = pop.stage[pid]
+            return (
+                0 if stage == WAIT_CLASS and self.has_file(pid) else _CLASS_PRIORITY.get(stage, 4)
+            )
+
+        return deque(sorted(self.class_queue, key=priority))
+
     def _on_class(self, _event: Clock) -> None:
         model, pop = self.model, self.model.pop
         seats = int(model.p["awareness_class_seats"] + model.levers.extra_seats)
         served = 0
-        waiting_after: deque[int] = deque()
-        while self.class_queue and served < seats:
-            pid = self.class_queue.popleft()
+        queue = self._class_order()
+        while queue and served < seats:
+            pid = queue.popleft()
             if not pop.queued[pid] or pop.stage[pid] not in _EARLY:
                 pop.queued[pid] = False
                 continue
@@ -430,16 +736,17 @@ class Pipeline:
             served += 1
             model.recorder.log_stage(pid, "certified")
             if pop.stage[pid] == WAIT_CLASS:
-                self._begin_application(pid, fresh=True)
-        waiting_after.extend(self.class_queue)
-        self.class_queue = waiting_after
-        model.recorder.log_class(served, seats, len(self.class_queue))
+                if self.has_file(pid):
+                    self._to_vote(pid)
+                else:
+                    self._begin_application(pid, fresh=True)
+        self.class_queue = queue
+        model.recorder.log_class(served, seats, len(queue))
 
-    # -- file, vote, verification -------------------------------------------------
+    # -- file and verification ----------------------------------------------------
     def _begin_application(self, pid: int, fresh: bool) -> None:
         model, pop = self.model, self.model.pop
         self._set_stage(pid, APPLICATION)
-        pop.stage_since[pid] = model.env._now
         if fresh:
             pop.file_start[pid] = model.env._now
         pop.v_drop[pid] += 1
@@ -450,51 +757,223 @@ class Pipeline:
         )
 
     def _on_filed(self, event: Clock) -> None:
-        """The cell considers the file: introducers, age and file validity are checked."""
+        """The file is made: background verification follows."""
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != APPLICATION:
             return
-        p = model.p
-        age = model.age(pid)
-        if model.party.official_in_cell(model.party.cell_of(pid)) < 2:
-            self.lose(pid, "no_introducers")
-        elif age >= self.age_limit and not self.over_age_allowed(pid):
-            self.lose(pid, "over_age")
-        elif model.env._now - pop.file_start[pid] > p["file_validity_months"]:
-            self.lose(pid, "file_expired")
-        else:
-            self._set_stage(pid, VERIFICATION)
-            pop.stage_since[pid] = model.env._now
-            pop.v_pipe[pid] += 1
-            model.recorder.log_stage(pid, "verification")
-            model.at(
-                model.env._now + p["verification_months"],
-                self.on_decided,
-                pid,
-                pop.v_pipe[pid],
-            )
+        self._set_stage(pid, VERIFICATION)
+        pop.v_pipe[pid] += 1
+        model.recorder.log_stage(pid, "verification")
+        model.at(
+            model.env._now + model.p["verification_months"], self.on_verified, pid, pop.v_pipe[pid]
+        )
 
-    def _on_decided(self, event: Clock) -> None:
+    def _on_verified(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != VERIFICATION:
             return
         if self.steps.uniform() < model.p["verification_fail_prob"]:
             self.lose(pid, "verification")
             return
+        self._to_vote(pid)
+
+    def _restart_file(self, pid: int, why: str = "file_lapsed") -> None:
+        """The file lapsed (or broke): it is made again (after a class, if the certificate
+        lapsed too)."""
+        pop, now = self.model.pop, self.model.env._now
+        self.model.recorder.log_stage(pid, why)
+        pop.file_start[pid] = -math.inf
+        if pop.cert_until[pid] >= now or self.file_first:
+            self._begin_application(pid, fresh=True)
+        else:
+            self._wait_class(pid)
+
+    # -- the cell's vote ----------------------------------------------------------
+    def _to_vote(self, pid: int) -> None:
+        """The file is ready: it waits for the cell's meeting (or is voted on at once)."""
+        self._set_stage(pid, WAIT_VOTE)
+        self.model.pop.v_pipe[pid] += 1
+        if self.cell_vote:
+            self.vote_queue.append(pid)
+        else:
+            self._consider(pid, None)
+
+    def _on_meeting(self, _event: Clock) -> None:
+        """The cells' monthly meeting: each cell considers its files, in the order they came."""
+        pop, party = self.model.pop, self.model.party
+        queue = list(dict.fromkeys(self.vote_queue))
+        self.vote_queue = []
+        present: dict[int, int] = {}
+        for pid in queue:
+            if pop.stage[pid] != WAIT_VOTE:
+                continue
+            cell = party.cell_of(pid)
+            if cell not in present:
+                members = party.official_in_cell(cell)
+                present[cell] = int(
+                    self.votes.generator.binomial(members, self.model.p["member_attendance_prob"])
+                )
+            self._consider(pid, present[cell])
+        self.vote_queue = [pid for pid in queue if pop.stage[pid] == WAIT_VOTE] + self.vote_queue
+
+    def _consider(self, pid: int, present: int | None) -> None:
+        """The cell considers a file (``present``: official members at the meeting, ``None``
+        without ``cell_vote``). Checked in order: validity, certificate, age, introducers,
+        the plan, the vote. A file that is not yet decided stays ``waiting_vote``."""
+        model, pop, party = self.model, self.model.pop, self.model.party
+        now, p = model.env._now, model.p
+        if self.validity and self._lapsed(pid):
+            self._restart_file(pid)
+            return
+        if pop.cert_until[pid] < now:
+            self._wait_class(pid)
+            return
+        if model.age(pid) >= self.age_limit and not self.over_age_allowed(pid):
+            self.lose(pid, "over_age")
+            return
+        cell = party.cell_of(pid)
+        if self.named_introducers:
+            ready = self.introducers_ready(pid)
+            if not ready and present is None:  # no meeting to wait for: decide when it can
+                when = self._introducers_qualify(pid)
+                if when == math.inf:
+                    self.lose(pid, "no_introducers")
+                else:
+                    self._reconsider_at(pid, when)
+            if not ready:
+                return
+        elif party.official_in_cell(cell) < 2:
+            self.lose(pid, "no_introducers")
+            return
+        decision, ceremony = self.decision_and_ceremony(now)
+        year = model.year_of(ceremony)
+        if self.plan_driven and self._held(pid, cell, year):
+            if present is None:  # considered again when the next plan year begins
+                self._reconsider_at(pid, months_between(model.start, date(year + 1, 1, 1)))
+            return
+        if present is not None:
+            members = party.official_in_cell(cell)
+            needed = math.ceil(2 * members / 3)
+            if members == 0:
+                self.lose(pid, "no_introducers")
+                return
+            if present < needed:
+                model.recorder.log_stage(pid, "vote_postponed")
+                return
+            approve = int(self.votes.generator.binomial(present, p["vote_approval_prob"]))
+            if approve < needed:
+                self.lose(pid, "vote_failed")
+                return
+        self._voted(pid, cell, decision, ceremony)
+
+    def _lapsed(self, pid: int) -> bool:
+        """The file is older than ``file_validity_months``."""
+        age = self.model.env._now - self.model.pop.file_start[pid]
+        return age > self.model.p["file_validity_months"] + 1e-9
+
+    def _introducers_qualify(self, pid: int) -> float:
+        """When the introducers in place will all qualify (``inf``: too few of them)."""
+        needed = 1 if self.youth_union_member(pid) else 2
+        introducers = self.introducers.get(pid, [])
+        if len(introducers) < needed:
+            return math.inf
+        months = self.model.p["introducer_months"]
+        return max(self.worked_together_since(pid, m) for m in introducers[:needed]) + months
+
+    def _reconsider_at(self, pid: int, when: float) -> None:
+        """Without cell meetings, the file is considered again at ``when``."""
+        self.model.at(when, self.on_reconsider, pid, self.model.pop.v_pipe[pid])
+
+    def _on_reconsider(self, event: Clock) -> None:
+        pid, pop = event.pid, self.model.pop
+        if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_VOTE:
+            self._consider(pid, None)
+
+    def _held(self, pid: int, cell: int, year: int) -> bool:
+        """A met plan holds the file for a later year (drawn once per file and year)."""
+        plan = self.plan_of(cell)
+        if plan <= 0 or self.done(cell, year) < plan:
+            return False
+        drawn = self.hold_draws.get(pid)
+        if drawn is None or drawn[0] != year:
+            drawn = (year, self.steps.uniform() < self.model.p["plan_hold_share"])
+            self.hold_draws[pid] = drawn
+        return drawn[1]
+
+    def decision_and_ceremony(self, voted: float) -> tuple[float, float]:
+        """When a file voted at ``voted`` is decided and its ceremony held (the calendar's)."""
+        p, calendar = self.model.p, self.model.calendar
+        if self.sessions:
+            decision = calendar.next_session(voted + p["forwarding_months"])
+        else:
+            decision = voted + p["decision_months"]
+        if self.anniversaries:
+            anniversary = calendar.next_anniversary(decision)
+            if anniversary - decision <= p["ceremony_max_months"]:
+                return decision, anniversary
+        return decision, decision + p["ceremony_months"]
+
+    def _voted(self, pid: int, cell: int, decision: float, ceremony: float) -> None:
+        model, pop = self.model, self.model.pop
+        key = (cell, model.year_of(ceremony))
+        self.committed[key] = self.committed.get(key, 0) + 1
+        self.counted_in[pid] = key
+        self.in_hand[pop.cell[pid]] -= 1
+        self.voted_at[pid] = model.env._now
+        self.ceremony_at[pid] = ceremony
+        self.hold_draws.pop(pid, None)
+        self._set_stage(pid, WAIT_DECISION)
+        pop.v_pipe[pid] += 1
+        model.recorder.log_stage(pid, "voted")
+        self._then(decision, self.on_decision, self._decided, pid)
+
+    def _then(self, when: float, callbacks, handler, pid: int) -> None:
+        """``handler(pid)`` at ``when``: at once if that is now (no event for a zero delay)."""
+        if when <= self.model.env._now:
+            handler(pid)
+        else:
+            self.model.at(when, callbacks, pid, self.model.pop.v_pipe[pid])
+
+    def _on_decision(self, event: Clock) -> None:
+        pid, pop = event.pid, self.model.pop
+        if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_DECISION:
+            self._decided(pid)
+
+    def _decided(self, pid: int) -> None:
+        pop = self.model.pop
+        self._set_stage(pid, WAIT_CEREMONY)
+        pop.v_pipe[pid] += 1
+        self.model.recorder.log_stage(pid, "decided")
+        self._then(self.ceremony_at[pid], self.on_ceremony, self._admit, pid)
+
+    def _on_ceremony(self, event: Clock) -> None:
+        pid, pop = event.pid, self.model.pop
+        if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_CEREMONY:
+            self._admit(pid)
+
+    def _admit(self, pid: int) -> None:
+        """The ceremony: the admission the targets count."""
+        model, pop = self.model, self.model.pop
         self._set_stage(pid, NO_STAGE)
         pop.v_pipe[pid] += 1
+        pop.file_start[pid] = -math.inf
+        self.counted_in.pop(pid, None)
+        self.ceremony_at.pop(pid, None)
+        self._drop_introducers(pid)
         group = self.spotted_from.pop(pid, None) or self.source_group(pid)
-        model.party.admit(pid, model.party.cell_of(pid), group)
+        model.party.admit(pid, model.party.cell_of(pid), group, self.voted_at.pop(pid))
 
     def source_group(self, pid: int) -> str:
         """The source group ``pid`` belongs to now (the first that applies).
 
         Recorded when the candidate is spotted: that is the group the cell
         found them in, even if they stop being active during the pipeline.
+        Staff of Youth Union age count as Youth Union members (young teachers
+        and officials belong to their school's or agency's Youth Union branch).
         """
         pop = self.model.pop
         if pop.staff[pid]:
-            return "staff"
+            return "youth_union" if self.youth_union_member(pid) else "staff"
         if pop.veteran[pid]:
             return "returning_soldier"
         if pop.active[YOUTH_UNION][pid]:
@@ -512,10 +991,21 @@ class Pipeline:
         stage = int(pop.stage[pid])
         if stage == CULTIVATION:
             self._release(pid)
+        if stage in _AFTER_VOTE:
+            key = self.counted_in.pop(pid)
+            self.committed[key] -= 1
+            self.voted_at.pop(pid, None)
+            self.ceremony_at.pop(pid, None)
+        elif stage != NO_STAGE:
+            self.in_hand[pop.cell[pid]] -= 1
+        self._drop_introducers(pid)
+        self.broken.discard(pid)
+        self.hold_draws.pop(pid, None)
         self._set_stage(pid, NO_STAGE)
         self.spotted_from.pop(pid, None)
         pop.queued[pid] = False
         pop.cultivated[pid] = False
+        pop.file_start[pid] = -math.inf
         pop.v_pipe[pid] += 1
         pop.v_drop[pid] += 1
         model.recorder.log_exit(pid, stage, reason)
@@ -529,7 +1019,7 @@ class Pipeline:
         stage = pop.stage[pid]
         if stage == NO_STAGE:
             return
-        if stage in (APPLICATION, VERIFICATION) and reason in _PAUSING_REASONS:
+        if stage in _WITH_FILE and self.has_file(pid) and reason in _PAUSING_REASONS:
             pop.v_pipe[pid] += 1
             self.model.recorder.log_exit(pid, int(stage), f"paused_{reason}")
             self._set_stage(pid, PAUSED)
@@ -537,13 +1027,16 @@ class Pipeline:
         self.lose(pid, reason)
 
     def resume_or_spot(self, pid: int) -> None:
-        """Back home: resume a paused file if still valid, otherwise wait to be spotted."""
+        """Back home: resume a paused file (made again if it lapsed), or wait to be spotted."""
         model, pop = self.model, self.model.pop
-        if pop.stage[pid] == PAUSED:
-            if model.env._now - pop.file_start[pid] <= model.p["file_validity_months"]:
-                model.recorder.log_stage(pid, "resumed")
-                self._begin_application(pid, fresh=False)
-                return
-            self.lose(pid, "file_expired")
+        if pop.stage[pid] != PAUSED:
+            self.schedule_spot(pid)
             return
-        self.schedule_spot(pid)
+        if pid in self.broken:
+            self.broken.discard(pid)
+            self._restart_file(pid, "file_broken")
+        elif self.validity and self._lapsed(pid):
+            self._restart_file(pid)
+        else:
+            model.recorder.log_stage(pid, "resumed")
+            self._begin_application(pid, fresh=False)

@@ -30,7 +30,18 @@ NOT_MEMBER, PROBATIONARY, OFFICIAL = range(3)
 YOUTH_UNION, WOMENS_UNION, FARMERS, VETERANS = range(4)
 ORGANISATIONS = ("youth_union", "womens_union", "farmers_association", "veterans")
 # Pipeline stages (0 = not a candidate).
-NO_STAGE, WAIT_MENTOR, CULTIVATION, WAIT_CLASS, APPLICATION, VERIFICATION, PAUSED = range(7)
+(
+    NO_STAGE,
+    WAIT_MENTOR,
+    CULTIVATION,
+    WAIT_CLASS,
+    APPLICATION,
+    VERIFICATION,
+    WAIT_VOTE,
+    WAIT_DECISION,
+    WAIT_CEREMONY,
+    PAUSED,
+) = range(10)
 STAGES = (
     "none",
     "waiting_mentor",
@@ -38,6 +49,9 @@ STAGES = (
     "waiting_class",
     "application",
     "verification",
+    "waiting_vote",
+    "waiting_decision",
+    "waiting_ceremony",
     "paused_away",
 )
 
@@ -61,6 +75,8 @@ _COLUMNS: dict[str, object] = {
     "served_admitted": False,
     "cert_until": -math.inf,
     "file_start": -math.inf,
+    # since when the person has lived (or served) here: -inf for the start population
+    "home_since": -math.inf,
     "stage_since": 0.0,
     # age band (index into results.AGE_BANDS) as the recorder last counted it
     "band": 0,
@@ -175,6 +191,7 @@ class Population:
         self.household[pid] = household
         self.ethnic[pid] = ethnic
         self.education[pid] = education
+        self.home_since[pid] = birth
         self.size = pid + 1
         return pid
 

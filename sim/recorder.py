@@ -78,6 +78,7 @@ class Recorder:
         self.recognitions: list[tuple] = []
         self.classes: list[tuple] = []
         self.levers: list[tuple] = []
+        self.migrations: list[tuple] = []
 
     def _count_start_population(self) -> None:
         """Counts and band-edge crossings of the residents and absent youth at time 0."""
@@ -155,7 +156,9 @@ class Recorder:
     def _now(self) -> float:
         return float(self.model.env._now)
 
-    def log_admission(self, pid: int, cell: int, source_group: str, counted: bool) -> None:
+    def log_admission(
+        self, pid: int, cell: int, source_group: str, counted: bool, voted: float
+    ) -> None:
         pop, model = self.model.pop, self.model
         village = int(pop.village[pid])
         self.admissions.append(
@@ -170,6 +173,7 @@ class Recorder:
                 source_group,
                 counted,
                 pid,
+                float(voted),
             )
         )
 
@@ -193,6 +197,22 @@ class Recorder:
     def log_recognition(self, pid: int) -> None:
         village = int(self.model.pop.village[pid])
         self.recognitions.append((self._now(), self._village_id(village), pid))
+
+    def log_migration(self, pid: int, move: str, reason: str) -> None:
+        """A young person left (``move`` "leave") or came back ("return"), and why."""
+        pop = self.model.pop
+        self.migrations.append(
+            (
+                self._now(),
+                self._village_id(int(pop.village[pid])),
+                move,
+                reason,
+                SEXES[pop.sex[pid]],
+                self.model.age(pid),
+                EDUCATION_LEVELS[pop.education[pid]],
+                pid,
+            )
+        )
 
     def log_class(self, served: int, seats: int, still_waiting: int) -> None:
         self.classes.append((self._now(), served, seats, still_waiting))
@@ -286,6 +306,7 @@ class Recorder:
             recognitions=self.recognitions,
             classes=self.classes,
             levers=self.levers,
+            migrations=self.migrations,
         )
         metadata = {
             "scenario": model.scenario.to_dict(),

@@ -34,7 +34,9 @@ ADMISSION_COLUMNS = (
     "source_group",
     "counted",
     "person",
+    "vote_time",
 )
+MIGRATION_COLUMNS = ("time", "village", "move", "reason", "sex", "age", "education", "person")
 
 
 @dataclass
@@ -62,6 +64,7 @@ class RunRecord:
     recognitions: list[tuple]
     classes: list[tuple]
     levers: list[tuple]
+    migrations: list[tuple] = field(default_factory=list)
 
 
 def _dates(start: date, times) -> pd.DatetimeIndex:
@@ -120,7 +123,7 @@ def _log(r: RunRecord, rows: list[tuple], columns: tuple[str, ...]) -> pd.DataFr
 
 def _admissions(r: RunRecord) -> pd.DataFrame:
     table = _log(r, r.admissions, ADMISSION_COLUMNS)
-    table = table.astype({"age": float, "counted": bool, "person": np.int64})
+    table = table.astype({"age": float, "counted": bool, "person": np.int64, "vote_time": float})
     table.insert(2, "year", table["date"].dt.year.astype(np.int64))
     return table
 
@@ -140,7 +143,8 @@ def _flows(r: RunRecord) -> pd.DataFrame:
 #: table name -> (what its rows are, how it is built from the record)
 TABLES: dict[str, tuple[str, Callable[[RunRecord], pd.DataFrame]]] = {
     "admissions": (
-        "one row per admission (counted: admitted by the commune's cells)",
+        "one row per admission, at its ceremony (counted: admitted by the commune's cells; "
+        "vote_time: when the cell voted)",
         _admissions,
     ),
     "population": ("month x village x place x age band: people", _population),
@@ -193,6 +197,10 @@ TABLES: dict[str, tuple[str, Callable[[RunRecord], pd.DataFrame]]] = {
         lambda r: _log(r, r.levers, ("time", "measure", "intensity", "villages")),
     ),
     "flows": ("month x village: births, deaths, departures, arrivals (at home)", _flows),
+    "migrations": (
+        "each departure of a resident to live away and each return, with its reason",
+        lambda r: _log(r, r.migrations, MIGRATION_COLUMNS).astype({"age": float}),
+    ),
 }
 
 
@@ -203,8 +211,8 @@ class RunResult:
     Tables: ``admissions``, ``population``, ``organisations``, ``pipeline``,
     ``members_by_village``, ``members_by_cell``, ``village_status``,
     ``village_status_monthly``, ``pipeline_exits``, ``pipeline_steps``,
-    ``member_exits``, ``recognitions``, ``classes``, ``levers``, ``flows``
-    (see :data:`TABLES` for their rows).
+    ``member_exits``, ``recognitions``, ``classes``, ``levers``, ``flows``,
+    ``migrations`` (see :data:`TABLES` for their rows).
     """
 
     record: RunRecord = field(repr=False)

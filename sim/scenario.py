@@ -24,9 +24,7 @@ from sim.errors import Checker, InputError, Problem, did_you_mean, read_text, sh
 from sim.interventions import MEASURES
 from sim.parameters import REQUIRED_PARAMETERS
 from sim.priors import Prior, check_priors
-
-#: The scenario switches; both default to false.
-SWITCHES = ("education_exemption", "over_60_exception")
+from sim.switches import SWITCHES
 
 _KEYS = (
     "name",
@@ -74,7 +72,8 @@ class Scenario:
 
     ``parameters`` holds every parameter with the overrides applied;
     ``overrides`` only those the scenario changed. ``switches`` always has
-    both keys of :data:`SWITCHES`.
+    every key of :data:`sim.switches.SWITCHES`: the commune's ``[switches]``
+    with the scenario's own on top.
     """
 
     name: str
@@ -239,7 +238,7 @@ def scenario_from_dict(
     if data.get("seed") is not None:
         seed = ck.integer(data, "seed")
 
-    switches = _switches(data, ck)
+    switches = _switches(data, ck, commune)
     overrides = _overrides(data, ck)
     interventions = _interventions(data, ck, commune, start, horizon)
     priors = check_priors(_table(data, "priors", ck), ck)
@@ -323,10 +322,11 @@ def _table(data: Mapping[str, Any], key: str, ck: Checker) -> Mapping[str, Any]:
     return value
 
 
-def _switches(data: Mapping[str, Any], ck: Checker) -> dict[str, bool]:
+def _switches(data: Mapping[str, Any], ck: Checker, commune: Commune | None) -> dict[str, bool]:
+    """The commune's switches with the scenario's ``[switches]`` on top."""
     table = _table(data, "switches", ck)
     ck.keys(table, "switches", SWITCHES)
-    switches = dict.fromkeys(SWITCHES, False)
+    switches = dict(commune.switches) if commune else dict.fromkeys(SWITCHES, False)
     for key in SWITCHES:
         value = ck.boolean(table, key, "switches", required=False)
         if value is not None:

@@ -42,6 +42,24 @@ source = "test fixture"
 [calendar]
 awareness_class_months = [3, 9]
 military_callup_month = 2
+cell_meeting_day = 5
+decision_session_months = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+decision_session_day = 25
+ceremony_dates = ["02-03", "05-19"]
+source = "test fixture"
+
+[switches]
+education_exemption = false
+over_60_exception = false
+plan_driven = true
+cell_vote = true
+introducers = true
+file_validity = true
+file_before_class = false
+decision_sessions = true
+anniversary_ceremonies = true
+recognition_decision = true
+in_service_rules = true
 source = "test fixture"
 """
 
@@ -77,11 +95,13 @@ TABLES: dict[str, list[list[object]]] = {
             "members_official",
             "members_probationary",
             "staff",
+            "candidates",
+            "plan_per_year",
             "source",
         ],
-        ["C-V01", "village", "Chi bộ Một", "V01", 0, 0, 0, "test"],
-        ["C-V02", "village", "Chi bộ Hai", "V02", 0, 0, 0, "test"],
-        ["C-SCH1", "school", "Chi bộ Trường", "", 5, 1, 12, "test"],
+        ["C-V01", "village", "Chi bộ Một", "V01", 0, 0, 0, 0, 1, "test"],
+        ["C-V02", "village", "Chi bộ Hai", "V02", 0, 0, 0, 0, 1, "test"],
+        ["C-SCH1", "school", "Chi bộ Trường", "", 5, 1, 12, 0, 1, "test"],
     ],
     "age_structure.csv": [
         ["age_from", "age_to", "male", "female", "source"],

@@ -58,6 +58,10 @@ def test_fixture_commune_loads(commune_dir: Path) -> None:
     assert str(commune.data_date) == "2015-01-01"
     assert commune.targets.admissions_per_year_max == 3
     assert commune.calendar.awareness_class_months == (3, 9)
+    assert commune.calendar.ceremony_dates == ((2, 3), (5, 19))
+    assert commune.calendar.decision_session_months == tuple(range(1, 13))
+    assert commune.switches["plan_driven"] is True
+    assert commune.cells[2].plan_per_year == 1 and commune.cells[2].candidates == 0
     assert [v.id for v in commune.villages] == ["V01", "V02", "V03"]
     assert commune.village("V01").ethnic_shares == {
         "thai": 0.6,
@@ -343,6 +347,16 @@ def test_village_cell_counts_no_members(commune: CommuneFolder) -> None:
     expect(commune, "cells.csv", "row 2:members_official", "allowed: 0")
 
 
+def test_village_cell_candidates_are_counted_in_villages(commune: CommuneFolder) -> None:
+    commune.set("cells.csv", 1, "candidates", "1")
+    expect(commune, "cells.csv", "row 3:candidates", "counted in villages.csv")
+
+
+def test_cell_plan_is_a_count(commune: CommuneFolder) -> None:
+    commune.set("cells.csv", 2, "plan_per_year", "1.5")
+    expect(commune, "cells.csv", "row 4:plan_per_year", "not a whole number")
+
+
 def test_school_cell_covers_no_villages(commune: CommuneFolder) -> None:
     commune.set("cells.csv", 2, "villages", "V03")
     expect(commune, "cells.csv", "row 4:villages", "only village cells")
@@ -448,6 +462,14 @@ def test_observed_columns_present(commune: CommuneFolder) -> None:
         ("military_callup_month = 2", "military_callup_month = 13", "calendar.", "1 to 12"),
         ("[3, 9]", "[3, 0]", "calendar.awareness_class_months[1]", "1 to 12"),
         ("[calendar]", "[calender]", "calender", "did you mean 'calendar'"),
+        ("cell_meeting_day = 5", "cell_meeting_day = 31", "calendar.cell_meeting_day", "1 to 28"),
+        ("decision_session_day = 25", "", "calendar.decision_session_day", "missing"),
+        ("[1, 2, 3, 4, 5, 6,", "[1, 1, 3, 4, 5, 6,", "calendar.decision_session_months", "repeats"),
+        ('"05-19"]', '"05-32"]', "calendar.ceremony_dates[1]", "not a date"),
+        ('["02-03", "05-19"]', '"02-03"', "calendar.ceremony_dates", "not a non-empty list"),
+        ("plan_driven = true", "plan_driven = 1", "switches.plan_driven", "not a boolean"),
+        ("plan_driven = true", "plan_drivn = true", "switches.plan_drivn", "did you mean"),
+        ("cell_vote = true\n", "", "switches.cell_vote", "missing"),
         ("[targets]", "[targets", "(syntax)", "not valid TOML"),
     ],
 )

@@ -61,7 +61,9 @@ def test_scenario_file_loads(scenario_file: Path, commune_dir: Path) -> None:
     assert scenario.start == date(2015, 1, 1)  # the commune's data_date
     assert scenario.horizon == date(2018, 12, 31)
     assert scenario.seed == 7
-    assert scenario.switches == {"education_exemption": True, "over_60_exception": False}
+    # the scenario's own switch on top of the commune's [switches]
+    assert scenario.switches == {**scenario.commune.switches, "education_exemption": True}
+    assert scenario.commune.switches["education_exemption"] is False
     assert scenario.overrides == {"spotting_rate_cell": 0.2}
     assert scenario.parameters["spotting_rate_cell"] == 0.2
     assert scenario.parameters["male_share_at_birth"] == 0.5
@@ -76,7 +78,7 @@ def test_defaults(commune_dir: Path) -> None:
     assert scenario.start == date(2015, 1, 1)
     assert scenario.horizon == date(2020, 12, 31)  # the term end
     assert scenario.seed is None and scenario.description == ""
-    assert scenario.switches == {"education_exemption": False, "over_60_exception": False}
+    assert scenario.switches == scenario.commune.switches  # the commune's [switches]
     assert scenario.interventions == () and scenario.overrides == {}
     assert scenario.path is None
 
@@ -354,6 +356,7 @@ def test_with_horizon_and_without_interventions(scenario: Scenario) -> None:
 
 def test_with_switches(scenario: Scenario) -> None:
     assert scenario.with_switches(over_60_exception=True).switches == {
+        **scenario.switches,
         "education_exemption": True,
         "over_60_exception": True,
     }
