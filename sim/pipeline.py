@@ -40,17 +40,9 @@
    decision, otherwise ``ceremony_months`` after it. Probation (``party``)
    runs from the ceremony.
 
-The yearly plan. Each cell has a plan (``cells.csv`` ``plan_per_year``,
-with ``plan_driven``; raised to the commune's per-cell quota where the
-``cell_admission_quota`` measure is in force). A vote counts towards the
-plan of the year in which its ceremony will fall (the calendar makes that
-date known at the vote). While a cell has fewer candidates in hand than
-``plan_source_ratio`` times its plan (some will be lost on the way, and
-today's candidates are next year's admissions), its spotting is multiplied
-by ``plan_short_spotting_multiplier``; otherwise, once
-the plan is met, by ``plan_met_spotting_multiplier``. The quota measure
-multiplies the spotting of the cells that are behind their quota for the
-year. These are rates and a hold on the vote: the plan never admits anyone.
+The yearly plan (``sim.cell_plans``) acts through the spotting rate, the
+order of the class queue and a hold on the vote: it never admits anyone.
+Named introducers are ``sim.introducers``.
 
 Candidates give up at ``cultivation_dropout_rate`` until their file is made.
 A candidate who leaves home before the file loses the candidacy (a valid
@@ -67,7 +59,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.cell_plans import CellPlans
 from sim.clock import Clock, calls
+from sim.introducers import Introducers
 from sim.population import (
     APPLICATION,
     CULTIVATION,
@@ -169,36 +163,18 @@ class Pipeline:
         self.middle_to = p["spotting_age_middle_max"] + 1.0
         self.age_mult = (1.0, p["spotting_middle_multiplier"], p["spotting_older_multiplier"])
         # the rules and practices in force
-        self.plan_driven = bool(switches["plan_driven"])
         self.cell_vote = bool(switches["cell_vote"])
         self.named_introducers = bool(switches["introducers"])
         self.validity = bool(switches["file_validity"])
         self.file_first = bool(switches["file_before_class"])
         self.sessions = bool(switches["decision_sessions"])
         self.anniversaries = bool(switches["anniversary_ceremonies"])
-        # the yearly plan, per cell (cells formed in the run have no plan of their own)
-        self.plan_base = [c.plan_per_year for c in model.commune.cells]
-        self.quota = int(model.commune.targets.admissions_per_cell_per_year_min)
-        self.short_mult = p["plan_short_spotting_multiplier"]
-        self.source_ratio = p["plan_source_ratio"]
-        self.met_mult = p["plan_met_spotting_multiplier"]
-        #: candidates before the vote, per candidacy cell (``pop.cell``)
-        self.in_hand = [0] * len(model.party.cells)
-        #: votes passed per (cell, year of the ceremony they lead to)
-        self.committed: dict[tuple[int, int], int] = {}
-        #: per candidate past the vote: (cell, year) counted, vote time, ceremony time
-        self.counted_in: dict[int, tuple[int, int]] = {}
+        self.plans = CellPlans(model, self.steps)
+        self.introducers = Introducers(model, self.steps)
+        #: per candidate past the vote: when the cell voted, and the ceremony's date
         self.voted_at: dict[int, float] = {}
         self.ceremony_at: dict[int, float] = {}
-        #: per candidate: (plan year, held?) drawn once a year when the plan is met
-        self.hold_draws: dict[int, tuple[int, bool]] = {}
         self.vote_queue: list[int] = []
-        # named introducers (the mentor first), whom each member introduces, and the
-        # mentors holding a mentoring place (their load)
-        self.introducers: dict[int, list[int]] = {}
-        self.introduced: dict[int, set[int]] = {}
-        self.mentor_of: dict[int, int] = {}
-        self.load: dict[int, int] = {}
         #: when each candidate's mentoring ends
         self.mentoring_due: dict[int, float] = {}
         #: the cell whose mentoring place a candidate in mentoring holds (without names)
@@ -284,45 +260,6 @@ class Pipeline:
         pop.stage[pid] = stage
         pop.stage_since[pid] = self.model.env._now
 
-    # -- the yearly plan --------------------------------------------------------
-    def plan_of(self, cell: int) -> int:
-        """The cell's admission plan for a year: its own (with ``plan_driven``) or the quota."""
-        own = self.plan_base[cell] if self.plan_driven else 0
-        return max(own, self.quota if self.model.levers.quota_covers(cell) else 0)
-
-    def done(self, cell: int, year: int) -> int:
-        """Votes passed that count towards ``cell``'s plan of ``year``."""
-        return self.committed.get((cell, year), 0)
-
-    def effort(self, cell: int) -> float:
-        """The spotting multiplier of a cell now: its plan and the quota measure.
-
-        Fewer candidates in hand than ``plan_source_ratio`` times the plan
-        (the cell looks ahead: today's candidates are next year's
-        admissions): ``plan_short_spotting_multiplier``; otherwise, once the
-        year's plan is met, ``plan_met_spotting_multiplier``. Behind the quota
-        measure's quota for the year: its multiplier on top.
-        """
-        model = self.model
-        done = self.done(cell, model.year_of(model.env._now))
-        effort = 1.0
-        if self.plan_driven:
-            plan = self.plan_of(cell)
-            if plan > 0:
-                if self.in_hand[cell] < self.source_ratio * plan:
-                    effort = self.short_mult
-                elif done >= plan:
-                    effort = self.met_mult
-        levers = model.levers
-        if levers.quota_mult != 1.0 and done < self.quota and levers.quota_covers(cell):
-            effort *= levers.quota_mult
-        return effort
-
-    def effort_ceiling(self) -> float:
-        """The highest :meth:`effort` any cell can have (the spotting clocks run at it)."""
-        plan = max(1.0, self.short_mult, self.met_mult) if self.plan_driven else 1.0
-        return plan * max(1.0, self.model.levers.quota_mult)
-
     # -- spotting -------------------------------------------------------------
     #
     # Spotting happens only while the person is active in a mass organisation,
@@ -365,12 +302,22 @@ class Pipeline:
         """The highest monthly spotting rate a resident of village ``v`` can have (any status)."""
         levers = self.model.levers
         rate = (max(self.status_rate) + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
-        return rate * max(1.0, levers.target_mult[v]) * max(self.age_mult) * self.effort_ceiling()
+        return (
+            rate
+            * max(1.0, levers.target_mult[v])
+            * max(self.age_mult)
+            * self.plans.effort_ceiling()
+        )
 
     def staff_ceiling(self) -> float:
         """The highest monthly spotting rate of staff."""
         levers = self.model.levers
-        return self.staff_rate * levers.staff_spot_mult * max(self.age_mult) * self.effort_ceiling()
+        return (
+            self.staff_rate
+            * levers.staff_spot_mult
+            * max(self.age_mult)
+            * self.plans.effort_ceiling()
+        )
 
     def spotting_rate(self, pid: int) -> float:
         """Monthly rate at which ``pid`` is spotted now (0 unless staff or active)."""
@@ -378,7 +325,12 @@ class Pipeline:
         pop, levers = model.pop, model.levers
         age_mult = self.age_multiplier((model.env._now - pop.birth[pid]) / 12.0)
         if pop.staff[pid]:
-            return self.staff_rate * levers.staff_spot_mult * age_mult * self.effort(pop.cell[pid])
+            return (
+                self.staff_rate
+                * levers.staff_spot_mult
+                * age_mult
+                * self.plans.effort(pop.cell[pid])
+            )
         active = pop.active
         if not (active[0][pid] or active[1][pid] or active[2][pid] or active[3][pid]):
             return 0.0
@@ -389,7 +341,7 @@ class Pipeline:
             status != 2 or pop.ethnic[pid] != KINH or active[YOUTH_UNION][pid] or pop.veteran[pid]
         ):
             rate *= levers.target_mult[v]
-        return rate * age_mult * self.effort(int(model.party.village_cell[v]))
+        return rate * age_mult * self.plans.effort(int(model.party.village_cell[v]))
 
     def schedule_spot(self, pid: int) -> None:
         """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state)."""
@@ -440,7 +392,7 @@ class Pipeline:
         pop.file_start[pid] = -math.inf
         cell = model.party.cell_of(pid)
         pop.cell[pid] = cell
-        self.in_hand[cell] += 1
+        self.plans.in_hand[cell] += 1
         model.recorder.log_stage(pid, "spotted")
         self.spotted_from[pid] = self.source_group(pid)
         self._schedule_dropout(pid)
@@ -485,8 +437,8 @@ class Pipeline:
             if stage == NO_STAGE or stage in _AFTER_VOTE or pop.cell[pid] != old:
                 continue
             pop.cell[pid] = new
-            self.in_hand[old] -= 1
-            self.in_hand[new] += 1
+            self.plans.in_hand[old] -= 1
+            self.plans.in_hand[new] += 1
             if stage == WAIT_MENTOR:
                 self.pools[new].waiting.append(pid)
         self.refresh_pool(new)
@@ -520,8 +472,7 @@ class Pipeline:
     def add_pool(self) -> None:
         """A new cell was formed: its own mentoring places, no plan of its own."""
         self.pools.append(MentorPool())
-        self.plan_base.append(0)
-        self.in_hand.append(0)
+        self.plans.add_cell()
 
     def capacity(self, cell: int) -> int:
         """Mentoring places of ``cell``: official members x capacity, plus assigned places."""
@@ -529,18 +480,6 @@ class Pipeline:
         attending = party.village_cell == cell
         extra = float(np.asarray(levers.mentor_extra)[attending].sum())
         return int(self.model.p["mentor_capacity"] * party.official_in_cell(cell) + extra)
-
-    def free_mentors(self, cell: int) -> list[int]:
-        """Named mentors of ``cell`` with a free place: its official members at home, then the
-        Standing Committee members assigned to its villages (ids ``-1 - village``)."""
-        party, levers, load = self.model.party, self.model.levers, self.load
-        capacity = int(self.model.p["mentor_capacity"])
-        free = [m for m in party.official_members(cell) if load.get(m, 0) < capacity]
-        for v in np.flatnonzero(party.village_cell == cell).tolist():
-            assigned = -1 - v
-            if load.get(assigned, 0) < int(levers.mentor_extra[v]):
-                free.append(assigned)
-        return free
 
     def refresh_pool(self, cell: int) -> None:
         """Give free mentoring places of ``cell`` to its waiting candidates, in order."""
@@ -554,7 +493,7 @@ class Pipeline:
                 if pop.stage[pid] != WAIT_MENTOR or pop.cell[pid] != cell:
                     pool.waiting.popleft()
                     continue
-                free = self.free_mentors(cell)
+                free = self.introducers.free_mentors(cell)
                 if not free:
                     return
                 pool.waiting.popleft()
@@ -577,9 +516,7 @@ class Pipeline:
     def _release(self, pid: int) -> None:
         """The mentoring of ``pid`` ends (done or cut short): the mentor's place is free."""
         self.mentoring_due.pop(pid, None)
-        mentor = self.mentor_of.pop(pid, None)
-        if mentor is not None:
-            self.load[mentor] -= 1
+        if self.introducers.release_mentor(pid):
             self.refresh_pool(self.model.pop.cell[pid])
             return
         cell = self.pool_of.pop(pid, None)
@@ -597,65 +534,8 @@ class Pipeline:
         due = model.env._now + max(model.p["cultivation_months"] - done_before, 0.0)
         self.mentoring_due[pid] = due
         if mentor is not None:
-            self.load[mentor] = self.load.get(mentor, 0) + 1
-            self.mentor_of[pid] = mentor
-            if mentor not in self.introducers.get(pid, ()):
-                self._add_introducer(pid, mentor)
+            self.introducers.take_mentor(pid, mentor)
         model.at(due, self.on_cultivated, pid, pop.v_pipe[pid])
-
-    # An introducer is an official member who has worked with the applicant
-    # ``introducer_months`` (Party Charter art. 4): here, someone who has lived
-    # in the village (or served at the school or agency) alongside them that
-    # long, or a Standing Committee member assigned to their village that long.
-    # The mentor is the first; a second is chosen among the cell's members,
-    # those who already qualify first, when needed (at the vote at the latest).
-
-    def _add_introducer(self, pid: int, member: int) -> None:
-        self.introducers.setdefault(pid, []).append(member)
-        self.introduced.setdefault(member, set()).add(pid)
-
-    def worked_together_since(self, pid: int, member: int) -> float:
-        """Since when ``member`` has worked alongside applicant ``pid``."""
-        pop = self.model.pop
-        other = self.model.levers.assigned_since.get(-1 - member) if member < 0 else None
-        return max(pop.home_since[pid], pop.home_since[member] if member >= 0 else other)
-
-    def _find_introducer(self, pid: int) -> bool:
-        """Add an introducer from the cell's official members (qualified ones first)."""
-        now, months = self.model.env._now, self.model.p["introducer_months"]
-        taken = self.introducers.get(pid, [])
-        members = [
-            m for m in self.model.party.official_members(self.model.pop.cell[pid]) if m not in taken
-        ]
-        if not members:
-            return False
-        qualified = [m for m in members if self.worked_together_since(pid, m) + months <= now]
-        choose = qualified or members
-        self._add_introducer(pid, choose[int(self.steps.uniform() * len(choose))])
-        return True
-
-    def youth_union_member(self, pid: int) -> bool:
-        """A Youth Union member needs one introducer (plus the Youth Union's resolution)."""
-        pop, p = self.model.pop, self.model.p
-        if self.model.age(pid) >= p["youth_union_age_max"] + 1.0:
-            return False
-        return bool(pop.staff[pid] or pop.active[YOUTH_UNION][pid])
-
-    def introducers_ready(self, pid: int) -> bool:
-        """Enough introducers, each of whom has worked with the applicant long enough."""
-        needed = 1 if self.youth_union_member(pid) else 2
-        while len(self.introducers.get(pid, ())) < needed:
-            if not self._find_introducer(pid):
-                return False
-        now, months = self.model.env._now, self.model.p["introducer_months"]
-        return all(
-            self.worked_together_since(pid, m) + months <= now + 1e-9
-            for m in self.introducers[pid][:needed]
-        )
-
-    def _drop_introducers(self, pid: int) -> None:
-        for member in self.introducers.pop(pid, ()):
-            self.introduced.get(member, set()).discard(pid)
 
     def introducer_left(self, member: int) -> None:
         """``member`` stopped being an official member at home. Mentoring goes on with another
@@ -664,13 +544,12 @@ class Pipeline:
         if not self.named_introducers:
             return
         model, pop = self.model, self.model.pop
-        for pid in sorted(self.introduced.pop(member, ())):
+        for pid in self.introducers.left(member):
             stage = pop.stage[pid]
             if stage == NO_STAGE or stage in _AFTER_VOTE:
                 continue
-            self.introducers[pid].remove(member)
             model.recorder.log_stage(pid, "introducer_left")
-            if stage == CULTIVATION and self.mentor_of.get(pid) == member:
+            if stage == CULTIVATION and self.introducers.mentor_of.get(pid) == member:
                 left = self.mentoring_due[pid] - model.env._now
                 self._release(pid)
                 self.mentored_before[pid] = max(model.p["cultivation_months"] - left, 0.0)
@@ -709,7 +588,7 @@ class Pipeline:
 
     def _class_order(self) -> deque[int]:
         """The class queue, those closest to their file first under ``plan_driven``."""
-        if not self.plan_driven:
+        if not self.plans.on:
             return self.class_queue
         pop = self.model.pop
 
@@ -833,9 +712,9 @@ class Pipeline:
             return
         cell = party.cell_of(pid)
         if self.named_introducers:
-            ready = self.introducers_ready(pid)
+            ready = self.introducers.ready(pid)
             if not ready and present is None:  # no meeting to wait for: decide when it can
-                when = self._introducers_qualify(pid)
+                when = self.introducers.qualify_time(pid)
                 if when == math.inf:
                     self.lose(pid, "no_introducers")
                 else:
@@ -847,7 +726,7 @@ class Pipeline:
             return
         decision, ceremony = self.decision_and_ceremony(now)
         year = model.year_of(ceremony)
-        if self.plan_driven and self._held(pid, cell, year):
+        if self.plans.held(pid, cell, year):
             if present is None:  # considered again when the next plan year begins
                 self._reconsider_at(pid, months_between(model.start, date(year + 1, 1, 1)))
             return
@@ -871,15 +750,6 @@ class Pipeline:
         age = self.model.env._now - self.model.pop.file_start[pid]
         return age > self.model.p["file_validity_months"] + 1e-9
 
-    def _introducers_qualify(self, pid: int) -> float:
-        """When the introducers in place will all qualify (``inf``: too few of them)."""
-        needed = 1 if self.youth_union_member(pid) else 2
-        introducers = self.introducers.get(pid, [])
-        if len(introducers) < needed:
-            return math.inf
-        months = self.model.p["introducer_months"]
-        return max(self.worked_together_since(pid, m) for m in introducers[:needed]) + months
-
     def _reconsider_at(self, pid: int, when: float) -> None:
         """Without cell meetings, the file is considered again at ``when``."""
         self.model.at(when, self.on_reconsider, pid, self.model.pop.v_pipe[pid])
@@ -888,17 +758,6 @@ class Pipeline:
         pid, pop = event.pid, self.model.pop
         if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_VOTE:
             self._consider(pid, None)
-
-    def _held(self, pid: int, cell: int, year: int) -> bool:
-        """A met plan holds the file for a later year (drawn once per file and year)."""
-        plan = self.plan_of(cell)
-        if plan <= 0 or self.done(cell, year) < plan:
-            return False
-        drawn = self.hold_draws.get(pid)
-        if drawn is None or drawn[0] != year:
-            drawn = (year, self.steps.uniform() < self.model.p["plan_hold_share"])
-            self.hold_draws[pid] = drawn
-        return drawn[1]
 
     def decision_and_ceremony(self, voted: float) -> tuple[float, float]:
         """When a file voted at ``voted`` is decided and its ceremony held (the calendar's)."""
@@ -915,13 +774,10 @@ class Pipeline:
 
     def _voted(self, pid: int, cell: int, decision: float, ceremony: float) -> None:
         model, pop = self.model, self.model.pop
-        key = (cell, model.year_of(ceremony))
-        self.committed[key] = self.committed.get(key, 0) + 1
-        self.counted_in[pid] = key
-        self.in_hand[pop.cell[pid]] -= 1
+        self.plans.count_vote(pid, cell, model.year_of(ceremony))
+        self.plans.in_hand[pop.cell[pid]] -= 1
         self.voted_at[pid] = model.env._now
         self.ceremony_at[pid] = ceremony
-        self.hold_draws.pop(pid, None)
         self._set_stage(pid, WAIT_DECISION)
         pop.v_pipe[pid] += 1
         model.recorder.log_stage(pid, "voted")
@@ -957,9 +813,9 @@ class Pipeline:
         self._set_stage(pid, NO_STAGE)
         pop.v_pipe[pid] += 1
         pop.file_start[pid] = -math.inf
-        self.counted_in.pop(pid, None)
+        self.plans.admitted(pid)
         self.ceremony_at.pop(pid, None)
-        self._drop_introducers(pid)
+        self.introducers.drop(pid)
         group = self.spotted_from.pop(pid, None) or self.source_group(pid)
         model.party.admit(pid, model.party.cell_of(pid), group, self.voted_at.pop(pid))
 
@@ -973,7 +829,7 @@ class Pipeline:
         """
         pop = self.model.pop
         if pop.staff[pid]:
-            return "youth_union" if self.youth_union_member(pid) else "staff"
+            return "youth_union" if self.introducers.needed(pid) == 1 else "staff"
         if pop.veteran[pid]:
             return "returning_soldier"
         if pop.active[YOUTH_UNION][pid]:
@@ -992,15 +848,14 @@ class Pipeline:
         if stage == CULTIVATION:
             self._release(pid)
         if stage in _AFTER_VOTE:
-            key = self.counted_in.pop(pid)
-            self.committed[key] -= 1
+            self.plans.uncount(pid)
             self.voted_at.pop(pid, None)
             self.ceremony_at.pop(pid, None)
         elif stage != NO_STAGE:
-            self.in_hand[pop.cell[pid]] -= 1
-        self._drop_introducers(pid)
+            self.plans.in_hand[pop.cell[pid]] -= 1
+        self.introducers.drop(pid)
         self.broken.discard(pid)
-        self.hold_draws.pop(pid, None)
+        self.plans.hold_draws.pop(pid, None)
         self._set_stage(pid, NO_STAGE)
         self.spotted_from.pop(pid, None)
         pop.queued[pid] = False
