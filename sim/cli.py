@@ -336,3 +336,4 @@ def forecast_command(args: argparse.Namespace) -> int:
 import sim.cli_briefing  # noqa: E402, F401  (registers ``briefing``)
 import sim.cli_calibration  # noqa: E402, F401  (registers ``calibrate`` and ``sensitivity``)
 import sim.cli_compare  # noqa: E402, F401  (registers ``compare`` and ``search``)
+import sim.cli_record  # noqa: E402, F401  (registers ``record``)

@@ -1,0 +1,63 @@
+"""The ``record`` command (registered with :func:`sim.cli.command`).
+
+``python -m sim record SCENARIO... --reps 200 --seed 2015`` runs each scenario
+on common random numbers and prints the model beside the commune's record
+(``observed.csv``) and the figures that show how the model admits: per year,
+per quarter, per cell, by source group and age, and when each white village
+gets its first member (:mod:`sim.record`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.cli import _backend_args, _backend_options, _interruptible, command
+from sim.errors import InputError, Problem
+from sim.scenario import load_scenario
+
+
+def _configure_record(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario .toml files")
+    parser.add_argument("--reps", type=int, default=200, help="runs per scenario (default 200)")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed (default: the first scenario's, then 0)"
+    )
+    parser.add_argument("--horizon", metavar="YYYY-MM-DD", default=None, help="end runs here")
+    _backend_options(parser)
+    parser.add_argument(
+        "--out", default="results/record", help="folder to write (default results/record)"
+    )
+
+
+@command(
+    "record",
+    help="put the model beside the commune's record: observed figures, per year, quarter and cell",
+    configure=_configure_record,
+)
+def record_command(args: argparse.Namespace) -> int:
+    """Run the scenarios, print the report and where it was written."""
+    from sim.record import record_report
+
+    problems = []
+    if args.reps < 1:
+        problems.append(Problem("command line", "--reps", f"{args.reps} (allowed: >= 1)"))
+    if args.seed is not None and args.seed < 0:
+        problems.append(Problem("command line", "--seed", f"{args.seed} (allowed: >= 0)"))
+    options = _backend_args(args, problems)
+    scenarios = [load_scenario(path) for path in args.scenarios]
+    if args.horizon is not None:
+        scenarios = [s.with_horizon(args.horizon) for s in scenarios]
+    seed = args.seed if args.seed is not None else (scenarios[0].seed or 0)
+    starts = {(s.commune.path, s.start) for s in scenarios}
+    if len(starts) > 1:
+        raise InputError(
+            [Problem("command line", "SCENARIO", "the scenarios describe different communes")]
+        )
+
+    def go() -> int:
+        report = record_report(scenarios, args.reps, seed, out=args.out, **options)
+        print(report.text(), end="")
+        print(f"\nWritten to {report.path}")
+        return 0
+
+    return _interruptible(go)
