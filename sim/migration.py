@@ -58,23 +58,35 @@ if TYPE_CHECKING:
 def leaving_profiles(
     parameters: dict[str, float], upper_completion_age: float
 ) -> tuple[AgeProfile, AgeProfile, AgeProfile]:
-    """Leaving hazards by age: without lower secondary, with it, and with upper secondary."""
+    """Leaving hazards by age: without lower secondary, with it, and with upper secondary.
+
+    Between ``leave_age_min`` and ``leave_age_max`` the young hazard (times
+    ``leave_lower_secondary_multiplier`` for the schooled), the adult hazard
+    after, nothing before; for upper-secondary completers, the spike in the
+    two years after completion replaces whichever applies then.
+    """
     p = parameters
     young_from, young_to = p["leave_age_min"], p["leave_age_max"] + 1.0
     young, adult = p["leave_hazard_young"], p["leave_hazard_adult"]
     schooled = young * p["leave_lower_secondary_multiplier"]
-    plain = AgeProfile.from_bands([(young_from, young_to, young), (young_to, 200.0, adult)])
-    lower = AgeProfile.from_bands([(young_from, young_to, schooled), (young_to, 200.0, adult)])
     share = min(p["leave_after_upper_secondary_2y"], 1.0 - 1e-12)
+    spike_from, spike_to = upper_completion_age, upper_completion_age + 2.0
     spike = -math.log(1.0 - share) / 2.0
-    a, b = upper_completion_age, upper_completion_age + 2.0
-    bands = [(a, b, spike)]
-    if young_from < a:
-        bands.append((young_from, a, schooled))
-    if b < young_to:
-        bands.append((b, young_to, schooled))
-    bands.append((max(young_to, b), 200.0, adult))
-    return plain, lower, AgeProfile.from_bands(bands)
+
+    def profile(young_rate: float, with_spike: bool) -> AgeProfile:
+        edges = sorted({0.0, young_from, young_to, spike_from, spike_to, 200.0})
+        bands = []
+        for low, high in zip(edges, edges[1:], strict=False):
+            if with_spike and spike_from <= low < spike_to:
+                rate = spike
+            elif young_from <= low < young_to:
+                rate = young_rate
+            else:
+                rate = adult if low >= young_to else 0.0
+            bands.append((low, high, rate))
+        return AgeProfile.from_bands(bands)
+
+    return profile(young, False), profile(schooled, False), profile(schooled, True)
 
 
 def schooling_class(education: int) -> int:

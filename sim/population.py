@@ -344,8 +344,9 @@ def build_absent_youth(
 
     The village tables count residents; a commune whose youth leave also has
     youth who left before the data date and may come back. For each village,
-    ``share`` of its 18-30-year-olds are away: ``share / (1 - share)`` times
-    the residents of that age, placed away, of random households of the village.
+    ``share`` of its 18-30-year-olds are away: on average ``share / (1 - share)``
+    times the residents of that age (a Poisson count), placed away, of random
+    households of the village.
     """
     if share <= 0:
         return
@@ -357,7 +358,8 @@ def build_absent_youth(
     young = (age >= 18) & (age < 31)
     residents = np.bincount(village_of[young], minlength=len(commune.villages))
     away_per_resident = min(share, 0.95) / (1.0 - min(share, 0.95))
-    village = np.repeat(np.arange(len(residents)), rng.binomial(residents, away_per_resident))
+    # a ratio, not a probability (above 1 when more are away than at home): a Poisson count
+    village = np.repeat(np.arange(len(residents)), rng.poisson(residents * away_per_resident))
     n = len(village)
     if n == 0:
         return
