@@ -160,19 +160,21 @@ TEXT: dict[str, dict[str, str]] = {
     "reason.military": {"vi": "Đi nghĩa vụ quân sự", "en": "Military service"},
     "reason.dropout": {"vi": "Không tiếp tục phấn đấu", "en": "Dropped out"},
     "reason.file": {
-        "vi": "Hồ sơ quá hạn, thiếu người giới thiệu, quá tuổi",
-        "en": "File expired, no introducers, over age",
+        "vi": "Thiếu người giới thiệu, quá tuổi",
+        "en": "File: no introducers, over age",
     },
     "reason.verification": {"vi": "Không qua thẩm tra lý lịch", "en": "Failed verification"},
-    "reason.other": {
-        "vi": "Lý do khác (chuyển công tác, từ trần…)",
-        "en": "Other (transfer, death…)",
-    },
+    "reason.vote": {"vi": "Chi bộ biểu quyết không đạt 2/3", "en": "Cell vote short of 2/3"},
+    "reason.transfer": {"vi": "Chuyển công tác nơi khác", "en": "Posted elsewhere"},
+    "reason.other": {"vi": "Lý do khác (từ trần…)", "en": "Other (death…)"},
     "stage.waiting_mentor": {"vi": "Chờ đảng viên giúp đỡ", "en": "Waiting for a mentor"},
     "stage.cultivation": {"vi": "Được bồi dưỡng, giúp đỡ", "en": "Mentored"},
     "stage.waiting_class": {"vi": "Chờ lớp nhận thức về Đảng", "en": "Waiting for a class"},
     "stage.application": {"vi": "Làm hồ sơ", "en": "Application"},
-    "stage.verification": {"vi": "Thẩm tra lý lịch, xét kết nạp", "en": "Verification"},
+    "stage.verification": {"vi": "Thẩm tra lý lịch", "en": "Verification"},
+    "stage.waiting_vote": {"vi": "Chờ chi bộ xét, biểu quyết", "en": "Waiting for the cell vote"},
+    "stage.waiting_decision": {"vi": "Chờ cấp ủy ra quyết định", "en": "Waiting for the decision"},
+    "stage.waiting_ceremony": {"vi": "Chờ lễ kết nạp", "en": "Waiting for the ceremony"},
     "stage.paused_away": {"vi": "Tạm dừng (đi xa)", "en": "Paused (away)"},
     # -- youth ----------------------------------------------------------------------
     "youth.title": {

@@ -93,6 +93,9 @@ def synthetic_ensemble(commune: Path, name: str, shift: int) -> EnsembleResult:
                     "stage_waiting_class": 1,
                     "stage_application": 1,
                     "stage_verification": 0,
+                    "stage_waiting_vote": 1,
+                    "stage_waiting_decision": 0,
+                    "stage_waiting_ceremony": 1,
                     "stage_paused_away": 0,
                 }
             )
@@ -118,6 +121,13 @@ def synthetic_ensemble(commune: Path, name: str, shift: int) -> EnsembleResult:
                 (r, y, "waiting_class", "migration", (r * y) % 2),
                 (r, y, "verification", "verification", (r + 2 * y) % 2),
                 (r, y, "application", "paused_migration", 1),
+                (r, y, "waiting_vote", "vote_failed", (r + y) % 2),
+                (r, y, "waiting_vote", "no_introducers", int((r * y) % 3 == 0)),
+                (r, y, "waiting_vote", "over_age", int((r + y) % 5 == 0)),
+                (r, y, "waiting_vote", "paused_military", 1),
+                (r, y, "waiting_decision", "transfer", int((r + y) % 4 == 0)),
+                (r, y, "waiting_ceremony", "migration", int((r + 3 * y) % 4 == 0)),
+                (r, y, "paused_away", "death", int((r + y) % 20 == 0)),
             ]
     losses = pd.DataFrame(
         loss_rows, columns=["replication", "year", "stage", "reason", "candidates"]

@@ -57,10 +57,25 @@ def test_vietnamese_is_composed_unicode() -> None:
         ("place.away", {}, "Đi làm ăn xa"),
         ("place.military", {}, "Đi nghĩa vụ quân sự"),
         ("youth.title", {}, "Thanh niên 16–30 tuổi của xã đang ở đâu"),
+        ("stage.waiting_vote", {}, "Chờ chi bộ xét, biểu quyết"),
+        ("stage.waiting_decision", {}, "Chờ cấp ủy ra quyết định"),
+        ("stage.waiting_ceremony", {}, "Chờ lễ kết nạp"),
+        ("reason.vote", {}, "Chi bộ biểu quyết không đạt 2/3"),
+        ("reason.file", {}, "Thiếu người giới thiệu, quá tuổi"),
     ],
 )
 def test_committee_wording(key: str, fields: dict, expected: str) -> None:
     assert t(key, "vi", **fields) == expected
+
+
+def test_every_pipeline_step_and_reason_has_a_label() -> None:
+    """The pipeline figure names every step the model records and every reason group."""
+    from sim.plots.pipeline import REASONS, STAGES
+    from sim.population import STAGES as MODEL_STAGES
+
+    assert set(STAGES) == set(MODEL_STAGES) - {"none"}
+    for key in [f"stage.{s}" for s in STAGES] + [f"reason.{g}" for g in REASONS]:
+        assert set(TEXT[key]) == set(LANGUAGES), key
 
 
 def test_unknown_key_and_language_are_errors_not_fallbacks() -> None:

@@ -24,9 +24,10 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
 
-from sim.i18n import smart_number
-from sim.plots import FIGURES, admissions_fan, save_figure, target_probabilities
+from sim.i18n import smart_number, t
+from sim.plots import FIGURES, admissions_fan, pipeline_losses, save_figure, target_probabilities
 from sim.plots.data import labels, scenario_name, source_line
+from sim.plots.pipeline import REASONS, STAGES
 from sim.plots.scenarios import probability_differences, scenario_comparison
 from sim.plots.villages import status_grid, village_timeline
 from tests.plot_support import REAL_REPS, real_ensembles, synthetic_pair
@@ -166,6 +167,72 @@ def test_comparison_with_cost_of_delay_and_one_scenario_only(synthetic: list) ->
     assert "Khảo sát, tạo nguồn có trọng tâm (V03)" in words
     alone = scenario_comparison(synthetic[:1], "vi")
     assert "Chỉ có một kịch bản" in " ".join(texts(alone))
+
+
+def one_line(text: str) -> str:
+    """A label as read, whatever its wrapping."""
+    return " ".join(text.split())
+
+
+def stage_axes(figure: Figure, lang: str) -> list:
+    """The "at which step" panels: those whose rows are labelled with the steps."""
+    first = one_line(t(f"stage.{STAGES[0]}", lang))
+    return [
+        ax
+        for ax in figure.axes
+        if any(one_line(label.get_text()) == first for label in ax.get_yticklabels())
+    ]
+
+
+#: What a reader must find on the pipeline figure: the steps from the cell's vote on, and
+#: the reasons the vote and the file's rules give.
+PIPELINE_WORDS = {
+    "vi": (
+        ("Chờ chi bộ xét, biểu quyết", "Chờ cấp ủy ra quyết định", "Chờ lễ kết nạp"),
+        ("Chi bộ biểu quyết không đạt 2/3", "Thiếu người giới thiệu, quá tuổi"),
+    ),
+    "en": (
+        ("Waiting for the cell vote", "Waiting for the decision", "Waiting for the ceremony"),
+        ("Cell vote short of 2/3", "File: no introducers, over age"),
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", [None, "en"])
+@pytest.mark.parametrize("count", [1, 2])
+def test_pipeline_shows_every_step_and_the_vote(synthetic: list, count: int, lang: str) -> None:
+    """A row for every step, a legend entry for every reason, none overlapping or cut off."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.legend import Legend
+
+    if lang is None:
+        figure, lang = pipeline_losses(synthetic[:count]), "vi"  # Vietnamese by default
+    else:
+        figure = pipeline_losses(synthetic[:count], lang)
+    steps, reasons = PIPELINE_WORDS[lang]
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    panels = stage_axes(figure, lang)
+    assert len(panels) == count
+    for ax in panels:
+        shown = [one_line(label.get_text()) for label in ax.get_yticklabels()]
+        assert shown == [one_line(t(f"stage.{s}", lang)) for s in STAGES]
+        assert set(steps) <= set(shown)
+        boxes = [label.get_window_extent(renderer) for label in ax.get_yticklabels()]
+        gaps = [upper.y0 - lower.y1 for upper, lower in zip(boxes, boxes[1:], strict=False)]
+        assert min(gaps) > 0, "step labels overlap"  # the first step is the top row
+        assert min(box.x0 for box in boxes) >= 0, "step labels cut off on the left"
+    (legend,) = figure.findobj(Legend)
+    entries = [one_line(text.get_text()) for text in legend.get_texts()]
+    assert entries[: len(REASONS)] == [one_line(t(f"reason.{g}", lang)) for g in REASONS]
+    assert set(reasons) <= set(entries)
+    box = legend.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= figure.bbox.width, "legend cut off"
+    # the vote's losses are drawn on the vote's row: 80 over 40 runs in the synthetic table
+    row = STAGES.index("waiting_vote")
+    (bar,) = [a for a in figure.findobj() if a.get_gid() == f"scenario:alpha:stage-vote-{row}"]
+    assert bar.get_width() == pytest.approx(2.0)
 
 
 # -- exported files ---------------------------------------------------------------------------

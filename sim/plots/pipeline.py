@@ -4,12 +4,18 @@ Why: the commune's problem is a thin "source", and the measures act at
 different steps of the path to membership. Two panels answer the two
 questions a committee asks. *Why and when*: candidacies lost each year,
 stacked by reason (gone to work or study elsewhere, called up, dropped out,
-the file expired or lacked introducers, failed verification), with the
-year's admissions beside them for scale. *Where*: the same losses over the
-whole period by the step the candidate had reached, so "lost while waiting
-for an awareness class" shows as its own bar. Values are means per run.
+failed verification, the cell's vote short of two thirds, no introducers or
+over age), with the year's admissions beside them for scale. *Where*: the
+same losses over the whole period by the step the candidate had reached, in
+the order a candidate meets the steps (waiting for a mentor, mentored,
+waiting for an awareness class, the file, verification, waiting for the
+cell's vote, for the district's decision, for the ceremony), so "lost while
+waiting for an awareness class" shows as its own bar; a last row holds files
+lost while paused (the owner died while away). Values are means per run.
 Pauses (a file put on hold while its owner is away) are not losses and are
-left out; a paused file that expires shows up as "file expired".
+left out; nor is a file that lapses (older than 12 months at the vote) or
+breaks (an introducer left): it is made again, not lost. Each step's label fits
+one line (``STAGE_LABEL_WIDTH``), so the nine rows stay apart.
 """
 
 from __future__ import annotations
@@ -34,20 +40,39 @@ REASONS: dict[str, tuple[str, ...]] = {
     "migration": ("migration",),
     "military": ("military",),
     "dropout": ("dropout",),
-    "file": ("file_expired", "no_introducers", "over_age"),
     "verification": ("verification",),
-    "other": (),  # everything else that is not a pause (transfer, death, ...)
+    "vote": ("vote_failed",),
+    "file": ("no_introducers", "over_age"),
+    # teachers and officials posted elsewhere: the school and agency cells' largest loss
+    "transfer": ("transfer",),
+    "other": (),  # everything else that is not a pause (death, a member's move, ...)
 }
 REASON_COLOURS = {
     "migration": OKABE_ITO["orange"],
     "military": OKABE_ITO["sky_blue"],
     "dropout": OKABE_ITO["reddish_purple"],
-    "file": OKABE_ITO["yellow"],
     "verification": OKABE_ITO["vermillion"],
+    "vote": OKABE_ITO["blue"],
+    "file": OKABE_ITO["yellow"],
+    "transfer": "#777777",
     "other": "#BBBBBB",
 }
-#: Pipeline steps in the order a candidate meets them.
-STAGES = ("waiting_mentor", "cultivation", "waiting_class", "application", "verification")
+#: Pipeline steps in the order a candidate meets them (``sim.population.STAGES``), then
+#: a file paused while its owner is away (lost there if they die away).
+STAGES = (
+    "waiting_mentor",
+    "cultivation",
+    "waiting_class",
+    "application",
+    "verification",
+    "waiting_vote",
+    "waiting_decision",
+    "waiting_ceremony",
+    "paused_away",
+)
+#: Characters a step's label may take on one line: every label fits one line, so the
+#: nine rows stay apart even when several scenarios share the figure's height.
+STAGE_LABEL_WIDTH = 26
 
 
 def reason_group(reason: str) -> str | None:
@@ -81,7 +106,7 @@ def pipeline_losses(results: Results, lang: str = "vi") -> Figure:
         size = (SLIDE[0], SLIDE[1] + 3.2 * (n - 1))
         # shared scales down each column, so scenarios compare at a glance
         figure, body, axes = new_figure(
-            n, 2, size=size, width_ratios=(1.25, 1), sharex="col", sharey="col"
+            n, 2, size=size, width_ratios=(1, 1), sharex="col", sharey="col"
         )
         for i, (result, label) in enumerate(zip(results, names, strict=True)):
             left, right = axes[i]
@@ -100,7 +125,7 @@ def pipeline_losses(results: Results, lang: str = "vi") -> Figure:
         handles.append(
             Line2D([], [], color="black", marker="o", ms=8, label=t("pipeline.admitted", lang))
         )
-        legend_below(body, handles, ncols=4, width=30)
+        legend_below(body, handles, ncols=3, width=40)
         return finish(figure, body, results, lang, t("pipeline.title", lang), "pipeline_losses")
 
 
@@ -132,7 +157,7 @@ def _by_stage(ax: Axes, result: EnsembleResult, lang: str, name: str) -> None:
             bar.set_gid(tag(name, f"stage-{group}-{j}"))
         left += values
     ax.set_yticks(rows)
-    ax.set_yticklabels([wrap(t(f"stage.{s}", lang), 17) for s in STAGES])
+    ax.set_yticklabels([wrap(t(f"stage.{s}", lang), STAGE_LABEL_WIDTH) for s in STAGES])
     ax.set_ylim(len(STAGES) - 0.5, -0.5)  # first step on top (not invert_yaxis: shared axes)
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
