@@ -206,6 +206,45 @@ def headline_sentences(results: list[EnsembleResult], lang: str) -> list[str]:
     return lines
 
 
+def cell_target_note(results: list[EnsembleResult], lang: str) -> str:
+    """Why "every cell admits every year" is rare, in words, from the ensembles' cell tables.
+
+    The target needs every cell of the data in every target year at once:
+    each scenario's share of cell-years reaching the quota, beside its chance
+    of all of them, says why the second is so much lower than the first; the
+    weakest cell (in the last scenario, the measures adopted) says where.
+    """
+    names = labels(results, lang)
+    fields = target_fields(results[-1], lang)
+    targets = results[-1].manifest.get("targets", {})
+    cells, years = list(targets.get("cells", [])), list(targets.get("target_years", []))
+    quota = int(targets.get("admissions_per_cell_per_year_min", 1))
+    shares, chances, per_cell = [], [], None
+    for result, name in zip(results, names, strict=True):
+        table = result.cells[result.cells["cell"].isin(cells) & result.cells["year"].isin(years)]
+        met = table["admissions"].to_numpy() >= quota
+        shares.append(f"{percent(met.mean() if len(met) else 0.0, lang)} ({name})")
+        chances.append(
+            f"{percent(result.summary['every_cell_admits_each_year']['p'], lang)} ({name})"
+        )
+        per_cell = (table["admissions"] >= quota).groupby(table["cell"]).mean()
+    weakest = str(per_cell.idxmin()) if per_cell is not None and len(per_cell) else "?"
+    weakest_name = commune_facts(results[-1]).cell_names.get(weakest, weakest)
+    many = len(results) > 1
+    return t(
+        "brief.cell_note",
+        lang,
+        per_cell=fields["per_cell"],
+        cells=len(cells),
+        years=len(years),
+        n=len(cells) * len(years),
+        share=", ".join(shares) if many else shares[0].rsplit(" (", 1)[0],
+        p=", ".join(chances) if many else chances[0].rsplit(" (", 1)[0],
+        weakest=weakest_name,
+        weakest_share=percent(float(per_cell.min()), lang) if weakest != "?" else "?",
+    )
+
+
 def summary_table(results: list[EnsembleResult], lang: str) -> list[list[str]]:
     """Rows of the summary table: a header (target, scenarios), then one row per target."""
     names = labels(results, lang)
@@ -309,6 +348,7 @@ def summary_markdown(
     lines.append("|" + "|".join([":---", *(["---:"] * (len(header) - 1))]) + "|")
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["", f"*{t('brief.how_to_read', lang)}*", ""]
+    lines += [cell_target_note(results, lang), ""]
     for name in KEY_FIGURES:
         lines += [f"![{name}]({name}.png)", ""]
     lines += [f"## {t('brief.figures', lang)}", ""]
@@ -348,9 +388,20 @@ def summary_page(
         page.text(left, y, t("brief.table", lang), fontsize=12, fontweight="bold", va="top")
         y -= 0.02
         y = _draw_table(page, table, left, width, y)
-        note = "\n".join(textwrap.wrap(t("brief.how_to_read", lang), 124))
-        page.text(left, y - 0.003, note, fontsize=7.5, color="#444444", va="top", style="italic")
-        y -= 0.032
+        note = textwrap.wrap(t("brief.how_to_read", lang), 124)
+        page.text(
+            left,
+            y - 0.003,
+            "\n".join(note),
+            fontsize=7.5,
+            color="#444444",
+            va="top",
+            style="italic",
+        )
+        y -= 0.0112 * len(note) + 0.006
+        cell_note = textwrap.wrap(cell_target_note(results, lang), 124)
+        page.text(left, y, "\n".join(cell_note), fontsize=7.5, color="#444444", va="top")
+        y -= 0.0112 * len(cell_note) + 0.012
         draw = {"01-admissions": admissions_fan, "02-targets": target_probabilities}
         height = (y - 0.035) / len(KEY_FIGURES)
         for name in KEY_FIGURES:

@@ -298,6 +298,20 @@ TEXT: dict[str, dict[str, str]] = {
         "of runs made.",
     },
     "brief.figures": {"vi": "Hình", "en": "Figures"},
+    "brief.cell_note": {
+        "vi": "Về chỉ tiêu “chi bộ nào cũng kết nạp ít nhất {per_cell} đảng viên mỗi năm”: "
+        "phải cả {cells} chi bộ cùng đạt trong cả {years} năm, tức {n} lần cùng đạt. Trong "
+        "các lần mô phỏng, mỗi chi bộ đạt trong {share} số năm của nó, nhưng cả {n} lần "
+        "cùng đạt chỉ trong {p} số lần mô phỏng. Khó nhất là {weakest} (đạt {weakest_share} "
+        "số năm): giáo viên, cán bộ chuyển công tác nhiều, trong khi một quần chúng cần "
+        "khoảng hai năm từ khi được giới thiệu đến khi kết nạp.",
+        "en": "On the target “every cell admits at least {per_cell} every year”: all {cells} "
+        "cells must succeed in all {years} years, {n} successes together. In the runs a cell "
+        "admits in {share} of its years, but all {n} together happen in only {p} of runs. "
+        "The hardest is {weakest} ({weakest_share} of its years): teachers and officials are "
+        "often posted elsewhere, while a candidate needs about two years from being spotted "
+        "to admission.",
+    },
 }
 
 _FIELD = re.compile(r"{(\w+)}")

@@ -54,6 +54,29 @@ def test_summary_says_the_headline_in_words_with_a_table(briefing, real: list) -
     assert [s["scenario"] for s in provenance["scenarios"]] == ["baseline", "resolution-2015"]
 
 
+def test_the_summary_explains_the_every_cell_target_from_the_cell_tables(
+    briefing, real: list
+) -> None:
+    """All cells in all target years at once is rarer than any one cell-year: the summary
+    says so with both figures, in Vietnamese, and names the weakest cell by its name."""
+    from sim.briefing import cell_target_note
+    from sim.i18n import percent
+
+    text = briefing.summary_md.read_text(encoding="utf-8")
+    note = cell_target_note(real, "vi")
+    assert note in text
+    targets = real[-1].manifest["targets"]
+    cells, years = targets["cells"], targets["target_years"]
+    assert f"cả {len(cells)} chi bộ cùng đạt trong cả {len(years)} năm" in note
+    for result in real:
+        table = result.cells[result.cells["cell"].isin(cells) & result.cells["year"].isin(years)]
+        share = percent((table["admissions"] >= 1).mean(), "vi")
+        assert share in note
+    assert "Chi bộ" in note and "C-" not in note  # a name, not an id
+    english = cell_target_note(real, "en")
+    assert english.startswith("On the target “every cell admits at least 1 every year”")
+
+
 def test_summary_pdf_carries_provenance(briefing) -> None:
     pdf = briefing.summary_pdf.read_bytes()
     assert b'\\"scenario\\": \\"baseline\\"' in pdf or b'"scenario": "baseline"' in pdf

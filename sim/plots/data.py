@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,7 @@ class CommuneFacts:
     admissions_max: int | None
     observed: pd.DataFrame  # observed.csv (may be empty)
     village_names: dict[str, str]
+    cell_names: dict[str, str] = field(default_factory=dict)
 
 
 def commune_facts(result: EnsembleResult) -> CommuneFacts:
@@ -186,6 +187,7 @@ def _facts_from(folder: str) -> CommuneFacts:
         admissions_max=int(commune.targets.admissions_per_year_max),
         observed=commune.observed,
         village_names=names,
+        cell_names={c.id: _clean_name(c.name) for c in commune.cells},
     )
 
 
