@@ -23,8 +23,15 @@
 #
 # - `leave_after_upper_secondary_2y`: share of upper-secondary completers who
 #   leave within two years (the article: "most" leave);
-# - `leave_hazard_young`: yearly leaving hazard at 16-30 otherwise;
-# - `return_within_5y`: share of leavers back within five years.
+# - `leave_hazard_young`: yearly leaving hazard at 16-30 otherwise (times
+#   `leave_lower_secondary_multiplier` for those with lower-secondary schooling,
+#   who are also the ones the party may admit);
+# - `return_within_5y`: share of work migrants (those not settled away for
+#   good, `never_return_share`) back within five years when a job ends.
+#
+# Returns have reasons: students come home when their course ends (some),
+# work migrants when a job ends or to marry, and some never come back. Every
+# departure and return is in a run's `migrations` table.
 
 # %%
 import os
