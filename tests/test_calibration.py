@@ -88,9 +88,10 @@ def test_calibration_recovers_the_values_that_made_the_observations(tmp_path: Pa
     falls below 0.85 with probability 0.001 (below 0.881 with 0.01; simulated,
     100,000 draws). One parameter alone is too noisy for this small commune:
     its ratio falls below 0.85 by chance 1.5 % of the time, and the weakly
-    identified spotting rate narrows to 0.60-0.85 here. (Observation seeds
-    1-5 give pooled ratios 0.58-0.81, and 8 of 10 intervals hold the truth,
-    seed 2 missing both; seed 1 is the first.)
+    identified spotting rate narrows to 0.66-0.92 here. (With the model of
+    the admission rules and the commune admitting as a flow, observation
+    seeds 1-5 give pooled ratios 0.61-0.83, and 9 of 10 intervals hold the
+    truth, seed 2 missing the leaving hazard; seed 1 is the first.)
     """
     commune = synthetic_commune(tmp_path / "commune", seed=1)
     settings = Settings(
