@@ -697,8 +697,8 @@ class Pipeline:
 
     def _consider(self, pid: int, present: int | None) -> None:
         """The cell considers a file (``present``: official members at the meeting, ``None``
-        without ``cell_vote``). Checked in order: validity, certificate, age, introducers,
-        the plan, the vote. A file that is not yet decided stays ``waiting_vote``."""
+        without ``cell_vote``). Checked in order: validity, certificate, age, the plan,
+        introducers, the vote. A file that is not yet decided stays ``waiting_vote``."""
         model, pop, party = self.model, self.model.pop, self.model.party
         now, p = model.env._now, model.p
         if self.validity and self._lapsed(pid):
@@ -711,6 +711,12 @@ class Pipeline:
             self.lose(pid, "over_age")
             return
         cell = party.cell_of(pid)
+        decision, ceremony = self.decision_and_ceremony(now)
+        year = model.year_of(ceremony)
+        if self.plans.held(pid, cell, year):
+            if present is None:  # considered again when the next plan year begins
+                self._reconsider_at(pid, months_between(model.start, date(year + 1, 1, 1)))
+            return
         if self.named_introducers:
             ready = self.introducers.ready(pid)
             if not ready and present is None:  # no meeting to wait for: decide when it can
@@ -723,12 +729,6 @@ class Pipeline:
                 return
         elif party.official_in_cell(cell) < 2:
             self.lose(pid, "no_introducers")
-            return
-        decision, ceremony = self.decision_and_ceremony(now)
-        year = model.year_of(ceremony)
-        if self.plans.held(pid, cell, year):
-            if present is None:  # considered again when the next plan year begins
-                self._reconsider_at(pid, months_between(model.start, date(year + 1, 1, 1)))
             return
         if present is not None:
             members = party.official_in_cell(cell)
