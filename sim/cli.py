@@ -227,13 +227,19 @@ def _ensemble_options(parser: argparse.ArgumentParser, reps: int, out: str) -> N
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def _ensemble_args(args: argparse.Namespace) -> dict:
-    """The checked ensemble options as ``run_ensemble`` keywords (bad values: exit 2)."""
+def _reps_and_seed_problems(args: argparse.Namespace) -> list[Problem]:
+    """What is wrong with ``--reps`` and ``--seed``, if anything."""
     problems = []
     if args.reps < 1:
         problems.append(Problem("command line", "--reps", f"{args.reps} (allowed: >= 1)"))
     if args.seed is not None and args.seed < 0:
         problems.append(Problem("command line", "--seed", f"{args.seed} (allowed: >= 0)"))
+    return problems
+
+
+def _ensemble_args(args: argparse.Namespace) -> dict:
+    """The checked ensemble options as ``run_ensemble`` keywords (bad values: exit 2)."""
+    problems = _reps_and_seed_problems(args)
     return {**_backend_args(args, problems), "out": args.out, "quiet": args.quiet}
 
 

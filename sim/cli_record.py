@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli import _backend_args, _backend_options, _interruptible, command
+from sim.cli import (
+    _backend_args,
+    _backend_options,
+    _interruptible,
+    _reps_and_seed_problems,
+    command,
+)
 from sim.errors import InputError, Problem
 from sim.scenario import load_scenario
 
@@ -38,12 +44,7 @@ def record_command(args: argparse.Namespace) -> int:
     """Run the scenarios, print the report and where it was written."""
     from sim.record import record_report
 
-    problems = []
-    if args.reps < 1:
-        problems.append(Problem("command line", "--reps", f"{args.reps} (allowed: >= 1)"))
-    if args.seed is not None and args.seed < 0:
-        problems.append(Problem("command line", "--seed", f"{args.seed} (allowed: >= 0)"))
-    options = _backend_args(args, problems)
+    options = _backend_args(args, _reps_and_seed_problems(args))
     scenarios = [load_scenario(path) for path in args.scenarios]
     if args.horizon is not None:
         scenarios = [s.with_horizon(args.horizon) for s in scenarios]

@@ -34,6 +34,7 @@ from sim.plots.common import empty_panel, finish, legend_below, number_axis, wra
 from sim.plots.data import Results, as_results, labels, scenario_name, tag
 from sim.plots.style import OKABE_ITO, SCENARIO_COLOURS, SLIDE, house_style, new_figure
 from sim.plots.villages import result_lacks
+from sim.population import STAGES as MODEL_STAGES
 
 #: Reason groups, in stacking order, with the recorded reasons each covers.
 REASONS: dict[str, tuple[str, ...]] = {
@@ -57,19 +58,9 @@ REASON_COLOURS = {
     "transfer": "#777777",
     "other": "#BBBBBB",
 }
-#: Pipeline steps in the order a candidate meets them (``sim.population.STAGES``), then
-#: a file paused while its owner is away (lost there if they die away).
-STAGES = (
-    "waiting_mentor",
-    "cultivation",
-    "waiting_class",
-    "application",
-    "verification",
-    "waiting_vote",
-    "waiting_decision",
-    "waiting_ceremony",
-    "paused_away",
-)
+#: Pipeline steps in the order a candidate meets them, then a file paused while its
+#: owner is away (lost there if they die away): the model's stages without "none".
+STAGES = MODEL_STAGES[1:]
 #: Characters a step's label may take on one line: every label fits one line, so the
 #: nine rows stay apart even when several scenarios share the figure's height.
 STAGE_LABEL_WIDTH = 26
