@@ -50,3 +50,32 @@ def test_a_measure_costs_the_same_effort_in_every_file() -> None:
                 efforts.setdefault(item["measure"], set()).add(float(item["effort_per_unit"]))
     assert len(efforts) == 7  # the six measures and the extra class seats
     assert all(len(values) == 1 for values in efforts.values()), efforts
+
+
+#: The two ends of the migration comparison (issue 13's values), within the plausible ranges.
+MIGRATION_ENDS = {
+    "low": {
+        "leave_hazard_young": 0.02,
+        "leave_after_upper_secondary_2y": 0.4,
+        "return_within_5y": 0.6,
+    },
+    "high": {
+        "leave_hazard_young": 0.09,
+        "leave_after_upper_secondary_2y": 0.8,
+        "return_within_5y": 0.2,
+    },
+}
+
+
+@pytest.mark.parametrize("end", ["low", "high"])
+def test_the_migration_bounds_differ_from_the_resolution_only_in_migration(end: str) -> None:
+    """migration-low and migration-high are resolution-2015 with the three youth migration
+    parameters at the ends of the comparison, inside their plausible ranges, nothing else."""
+    resolution = sim.load_scenario(SCENARIOS / "resolution-2015.toml")
+    table = resolution.commune.parameter_table.set_index("name")
+    scenario = sim.load_scenario(SCENARIOS / f"migration-{end}.toml")
+    assert scenario.interventions == resolution.interventions
+    assert scenario.switches == resolution.switches
+    assert scenario.overrides == MIGRATION_ENDS[end]
+    for name, value in scenario.overrides.items():
+        assert table.loc[name, "low"] <= value <= table.loc[name, "high"], name
