@@ -258,7 +258,6 @@ class Pipeline:
         self.stage_count[pop.stage[pid]] -= 1
         self.stage_count[stage] += 1
         pop.stage[pid] = stage
-        pop.stage_since[pid] = self.model.env._now
 
     # -- spotting -------------------------------------------------------------
     #
@@ -388,7 +387,6 @@ class Pipeline:
         model, pop = self.model, self.model.pop
         pop.v_spot[pid] += 1
         self._set_stage(pid, WAIT_MENTOR)
-        pop.cultivated[pid] = False
         pop.file_start[pid] = -math.inf
         cell = model.party.cell_of(pid)
         pop.cell[pid] = cell
@@ -567,7 +565,6 @@ class Pipeline:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != CULTIVATION:
             return
-        pop.cultivated[pid] = True
         self._release(pid)
         if pop.cert_until[pid] >= model.env._now or self.file_first:
             self._begin_application(pid, fresh=True)
@@ -859,7 +856,6 @@ class Pipeline:
         self._set_stage(pid, NO_STAGE)
         self.spotted_from.pop(pid, None)
         pop.queued[pid] = False
-        pop.cultivated[pid] = False
         pop.file_start[pid] = -math.inf
         pop.v_pipe[pid] += 1
         pop.v_drop[pid] += 1

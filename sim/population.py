@@ -71,13 +71,11 @@ _COLUMNS: dict[str, object] = {
     "stage": NO_STAGE,
     "veteran": False,
     "queued": False,
-    "cultivated": False,
     "served_admitted": False,
     "cert_until": -math.inf,
     "file_start": -math.inf,
     # since when the person has lived (or served) here: -inf for the start population
     "home_since": -math.inf,
-    "stage_since": 0.0,
     # age band (index into results.AGE_BANDS) as the recorder last counted it
     "band": 0,
     # versions of each kind of clock: a scheduled event whose version is stale is ignored
