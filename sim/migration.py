@@ -258,6 +258,7 @@ class Migration:
                 continue
             pop.v_mig[pid] += 1
             model.leaves_home(pid, MILITARY, "military")
+            model.recorder.log_callup(pid)
             chosen = admitted < p["admitted_in_service_prob"] and pop.member[pid] == NOT_MEMBER
             if not self.in_service_rules:
                 pop.served_admitted[pid] = chosen

@@ -19,6 +19,11 @@ the last snapshot at or before ``d``, i.e. the first of ``d``'s month):
   (white, or meeting jointly with another village's cell);
 - ``cells`` (stock): party cells existing (the data's and those formed since);
 - ``village_cells`` (stock): cells existing that are not school or agency cells;
+- ``poor_household_share`` (stock): poor households / households;
+- ``departures_work``, ``departures_study`` (period): residents leaving home
+  to work or to study (``RunResult.migrations``), with the same window as
+  admissions;
+- ``callups`` (period): men called up for military service;
 - ``white_villages_eliminated`` (period): villages white at ``date_from`` and
   not white at ``date_to`` (both read as stocks);
 - ``admissions`` (period): admissions by the commune's cells (``counted``)
@@ -51,7 +56,13 @@ import numpy as np
 import pandas as pd
 
 from sim.population import EDUCATION_LEVELS
-from sim.results import ADMISSION_COLUMNS, PLACES_RECORDED, VILLAGE_STATUSES, RunRecord
+from sim.results import (
+    ADMISSION_COLUMNS,
+    MIGRATION_COLUMNS,
+    PLACES_RECORDED,
+    VILLAGE_STATUSES,
+    RunRecord,
+)
 from sim.timeline import months_between
 
 if TYPE_CHECKING:
@@ -68,7 +79,18 @@ STOCKS = {
     "villages_without_cell": "villages without a cell of their own",
     "cells": "party cells",
     "village_cells": "village party cells",
+    "poor_household_share": "share of households that are poor",
 }
+
+#: Period metrics counted from the run's logs, besides admissions.
+PERIOD_COUNTS = {
+    "departures_work": "residents leaving home to work (any destination)",
+    "departures_study": "residents leaving home to study",
+    "callups": "men called up for military service",
+}
+
+#: Metrics that are shares in [0, 1] (the others are counts).
+SHARES = frozenset({"poor_household_share"})
 
 #: Observed metrics that no parameter can change, or that are not outcomes: skipped.
 NOT_OUTCOMES = {
@@ -82,6 +104,8 @@ NOT_OUTCOMES = {
 #: so a difference of one is never "nothing"; shares in tenths.
 COUNT_FLOOR = 0.5
 SHARE_FLOOR = 0.1
+#: Floors of shares over many units (a commune's ~1,000 households move it by tenths of a point).
+FLOORS = {"poor_household_share": 0.005}
 
 _COL = {name: i for i, name in enumerate(ADMISSION_COLUMNS)}
 _WHITE = VILLAGE_STATUSES.index("white")
@@ -99,6 +123,8 @@ class Observation:
     value: float
     source: str = ""
     note: str = ""
+    uncertainty: float = 0.0  # standard deviation of the reading itself (0: read directly)
+    joint: str = ""  # figures with one label are one record (the Q1 2017 split)
 
     @property
     def key(self) -> str:
@@ -110,11 +136,13 @@ class Observation:
     @property
     def is_share(self) -> bool:
         """True for shares (in [0, 1]); counts otherwise."""
-        return self.metric.startswith("admissions_min_education_")
+        return self.metric in SHARES or self.metric.startswith("admissions_min_education_")
 
     @property
     def floor(self) -> float:
         """Smallest scale for the distance (see :data:`COUNT_FLOOR`)."""
+        if self.metric in FLOORS:
+            return FLOORS[self.metric]
         return SHARE_FLOOR if self.is_share else COUNT_FLOOR
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +154,8 @@ class Observation:
             "value": self.value,
             "source": self.source,
             "note": self.note,
+            "uncertainty": self.uncertainty,
+            "joint": self.joint,
         }
 
 
@@ -142,7 +172,9 @@ class Skipped:
 
 def _reading(metric: str) -> str | None:
     """Why ``metric`` has no reading on a run, or ``None`` if it has one."""
-    if metric in STOCKS or metric in ("admissions", "white_villages_eliminated"):
+    if metric in STOCKS or metric in PERIOD_COUNTS:
+        return None
+    if metric in ("admissions", "white_villages_eliminated"):
         return None
     if metric in NOT_OUTCOMES:
         return NOT_OUTCOMES[metric]
@@ -184,8 +216,19 @@ def observations(
         if reason is not None:
             skipped.append(Skipped(row.metric, start, end, value, reason))
             continue
+        uncertainty = getattr(row, "uncertainty", None)
+        joint = getattr(row, "joint", None)
         used.append(
-            Observation(row.metric, start, end, value, str(row.source or ""), str(row.note or ""))
+            Observation(
+                row.metric,
+                start,
+                end,
+                value,
+                str(row.source or ""),
+                str(row.note or ""),
+                0.0 if uncertainty is None or pd.isna(uncertainty) else float(uncertainty),
+                "" if joint is None or pd.isna(joint) else str(joint),
+            )
         )
     return used, skipped
 
@@ -261,6 +304,10 @@ def _measure(r: _Reading, record: RunRecord, other_cells: frozenset[str]) -> flo
         return float((record.status[m] == _WHITE).sum())
     if metric == "villages_without_cell":
         return float((record.status[m] != _OWN_CELL).sum())
+    if metric == "poor_household_share":
+        return float(record.poor_households[m] / max(record.households, 1))
+    if metric in PERIOD_COUNTS:
+        return float(_count_between(record, metric, r.t_from, r.t_to))
     if metric in ("cells", "village_cells"):
         rows = record.members_cell[record.members_cell[:, 0] == m]
         if metric == "cells":
@@ -282,3 +329,18 @@ def _measure(r: _Reading, record: RunRecord, other_cells: frozenset[str]) -> flo
     if r.group is not None:
         return float(sum(row[_COL["source_group"]] == r.group for row in rows))
     return float(len(rows))
+
+
+_MIG = {name: i for i, name in enumerate(MIGRATION_COLUMNS)}
+
+
+def _count_between(record: RunRecord, metric: str, t_from: float, t_to: float) -> int:
+    """Departures for work or study, or call-ups, with ``t_from <= time < t_to``."""
+    if metric == "callups":
+        return sum(t_from <= row[0] < t_to for row in record.callups)
+    reason = metric.removeprefix("departures_")
+    t, move, why = _MIG["time"], _MIG["move"], _MIG["reason"]
+    return sum(
+        row[move] == "leave" and row[why] == reason and t_from <= row[t] < t_to
+        for row in record.migrations
+    )

@@ -79,6 +79,8 @@ class Recorder:
         self.classes: list[tuple] = []
         self.levers: list[tuple] = []
         self.migrations: list[tuple] = []
+        self.callups: list[tuple] = []
+        self._poor: list[int] = []
 
     def _count_start_population(self) -> None:
         """Counts and band-edge crossings of the residents and absent youth at time 0."""
@@ -214,6 +216,11 @@ class Recorder:
             )
         )
 
+    def log_callup(self, pid: int) -> None:
+        """A man was called up for military service."""
+        village = int(self.model.pop.village[pid])
+        self.callups.append((self._now(), self._village_id(village), pid))
+
     def log_class(self, served: int, seats: int, still_waiting: int) -> None:
         self.classes.append((self._now(), served, seats, still_waiting))
 
@@ -235,6 +242,7 @@ class Recorder:
         self._stages.append(list(model.pipeline.stage_count))
         self._members_village.append((party.res_official.copy(), party.res_probationary.copy()))
         self._status.append(list(party.status))
+        self._poor.append(sum(model.households.poor))
         # per cell, members are summed from the villages when the result is built
         self._cell_of_village.append(party.village_cell.copy())
         self._cell_staff.append(
@@ -307,6 +315,9 @@ class Recorder:
             classes=self.classes,
             levers=self.levers,
             migrations=self.migrations,
+            callups=self.callups,
+            poor_households=np.array(self._poor, dtype=np.int64),
+            households=len(model.households.poor),
         )
         metadata = {
             "scenario": model.scenario.to_dict(),

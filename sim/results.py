@@ -65,6 +65,9 @@ class RunRecord:
     classes: list[tuple]
     levers: list[tuple]
     migrations: list[tuple] = field(default_factory=list)
+    callups: list[tuple] = field(default_factory=list)  # (time, village, person)
+    poor_households: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # month
+    households: int = 0
 
 
 def _dates(start: date, times) -> pd.DatetimeIndex:
@@ -91,6 +94,12 @@ def _population(r: RunRecord) -> pd.DataFrame:
         "people": r.population.ravel(),
     }
     return _monthly(r, columns, m.ravel())
+
+
+def _poverty(r: RunRecord) -> pd.DataFrame:
+    poor = np.asarray(r.poor_households, dtype=np.int64)
+    share = poor / r.households if r.households else np.full(len(poor), np.nan)
+    return _monthly(r, {"poor_households": poor, "poor_share": share}, np.arange(len(poor)))
 
 
 def _by_month(r: RunRecord, values: np.ndarray, names) -> pd.DataFrame:
@@ -201,6 +210,11 @@ TABLES: dict[str, tuple[str, Callable[[RunRecord], pd.DataFrame]]] = {
         "each departure of a resident to live away and each return, with its reason",
         lambda r: _log(r, r.migrations, MIGRATION_COLUMNS).astype({"age": float}),
     ),
+    "callups": (
+        "each man called up for military service",
+        lambda r: _log(r, r.callups, ("time", "village", "person")),
+    ),
+    "poverty": ("month: poor households and their share of all households", _poverty),
 }
 
 
@@ -212,7 +226,7 @@ class RunResult:
     ``members_by_village``, ``members_by_cell``, ``village_status``,
     ``village_status_monthly``, ``pipeline_exits``, ``pipeline_steps``,
     ``member_exits``, ``recognitions``, ``classes``, ``levers``, ``flows``,
-    ``migrations`` (see :data:`TABLES` for their rows).
+    ``migrations``, ``callups``, ``poverty`` (see :data:`TABLES` for their rows).
     """
 
     record: RunRecord = field(repr=False)

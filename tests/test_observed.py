@@ -31,18 +31,59 @@ def test_the_articles_figures_are_used_and_the_others_skipped_with_a_reason(
         "admissions_youth_union@2017-01-01..2017-03-31": 3,
         "admissions_farmer@2017-01-01..2017-03-31": 5,
         "admissions_min_education_lower_secondary@2017-01-01..2017-03-31": 1.0,
+        "population@2022-07-01": 5253,
+        "callups@2017-01-01..2017-12-31": 5.7,
+        "departures_work@2018-01-01..2018-12-31": 79,
+        "poor_household_share@2016-12-31": 0.7209,
+        "poor_household_share@2019-12-31": 0.6012,
+        "poor_household_share@2020-12-31": 0.5174,
     }
     reasons = {s.metric: s.reason for s in skipped}
-    assert set(reasons) == {
-        "school_cells",
-        "agency_cells",
-        "villages",
-        "admissions_year_plan",
-        "population",
-    }
+    assert set(reasons) == {"school_cells", "agency_cells", "villages", "admissions_year_plan"}
     assert "fixed by the data" in reasons["villages"]
     assert "a plan" in reasons["admissions_year_plan"]
-    assert "outside the scenario's period" in reasons["population"]  # dated 2022
+    by_key = {o.key: o for o in used}
+    # the district's figures brought to the commune's share carry their reading's uncertainty
+    assert by_key["departures_work@2018-01-01..2018-12-31"].uncertainty == 20
+    assert by_key["party_members@2017-04-14"].uncertainty == 0
+    # the first quarter's split is one record
+    q1 = {o.metric for o in used if o.joint == "q1_2017"}
+    assert q1 == {"admissions", "admissions_youth_union", "admissions_farmer"}
+
+
+def test_a_scenario_ending_before_a_figure_skips_it_with_a_reason(
+    calibration_scenario: sim.Scenario,
+) -> None:
+    used, skipped = observations(calibration_scenario.with_horizon("2017-04-30"))
+    assert "population@2022-07-01" not in {o.key for o in used}
+    reasons = {s.metric: s.reason for s in skipped}
+    assert "outside the scenario's period" in reasons["population"]
+
+
+def test_observed_csv_without_the_optional_columns_is_read_as_direct_and_separate(
+    tmp_path,
+) -> None:
+    from tests.conftest import write_commune
+
+    commune = sim.load_commune(write_commune(tmp_path))
+    assert "uncertainty" not in commune.observed.columns  # the fixture's header lacks them
+    scenario = sim.scenario_from_dict({"name": "x", "commune": str(commune.path)})
+    used, _ = observations(scenario)
+    assert used and all(o.uncertainty == 0 and o.joint == "" for o in used)
+
+
+def test_a_negative_uncertainty_is_one_line_naming_the_row(tmp_path) -> None:
+    from tests.conftest import write_commune
+
+    folder = write_commune(tmp_path)
+    path = folder / "observed.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",uncertainty,joint"
+    lines[1:] = [line + ",-1," for line in lines[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(sim.InputError) as error:
+        sim.load_commune(folder)
+    assert "observed.csv: row 2:uncertainty: -1.0 is negative" in str(error.value)
 
 
 def test_metrics_can_be_chosen(calibration_scenario: sim.Scenario) -> None:
@@ -73,6 +114,9 @@ def test_readings_on_the_record_agree_with_the_result_tables(
         at_end = status[status["date"] == april].set_index("village")["status"]
         cells = result.members_by_cell
         cells_april = cells[cells["date"] == april]
+        population, migrations = result.population, result.migrations
+        july = pd.Timestamp("2022-07-01")
+        poverty = result.poverty.set_index("date")
         other = {c.id for c in calibration_scenario.commune.cells if c.kind != "village"}
         expected = {
             "party_members@2017-04-14": result.members_total().loc[april],
@@ -93,6 +137,25 @@ def test_readings_on_the_record_agree_with_the_result_tables(
                 if len(q1)
                 else 1.0
             ),
+            "population@2022-07-01": int(
+                population[(population["date"] == july) & (population["place"] == "home")][
+                    "people"
+                ].sum()
+            ),
+            "callups@2017-01-01..2017-12-31": int(result.callups["date"].dt.year.eq(2017).sum()),
+            "departures_work@2018-01-01..2018-12-31": int(
+                (
+                    (migrations["move"] == "leave")
+                    & (migrations["reason"] == "work")
+                    & (migrations["date"].dt.year == 2018)
+                ).sum()
+            ),
+            **{
+                f"poor_household_share@{day}": poverty.loc[
+                    pd.Timestamp(day[:8] + "01"), "poor_share"
+                ]
+                for day in ("2016-12-31", "2019-12-31", "2020-12-31")
+            },
         }
         assert got == pytest.approx(expected), seed
 
