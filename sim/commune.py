@@ -117,11 +117,21 @@ COLUMNS: dict[str, dict[str, ColumnKind]] = {
         "value": "number",
         "source": "text",
         "note": "optional_text",
+        "uncertainty": "optional_number",
+        "joint": "optional_text",
     },
 }
 
+#: Columns a file may leave out of its header (read as empty).
+OPTIONAL_COLUMNS = {"observed.csv": frozenset({"uncertainty", "joint"})}
+
 #: Every file a commune folder must hold.
 FILES = ("commune.toml", *COLUMNS, "SOURCES.md")
+
+#: The sub-folder holding a commune's calibration (``sim calibrate`` output), when it has one.
+CALIBRATION_FOLDER = "calibration"
+#: The file that makes that folder a calibration: its particles and weights.
+CALIBRATION_TABLE = "posterior.parquet"
 
 _COMMUNE_KEYS = (
     "id",
@@ -247,6 +257,21 @@ class Commune:
     parameters: dict[str, float] = field(repr=False)
     parameter_table: pd.DataFrame = field(repr=False)
     observed: pd.DataFrame = field(repr=False)
+
+    @property
+    def calibration_path(self) -> Path | None:
+        """``<folder>/calibration`` if it holds a ``posterior.parquet``, else ``None``.
+
+        Why a property looked up on use and not a loaded table: the
+        calibration is derived from the data (``sim calibrate`` writes it)
+        and is replaced when the commune is calibrated again, so it is not
+        one of :data:`FILES` and does not enter the data's fingerprint
+        (:func:`sim.provenance.commune_fingerprint`); ensembles that draw
+        from it are keyed by the posterior's own hash instead
+        (:mod:`sim.posterior`).
+        """
+        folder = Path(self.path) / CALIBRATION_FOLDER
+        return folder if (folder / CALIBRATION_TABLE).is_file() else None
 
     def village(self, village_id: str) -> Village:
         """The village with this id (``KeyError`` naming the known ids if none)."""
@@ -376,7 +401,7 @@ def _read_csv(
                 continue
             if header is None:
                 header = [cell.strip() for cell in record]
-                _check_header(checker, header, columns)
+                _check_header(checker, header, columns, OPTIONAL_COLUMNS.get(path.name, ()))
                 continue
             if len(record) != len(header):
                 checker.add(
@@ -406,7 +431,12 @@ def _read_csv(
     return _Table(checker, present, rows)
 
 
-def _check_header(checker: Checker, header: list[str], columns: dict[str, ColumnKind]) -> None:
+def _check_header(
+    checker: Checker,
+    header: list[str],
+    columns: dict[str, ColumnKind],
+    optional: frozenset[str] | tuple[()] = (),
+) -> None:
     expected = ", ".join(columns)
     seen: set[str] = set()
     for name in header:
@@ -419,7 +449,7 @@ def _check_header(checker: Checker, header: list[str], columns: dict[str, Column
                 f"unknown column{did_you_mean(name, columns)}; the columns are: {expected}",
             )
     for name in columns:
-        if name not in header:
+        if name not in header and name not in optional:
             checker.add(name, f"missing column; the columns are: {expected}")
 
 
@@ -885,6 +915,10 @@ def _check_observed(table: _Table | None) -> None:
     for row in table.rows:
         if row.has("date_from", "date_to") and row["date_to"] < row["date_from"]:
             table.add(row, "date_to", f"{row['date_to']} is before date_from {row['date_from']}")
+        if row.has("uncertainty") and row["uncertainty"] is not None and row["uncertainty"] < 0:
+            table.add(
+                row, "uncertainty", f"{row['uncertainty']} is negative (a standard deviation)"
+            )
 
 
 # -- building ------------------------------------------------------------------
