@@ -6,11 +6,12 @@ is a criterion of each cell's yearly rating. The plan shapes rates and the
 timing of votes, never outcomes:
 
 - **the plan** of a cell for a year is its own (``cells.csv``
-  ``plan_per_year``, with the ``plan_driven`` switch), raised to the
-  commune's per-cell quota (``[targets]``
-  ``admissions_per_cell_per_year_min``) where the ``cell_admission_quota``
-  measure covers the cell. Cells formed during a run have no plan of their
-  own;
+  ``plan_per_year``, with the ``plan_driven`` switch). The commune's
+  per-cell quota (``[targets]`` ``admissions_per_cell_per_year_min``, under
+  the ``cell_admission_quota`` measure) does not raise it: Nà Hỳ's plan for
+  2017 was 8 for its 9 cells with the quota in force, so the quota is a
+  standard a cell strives for (an effort, below), not its plan. Cells
+  formed during a run have no plan of their own;
 - **what counts** towards a year's plan: the votes passed whose ceremony
   falls in that year (the calendar makes the ceremony date known at the
   vote), less those lost before their ceremony;
@@ -65,9 +66,8 @@ class CellPlans:
         self.in_hand.append(0)
 
     def plan_of(self, cell: int) -> int:
-        """The cell's plan for a year: its own (with ``plan_driven``), at least the quota."""
-        own = self.own[cell] if self.on else 0
-        return max(own, self.quota if self.model.levers.quota_covers(cell) else 0)
+        """The cell's plan for a year: its own, with ``plan_driven`` (else none)."""
+        return self.own[cell] if self.on else 0
 
     def done(self, cell: int, year: int) -> int:
         """Votes passed that count towards ``cell``'s plan of ``year``."""
