@@ -5,18 +5,56 @@ generations) so that each piece can be read and tested on its own: the
 distance, the effective sample size, the perturbation kernel and the
 importance weights (Beaumont, Cornuet, Marin & Robert 2009), weighted
 quantiles, and the move between parameter values and the *proposal space*
-in which the kernel is Gaussian (the logarithm of log-uniform parameters).
+in which the kernel is a (truncated) normal (the logarithm of log-uniform
+parameters).
+It also names what the sampler calibrates, a :class:`Simulator`: the commune
+model is one (:class:`sim.calibration.ScenarioSimulator`), and a problem
+whose posterior is known exactly is another, which is how the sampler itself
+is tested (``tests/test_calibration.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from scipy.linalg import solve_triangular
+from scipy.special import ndtr, ndtri
 
 from sim.priors import Prior, joint_logpdf_space
+
+
+class Simulator(Protocol):
+    """What :func:`sim.calibration.calibrate_simulator` can calibrate: figures from parameters.
+
+    ``keys`` names the figures (the columns of the stored tables), in the
+    order ``__call__`` returns them. ``floors`` and ``uncertainty`` give, per
+    figure, the smallest distance scale and the standard deviation of the
+    observed reading itself (see the distance in :mod:`sim.calibration`).
+    ``__call__`` runs once with ``parameters`` (a value for each calibrated
+    name; an empty dict means the simulator's own reference values, where the
+    pilot runs measure the run-to-run noise) and random numbers from
+    ``seed`` only, so a run is reproducible wherever it happens.
+
+    Why a protocol and not the commune model: the ABC loop's correctness
+    (weights, stopping, storage) must be checkable on a problem whose
+    posterior is known exactly, and that needs a simulator of a few lines.
+    It must be picklable (a top-level class) to run in worker processes.
+    """
+
+    @property
+    def keys(self) -> tuple[str, ...]: ...
+
+    @property
+    def floors(self) -> Sequence[float]: ...
+
+    @property
+    def uncertainty(self) -> Sequence[float]: ...
+
+    def __call__(
+        self, parameters: dict[str, float], seed: np.random.SeedSequence
+    ) -> np.ndarray: ...
 
 
 @dataclass
@@ -38,7 +76,6 @@ class Generation:
     acceptance: float
     cost: int
     runs: int
-    outside: int  # proposals outside the priors' support (no run)
     seconds: float
 
     def diagnostics(self) -> dict[str, Any]:
@@ -49,7 +86,6 @@ class Generation:
             "acceptance_rate": self.acceptance,
             "cost": self.cost,
             "runs": self.runs,
-            "outside_support": self.outside,
             "distance_median": float(np.median(self.distance)),
             "distance_max": float(np.max(self.distance)),
             "seconds": self.seconds,
@@ -86,35 +122,75 @@ def weighted_cov(z: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return (centred * w[:, None]).T @ centred
 
 
-def kernel_cholesky(z: np.ndarray, weight: np.ndarray, priors: list[Prior]) -> np.ndarray:
-    """Cholesky factor of the perturbation kernel: twice the particles' weighted covariance.
+def space_bounds(priors: list[Prior]) -> tuple[np.ndarray, np.ndarray]:
+    """Each prior's support ``[low, high]`` in proposal space."""
+    low = np.array([float(p.to_space(np.array([p.low]))[0]) for p in priors])
+    high = np.array([float(p.to_space(np.array([p.high]))[0]) for p in priors])
+    return low, high
 
-    A small ridge (a millionth of each prior's spread) keeps it positive
-    definite when the particles agree on a parameter.
+
+def kernel_scales(z: np.ndarray, weight: np.ndarray, priors: list[Prior]) -> np.ndarray:
+    """Per-parameter spread of the perturbation kernel: twice the particles' weighted variance.
+
+    Beaumont et al.'s choice, taken one parameter at a time (a diagonal
+    kernel), so that each step can be drawn from a normal truncated to the
+    prior's support and its density known exactly. Why not the full
+    covariance: with many parameters (Nà Hỳ calibrates 18) a correlated
+    Gaussian step falls outside at least one bound nearly every time, and
+    the truncated kernel's normalising constant (which the importance
+    weights need) has no closed form. A small floor (a millionth of each
+    prior's spread) keeps the kernel proper when the particles agree.
     """
-    cov = 2.0 * weighted_cov(z, weight)
+    variance = 2.0 * np.diag(weighted_cov(z, weight))
     spread = np.array([np.ptp(p.to_space(p.ppf(np.array([0.05, 0.95])))) for p in priors])
-    cov += np.diag((1e-6 * np.maximum(spread, 1e-12)) ** 2)
-    return np.linalg.cholesky(cov)
+    return np.sqrt(np.maximum(variance, (1e-6 * np.maximum(spread, 1e-12)) ** 2))
+
+
+def truncated_step(
+    rng: np.random.Generator,
+    centre: np.ndarray,
+    scales: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """One kernel step from ``centre``: each coordinate normal, truncated to its bounds.
+
+    Drawn by inverting the normal distribution function between the bounds,
+    so it never falls outside and costs one uniform per parameter.
+    """
+    low, high = bounds
+    a = ndtr((low - centre) / scales)
+    b = ndtr((high - centre) / scales)
+    u = a + rng.random(len(centre)) * (b - a)
+    z = centre + scales * ndtri(np.clip(u, 1e-300, 1.0 - 1e-16))
+    return np.clip(z, low, high)
 
 
 def importance_weights(
     z_new: np.ndarray,
     z_old: np.ndarray,
     w_old: np.ndarray,
-    chol: np.ndarray,
+    scales: np.ndarray,
     priors: list[Prior],
 ) -> np.ndarray:
-    """``w ∝ prior(z) / sum_k W_k K(z | z_k)`` (Gaussian kernel ``K``), normalised.
+    """``w ∝ prior(z) / sum_k W_k K(z | z_k)``, ``K`` the truncated normal kernel, normalised.
 
     Computed in logs (log-sum-exp) so that far-apart particles do not
-    underflow; the kernel's normalising constant cancels.
+    underflow. The truncation's mass differs from particle to particle (one
+    near a bound loses more of its kernel), so it is part of ``K``.
     """
-    dims = z_new.shape[1]
-    differences = (z_new[:, None, :] - z_old[None, :, :]).reshape(-1, dims)
-    solved = solve_triangular(chol, differences.T, lower=True)
-    quad = (solved * solved).sum(axis=0).reshape(len(z_new), len(z_old))
-    log_kernel = -0.5 * quad + np.log(w_old / w_old.sum())[None, :]
+    low, high = space_bounds(priors)
+    mass = np.log(
+        np.maximum(
+            ndtr((high[None, :] - z_old) / scales) - ndtr((low[None, :] - z_old) / scales),
+            1e-300,
+        )
+    ).sum(axis=1)
+    standardised = (z_new[:, None, :] - z_old[None, :, :]) / scales
+    log_kernel = (
+        -0.5 * (standardised * standardised).sum(axis=2)
+        - mass[None, :]
+        + np.log(w_old / w_old.sum())[None, :]
+    )
     peak = log_kernel.max(axis=1, keepdims=True)
     log_mixture = peak[:, 0] + np.log(np.exp(log_kernel - peak).sum(axis=1))
     log_w = joint_logpdf_space(priors, z_new) - log_mixture

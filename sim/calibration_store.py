@@ -170,7 +170,6 @@ def read_generation(path: Path, names: list[str], keys: tuple[str, ...]) -> Gene
         acceptance=float(meta["acceptance_rate"]),
         cost=int(meta["cost"]),
         runs=int(meta["runs"]),
-        outside=int(meta["outside_support"]),
         seconds=float(meta["seconds"]),
     )
 
@@ -201,9 +200,9 @@ def diagnostics_table(folder: Path, last: int) -> pd.DataFrame:
         meta = pq.read_schema(generation_path(folder, index)).metadata or {}
         rows.append({k.decode(): v.decode() for k, v in meta.items()})
     frame = pd.DataFrame(rows)
-    for column in ("generation", "cost", "runs", "outside_support"):
+    for column in ("generation", "cost", "runs"):
         frame[column] = frame[column].astype(np.int64)
-    for column in frame.columns.difference(["generation", "cost", "runs", "outside_support"]):
+    for column in frame.columns.difference(["generation", "cost", "runs"]):
         frame[column] = pd.to_numeric(frame[column])
     return frame
 
