@@ -15,22 +15,36 @@ colour-blind-safe palette, as in the briefing figures.
   and the observed value.
 - ``sensitivity.png``: one panel per output, Sobol ``S1`` and ``ST`` with
   their 95 % intervals (or Morris ``mu*`` with its interval and ``sigma``).
+- ``identifiability.vi.png`` / ``identifiability.en.png``: the heat map of
+  :mod:`sim.identifiability` (observed figures x calibrated parameters,
+  Spearman's r), in Vietnamese and English. Unlike the figures above, which
+  researchers read in English, it takes ``lang`` like the briefing figures,
+  with every word from :mod:`sim.i18n`: it is also shown to the commune's
+  staff who say which figures can be collected.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import textwrap
+import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from sim.calibration import CalibrationResult, load_calibration, weighted_quantile
+from sim.i18n import DEFAULT_LANGUAGE, TEXT, check_language, date_text, number, scenario_label, t
+from sim.identifiability import IdentifiabilityResult
 from sim.priors import Prior
 from sim.sensitivity import OUTPUTS, SensitivityResult, load_sensitivity
 
@@ -304,3 +318,258 @@ def plot_indices(result: SensitivityResult, path: Path | None = None) -> Path:
 def plot_sensitivity(folder: str | Path) -> Path:
     """The index plot, written into the sensitivity folder."""
     return plot_indices(load_sensitivity(folder))
+
+
+# -- identifiability ------------------------------------------------------------------------------
+
+
+def metric_label(metric: str, lang: str) -> str:
+    """An observed metric (:mod:`sim.observed`) in words; an unknown metric by its name."""
+    if f"observed.{metric}" in TEXT:
+        return t(f"observed.{metric}", lang)
+    if metric.startswith("admissions_min_education_"):
+        level = metric.removeprefix("admissions_min_education_")
+        if f"education.{level}" in TEXT:
+            return t("observed.admissions_min_education", lang, level=t(f"education.{level}", lang))
+    elif metric.startswith("admissions_"):
+        group = metric.removeprefix("admissions_")
+        if f"group.{group}" in TEXT:
+            return t("observed.admissions_group", lang, group=t(f"group.{group}", lang))
+    return metric
+
+
+def _period(start: date, end: date, lang: str) -> str:
+    """A date, a calendar year, a quarter, or a range of dates."""
+    if start == end:
+        return date_text(start, lang)
+    if start.year == end.year and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return t("ident.year", lang, year=start.year)
+    month_end = date(end.year + end.month // 12, end.month % 12 + 1, 1) - timedelta(days=1)
+    whole_quarter = start.day == 1 and start.month in (1, 4, 7, 10) and end == month_end
+    if whole_quarter and (end.year, end.month) == (start.year, start.month + 2):
+        q = (start.month - 1) // 3 + 1
+        # Vietnamese writes quarters in Roman numerals (quý I/2017), English as Q1 2017
+        quarter = ("I", "II", "III", "IV")[q - 1] if lang == "vi" else str(q)
+        return t("ident.quarter", lang, quarter=quarter, year=start.year)
+    return f"{date_text(start, lang)}–{date_text(end, lang)}"
+
+
+def figure_label(key: str, lang: str) -> str:
+    """An observed figure's key (``metric@date`` or ``metric@from..to``) in words, with its date.
+
+    ``population@2022-07-01`` -> ``Dân số đang ở địa phương, 01/07/2022`` (vi) or
+    ``Residents living at home, 1 Jul 2022`` (en).
+    """
+    metric, _, when = key.partition("@")
+    if not when:
+        return metric_label(metric, lang)
+    start, _, end = when.partition("..")
+    period = _period(date.fromisoformat(start), date.fromisoformat(end or start), lang)
+    return f"{metric_label(metric, lang)}, {period}"
+
+
+def parameter_name(name: str, lang: str, description: str = "") -> str | None:
+    """A parameter in words: its translation, else (English only) its ``parameters.csv``
+    description; ``None`` when there is neither (the figure then shows its name alone)."""
+    if f"param.{name}" in TEXT:
+        return t(f"param.{name}", lang)
+    return description if lang == "en" and description else None
+
+
+def _compact(value: float, lang: str) -> str:
+    text = f"{value:.3g}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def parameter_label(name: str, lang: str, prior: dict[str, Any], description: str = "") -> str:
+    """A heat-map row's label: the parameter in words, then its name, its prior's range and unit."""
+    from sim.parameters import REQUIRED_PARAMETERS
+
+    kind = REQUIRED_PARAMETERS.get(name, ("",))[0]
+    unit = t(f"kind.{kind}", lang) if f"kind.{kind}" in TEXT else ""
+    low, high = _compact(prior["low"], lang), _compact(prior["high"], lang)
+    span = t("ident.range", lang, low=low, high=high, unit=unit) if unit else f"{low}–{high}"
+    words = parameter_name(name, lang, description)
+    lines = [textwrap.fill(words, 52, break_on_hyphens=False)] if words else []
+    lines.append(f"{name} · {span}")
+    return "\n".join(lines)
+
+
+def identifiability_figure(result: IdentifiabilityResult, lang: str = DEFAULT_LANGUAGE) -> Figure:
+    """Heat map of Spearman's r: calibrated parameters (rows) x observed figures (columns).
+
+    One row per parameter reads as the question a researcher asks ("what
+    tells me about this parameter?"), and rows take the long labels (the
+    parameter in words, its name and its prior's range) without crowding.
+    Values are written in each cell, bold beyond the independence bound
+    (which the colour bar marks too); the most informative figure of each
+    informed parameter is framed; a parameter no figure informs has its
+    label in vermillion with a note. Grey cells: the figure is constant
+    across runs (no correlation exists). The title block and the source
+    line are subfigures of their own, so they span the whole width and
+    nothing overlaps them.
+    """
+    check_language(lang)
+    manifest = result.manifest
+    params, figures = result.parameters, result.figures
+    cells = result.table.set_index(["parameter", "figure"])["spearman"]
+    r = np.array([[cells.loc[(p, f)] for f in figures] for p in params], float)
+    summary = result.summary.set_index("parameter")
+    bound = result.bound
+    n_par, n_fig = len(params), len(figures)
+    width = max(10.0, 4.4 + 0.78 * n_fig + 1.3)
+    head, body_height, foot = 1.05, 2.9 + 0.62 * n_par, 0.35
+    fig = Figure(figsize=(width, head + body_height + foot), layout="constrained")
+    top, body, bottom = fig.subfigures(3, 1, height_ratios=[head, body_height, foot], hspace=0)
+    chars = int(width * 72 / (9.5 * 0.56))  # characters of 9.5 pt text in the figure's width
+    scenario = manifest["scenario"]["name"]
+    top.text(
+        0.01,
+        0.92,
+        t("ident.title", lang, scenario=scenario_label(scenario, lang)),
+        ha="left",
+        va="top",
+        fontsize=14,
+        fontweight="bold",
+    )
+    top.text(
+        0.01,
+        0.55,
+        textwrap.fill(t("ident.subtitle", lang, bound=number(bound, lang, 2)), chars),
+        ha="left",
+        va="top",
+        fontsize=9.5,
+        linespacing=1.35,
+    )
+    bottom.text(
+        0.01,
+        0.5,
+        textwrap.fill(identifiability_source_line(manifest, lang), int(chars * 9.5 / 7)),
+        ha="left",
+        va="center",
+        fontsize=7,
+        color=GREY,
+    )
+
+    ax = body.subplots()
+    cmap = colormaps["RdBu_r"].with_extremes(bad="#E5E5E5")
+    image = ax.imshow(np.ma.masked_invalid(r), cmap=cmap, vmin=-1, vmax=1, aspect="auto")
+    for i in range(n_par):
+        for k in range(n_fig):
+            value = r[i, k]
+            if not np.isfinite(value):
+                ax.text(k, i, "–", ha="center", va="center", color=GREY, fontsize=9)
+                continue
+            ax.text(
+                k,
+                i,
+                number(value, lang, 2),
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color="white" if abs(value) > 0.6 else BLACK,
+                fontweight="bold" if abs(value) > bound else "normal",
+            )
+    info = manifest.get("parameter_info", {})
+    labels, informed = [], []
+    for i, name in enumerate(params):
+        label = parameter_label(
+            name, lang, manifest["priors"][name], info.get(name, {}).get("description", "")
+        )
+        row = summary.loc[name]
+        informed.append(bool(row["informed"]))
+        if informed[-1]:
+            k = figures.index(row["figure"])
+            frame = Rectangle((k - 0.45, i - 0.42), 0.9, 0.84, fill=False, ec=BLACK, lw=2.0)
+            ax.add_patch(frame).set_zorder(4)
+        else:
+            label += "\n⚠ " + t("ident.not_informed", lang)
+        labels.append(label)
+    constant = result.draws[figures].nunique().to_numpy() <= 1
+    columns = [
+        figure_label(f, lang) + (f" ({t('ident.constant', lang)})" if c else "")
+        for f, c in zip(figures, constant, strict=True)
+    ]
+    ax.set_yticks(range(n_par), labels, fontsize=8)
+    ax.set_xticks(range(n_fig), columns, fontsize=8.5)
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    for tick in ax.xaxis.get_ticklabels():
+        tick.set(rotation=40, ha="left", rotation_mode="anchor")
+    for tick, ok in zip(ax.yaxis.get_ticklabels(), informed, strict=True):
+        if not ok:
+            tick.set_color(VERMILLION)
+    ax.tick_params(length=0)
+    ax.set_xticks(np.arange(n_fig + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(n_par + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", lw=1.5)
+    ax.tick_params(which="minor", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel(t("ident.figures", lang), fontsize=10, labelpad=8)
+    ax.set_ylabel(t("ident.parameters", lang), fontsize=10)
+    bar = body.colorbar(image, ax=ax, shrink=min(1.0, max(0.5, 6 / max(n_par, 1))), pad=0.015)
+    bar.set_label(t("ident.colorbar", lang), fontsize=9)
+    bar.set_ticks(np.linspace(-1, 1, 5))
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: number(x, lang, 1)))
+    bar.ax.tick_params(labelsize=8)
+    for level in (-bound, bound):
+        bar.ax.axhline(level, color=BLACK, lw=1.2, ls="--")
+    return fig
+
+
+def identifiability_source_line(manifest: dict[str, Any], lang: str) -> str:
+    """Version and commit, scenario, draws and seed, date: where the heat map came from."""
+    git = manifest.get("git") or {}
+    commit = git.get("commit")
+    model = t("model", lang, version=manifest.get("version", "?"))
+    if commit:
+        model += f" (git {commit[:7]}{'+' if git.get('dirty') else ''})"
+    scenario = manifest["scenario"]["name"]
+    runs = t("ident.runs", lang, draws=manifest["draws"])
+    parts = [
+        f"{t('source', lang)}: {model}",
+        f"{t('scenario_word', lang)} {scenario}: {runs}, {t('seed', lang, seed=manifest['seed'])}",
+        t("computed_on", lang, date=date_text(manifest["created"], lang)),
+    ]
+    return " · ".join(parts)
+
+
+def save_identifiability_figure(
+    result: IdentifiabilityResult, lang: str = DEFAULT_LANGUAGE, path: str | Path | None = None
+) -> Path:
+    """Draw the heat map in ``lang`` and write it as a PNG, atomically, with its provenance."""
+    manifest = result.manifest
+    if path is None:
+        assert result.path is not None
+        path = result.path / f"identifiability.{lang}.png"
+    path = Path(path)
+    fig = identifiability_figure(result, lang)
+    git = manifest.get("git") or {}
+    tmp = path.with_name(f".tmp-{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
+    try:
+        fig.savefig(
+            tmp,
+            format="png",
+            dpi=DPI,
+            metadata={
+                "Title": t("ident.title", lang, scenario=manifest["scenario"]["name"]),
+                "Software": f"nahy-sim {manifest.get('version', '?')}",
+                "Source": str(manifest.get("scenario_file") or manifest.get("key") or ""),
+                "Description": identifiability_source_line(manifest, lang),
+                "Comment": f"git {git.get('commit')} dirty={git.get('dirty')}",
+            },
+        )
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return path
+
+
+def plot_identifiability(folder: str | Path) -> list[Path]:
+    """Both heat maps (Vietnamese and English), written into the identifiability folder."""
+    from sim.identifiability import LANGUAGES, load_identifiability
+
+    result = load_identifiability(folder)
+    return [save_identifiability_figure(result, lang) for lang in LANGUAGES]

@@ -1,4 +1,4 @@
-"""The ``calibrate`` and ``sensitivity`` commands (registered in :mod:`sim.cli`).
+"""The ``calibrate``, ``sensitivity`` and ``identify`` commands (registered in :mod:`sim.cli`).
 
 Kept in their own module so the command line's core stays short; they use
 the same registry, the same one-line problems (exit 2) and the same backends
@@ -14,6 +14,7 @@ from pathlib import Path
 from sim.cli import _backend_args, _backend_options, _interruptible, command
 from sim.errors import InputError, Problem
 from sim.scenario import load_scenario
+from sim.store import slug
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +60,13 @@ def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
         "--pilot-runs", type=int, default=d.pilot_runs, help="runs that set the distance's scales"
     )
     parser.add_argument(
+        "--projection-runs",
+        type=int,
+        default=d.projection_runs,
+        help="runs at prior draws that fit the summaries the distance compares "
+        f"(default {d.projection_runs}; 0: the raw observed figures)",
+    )
+    parser.add_argument(
         "--predictive-runs",
         type=int,
         default=None,
@@ -99,6 +107,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
         max_runs=args.max_runs,
         pilot_runs=args.pilot_runs,
         predictive_runs=args.predictive_runs,
+        projection_runs=args.projection_runs,
         seed=seed,
         metrics=metrics,
     )
@@ -244,4 +253,95 @@ def sensitivity_text(result) -> str:  # noqa: ANN001 - a SensitivityResult
                 for c in columns
             )
             lines.append(f"  {row.parameter:34}{cells}")
+    return "\n".join(lines)
+
+
+# -- identify ---------------------------------------------------------------------------------
+
+
+def _configure_identify(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO", help="a scenario .toml with [priors]")
+    parser.add_argument(
+        "--draws", type=int, default=300, help="parameter sets drawn from the priors, one run each"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="results folder (default results/identifiability/<scenario name>); "
+        "the same inputs reuse it",
+    )
+    parser.add_argument("--fresh", action="store_true", help="recompute even if results exist")
+    _run_options(parser)
+
+
+@command(
+    "identify",
+    help="which observed figure informs which [priors] parameter (before calibrating)",
+    configure=_configure_identify,
+)
+def identify_command(args: argparse.Namespace) -> int:
+    """Run the prior draws, store them and the heat maps under ``--out``, print the table."""
+    from sim.identifiability import identify
+
+    options = _backend_args(args)
+    scenario = load_scenario(args.scenario)
+    seed = args.seed if args.seed is not None else (scenario.seed or 0)
+    out = Path(args.out) if args.out else Path("results") / "identifiability" / slug(scenario.name)
+
+    def go() -> int:
+        result = identify(
+            scenario,
+            out,
+            draws=args.draws,
+            seed=seed,
+            fresh=args.fresh,
+            quiet=args.quiet,
+            **options,
+        )
+        print(identifiability_text(result))
+        return 0
+
+    return _interruptible(go)
+
+
+def identifiability_text(result) -> str:  # noqa: ANN001 - an IdentifiabilityResult
+    """Per parameter: its most informative figure and |r|, or that no figure informs it."""
+    m = result.manifest
+    summary = result.summary
+    n_fig = len(result.figures)
+    w = max([len("most informative figure"), *(len(f) for f in result.figures)])
+    p = max([len("parameter"), *(len(name) for name in result.parameters)])
+    lines = [
+        f"Identifiability of {m['scenario']['name']}: {len(result.parameters)} parameters, "
+        f"{n_fig} observed figures, {m['draws']} draws from the priors (one run each), "
+        f"seed {m['seed']}" + (" (stored results reused)" if result.reused else ""),
+        f"in {result.path}",
+        f"|r| above {result.bound:.3f} = z_0.995 / sqrt({m['draws']} - 1) is informative: "
+        "a figure that does not depend on a parameter exceeds it 1 time in 100",
+        "",
+        f"{'parameter':{p}} {'most informative figure':{w}} {'|r|':>5} {'MI':>6} {'above':>7}",
+    ]
+    for row in summary.itertuples(index=False):
+        above = f"{row.informative_figures}/{row.figures}"
+        if row.informed:
+            lines.append(
+                f"{row.parameter:{p}} {row.figure:{w}} {row.abs_spearman:>5.2f} "
+                f"{row.mutual_information:>6.3f} {above:>7}"
+            )
+        else:
+            closest = (
+                f" (largest |r| {row.abs_spearman:.2f}: {row.figure})"
+                if isinstance(row.figure, str)
+                else ""
+            )
+            lines.append(f"{row.parameter:{p}} not informed by any observed figure{closest}")
+    lines += [
+        "",
+        "(|r|: Spearman rank correlation with the figure; MI: mutual information in nats, "
+        "binned on ranks, bias-corrected;",
+        " above: figures beyond the bound; table: identifiability.csv, heat maps: "
+        "identifiability.vi.png, identifiability.en.png)",
+    ]
     return "\n".join(lines)

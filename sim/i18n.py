@@ -61,6 +61,51 @@ TEXT: dict[str, dict[str, str]] = {
     "runs_each": {"vi": "mỗi kịch bản {reps} lần mô phỏng", "en": "{reps} runs each"},
     "seed": {"vi": "seed {seed}", "en": "seed {seed}"},
     "computed_on": {"vi": "tính ngày {date}", "en": "computed {date}"},
+    "source.params.commune": {
+        "vi": "tham số từ hiệu chỉnh của xã (số liệu {years})",
+        "en": "parameters from the commune's calibration ({years} record)",
+    },
+    "source.params.commune_undated": {
+        "vi": "tham số từ hiệu chỉnh của xã",
+        "en": "parameters from the commune's calibration",
+    },
+    "source.params.posterior": {
+        "vi": "tham số từ một kết quả hiệu chỉnh (số liệu {years})",
+        "en": "parameters from a calibration ({years} record)",
+    },
+    "source.params.posterior_undated": {
+        "vi": "tham số từ một phân phối hậu nghiệm",
+        "en": "parameters from a posterior",
+    },
+    "source.params.assumed": {
+        "vi": "tham số giả định (chưa hiệu chỉnh)",
+        "en": "assumed parameters (not calibrated)",
+    },
+    # -- where the parameters came from (the briefing's summary) ------------------
+    "params.commune": {
+        "vi": "Tham số: lấy từ hiệu chỉnh của xã theo số liệu quan sát {years}",
+        "en": "Parameters: drawn from the commune's calibration to the observed {years} record",
+    },
+    "params.commune_undated": {
+        "vi": "Tham số: lấy từ hiệu chỉnh của xã",
+        "en": "Parameters: drawn from the commune's calibration",
+    },
+    "params.posterior": {
+        "vi": "Tham số: lấy từ một kết quả hiệu chỉnh theo số liệu quan sát {years}",
+        "en": "Parameters: drawn from a calibration to the observed {years} record",
+    },
+    "params.posterior_undated": {
+        "vi": "Tham số: lấy từ một phân phối hậu nghiệm ({particles} bộ tham số)",
+        "en": "Parameters: drawn from a posterior ({particles} parameter sets)",
+    },
+    "params.assumed": {
+        "vi": "Tham số: giá trị giả định trong parameters.csv (chưa hiệu chỉnh)",
+        "en": "Parameters: the assumed values of parameters.csv (not calibrated)",
+    },
+    "params.held": {
+        "vi": "{scenario} tự đặt giá trị cho {names}",
+        "en": "{scenario} keeps its own values for {names}",
+    },
     # -- scenario names (by the forecast's file-name conventions) ---------------
     "scenario.baseline": {
         "vi": "Giữ nguyên như hiện nay",
@@ -312,6 +357,200 @@ TEXT: dict[str, dict[str, str]] = {
         "often posted elsewhere, while a candidate needs about two years from being spotted "
         "to admission.",
     },
+    # -- identifiability (sim.identifiability, sim.analysis_plots) ------------------
+    "ident.title": {
+        "vi": "Số liệu quan sát nào cho biết về tham số nào: {scenario}",
+        "en": "Which observed figure informs which parameter: {scenario}",
+    },
+    "ident.subtitle": {
+        "vi": "Hệ số tương quan hạng Spearman giữa từng tham số và từng số liệu mô phỏng. "
+        "Chữ đậm: |r| > {bound}, mức mà 99{nbsp}% hệ số không vượt quá khi số liệu không "
+        "phụ thuộc vào tham số. Khung đen: số liệu cho biết nhiều nhất về tham số.",
+        "en": "Spearman rank correlation between each parameter and each simulated figure. "
+        "Bold: |r| > {bound}, which 99{nbsp}% of correlations stay within when a figure "
+        "does not depend on the parameter. Black frame: the figure that informs the "
+        "parameter most.",
+    },
+    "ident.colorbar": {
+        "vi": "Hệ số tương quan hạng Spearman r",
+        "en": "Spearman rank correlation r",
+    },
+    "ident.parameters": {
+        "vi": "Tham số cần hiệu chỉnh (khoảng của phân phối tiên nghiệm)",
+        "en": "Calibrated parameter (range of its prior)",
+    },
+    "ident.figures": {
+        "vi": "Số liệu quan sát (observed.csv)",
+        "en": "Observed figure (observed.csv)",
+    },
+    "ident.not_informed": {
+        "vi": "không số liệu nào cho biết",
+        "en": "not informed by any figure",
+    },
+    "ident.constant": {"vi": "không đổi giữa các lần chạy", "en": "constant across runs"},
+    "ident.runs": {
+        "vi": "{draws} bộ tham số rút từ phân phối tiên nghiệm, mỗi bộ 1 lần mô phỏng",
+        "en": "{draws} parameter sets drawn from the priors, one run each",
+    },
+    "ident.range": {"vi": "{low}–{high} ({unit})", "en": "{low}–{high} ({unit})"},
+    "ident.year": {"vi": "năm {year}", "en": "{year}"},
+    "ident.quarter": {"vi": "quý {quarter}/{year}", "en": "Q{quarter} {year}"},
+    # observed figures (sim.observed's metrics)
+    "observed.party_members": {"vi": "Số đảng viên", "en": "Party members"},
+    "observed.population": {"vi": "Dân số đang ở địa phương", "en": "Residents living at home"},
+    "observed.white_villages": {"vi": "Số bản trắng đảng viên", "en": "White villages (no member)"},
+    "observed.villages_without_cell": {
+        "vi": "Số bản chưa có chi bộ riêng",
+        "en": "Villages without a cell of their own",
+    },
+    "observed.cells": {"vi": "Số chi bộ", "en": "Party cells"},
+    "observed.village_cells": {"vi": "Số chi bộ bản", "en": "Village party cells"},
+    "observed.poor_household_share": {"vi": "Tỷ lệ hộ nghèo", "en": "Share of poor households"},
+    "observed.departures_work": {"vi": "Số người đi làm ăn xa", "en": "Departures to work"},
+    "observed.departures_study": {"vi": "Số người đi học xa", "en": "Departures to study"},
+    "observed.callups": {
+        "vi": "Số thanh niên nhập ngũ",
+        "en": "Men called up for military service",
+    },
+    "observed.white_villages_eliminated": {
+        "vi": "Số bản trắng đảng viên đã xóa",
+        "en": "White villages eliminated",
+    },
+    "observed.admissions": {"vi": "Số đảng viên mới kết nạp", "en": "New members admitted"},
+    "observed.admissions_group": {
+        "vi": "Số đảng viên mới kết nạp từ {group}",
+        "en": "New members admitted from {group}",
+    },
+    "observed.admissions_min_education": {
+        "vi": "Tỷ lệ đảng viên mới có trình độ từ {level} trở lên",
+        "en": "Share of new members with at least {level}",
+    },
+    "group.youth_union": {"vi": "đoàn viên thanh niên", "en": "the Youth Union"},
+    "group.farmer": {"vi": "nông dân", "en": "farmers"},
+    "group.womens_union": {"vi": "hội viên phụ nữ", "en": "the Women's Union"},
+    "group.returning_soldier": {"vi": "quân nhân xuất ngũ", "en": "returning soldiers"},
+    "group.staff": {"vi": "cán bộ, giáo viên", "en": "school and agency staff"},
+    "group.other": {"vi": "nguồn khác", "en": "other sources"},
+    "education.none": {"vi": "chưa đi học", "en": "no schooling"},
+    "education.primary": {"vi": "tiểu học", "en": "primary school"},
+    "education.lower_secondary": {"vi": "trung học cơ sở", "en": "lower secondary school"},
+    "education.upper_secondary": {"vi": "trung học phổ thông", "en": "upper secondary school"},
+    "education.beyond": {"vi": "trên trung học phổ thông", "en": "beyond upper secondary"},
+    # calibrated parameters (the others are shown by their names and descriptions)
+    "param.leave_hazard_young": {
+        "vi": "Tỷ lệ thanh niên rời địa phương mỗi năm",
+        "en": "Young people leaving each year",
+    },
+    "param.leave_after_upper_secondary_2y": {
+        "vi": "Tỷ lệ đi xa trong 2 năm sau khi học xong trung học phổ thông",
+        "en": "Share leaving within 2 years of finishing upper secondary",
+    },
+    "param.return_within_5y": {
+        "vi": "Tỷ lệ người đi làm ăn xa trở về trong 5 năm",
+        "en": "Work migrants back within 5 years",
+    },
+    "param.youth_union_active_share": {
+        "vi": "Tỷ lệ thanh niên sinh hoạt Đoàn tích cực",
+        "en": "Youth active in the Youth Union",
+    },
+    "param.womens_union_active_share": {
+        "vi": "Tỷ lệ phụ nữ sinh hoạt Hội Phụ nữ tích cực",
+        "en": "Women active in the Women's Union",
+    },
+    "param.farmers_association_active_share": {
+        "vi": "Tỷ lệ nông dân sinh hoạt Hội Nông dân tích cực",
+        "en": "Farmers active in the Farmers' Association",
+    },
+    "param.spotting_rate_cell": {
+        "vi": "Tỷ lệ phát hiện quần chúng ưu tú, bản có chi bộ",
+        "en": "Spotting rate, village with its own cell",
+    },
+    "param.spotting_rate_joint": {
+        "vi": "Tỷ lệ phát hiện quần chúng ưu tú, bản sinh hoạt ghép",
+        "en": "Spotting rate, village in a joint cell",
+    },
+    "param.spotting_rate_white": {
+        "vi": "Tỷ lệ phát hiện quần chúng ưu tú, bản trắng đảng viên",
+        "en": "Spotting rate, white village",
+    },
+    "param.assignment_spotting_rate": {
+        "vi": "Tỷ lệ phát hiện thêm nhờ Ủy viên Ban Thường vụ phụ trách bản",
+        "en": "Spotting added by a Standing Committee member in charge",
+    },
+    "param.never_return_share": {
+        "vi": "Tỷ lệ người đi làm ăn xa ở lại hẳn nơi khác",
+        "en": "Work migrants who settle away for good",
+    },
+    "param.staff_spotting_rate": {
+        "vi": "Tỷ lệ phát hiện quần chúng ưu tú trong cán bộ, giáo viên",
+        "en": "Spotting rate, school and agency staff",
+    },
+    "param.spotting_middle_multiplier": {
+        "vi": "Hệ số phát hiện quần chúng ưu tú ở tuổi trung niên",
+        "en": "Spotting multiplier, middle ages",
+    },
+    "param.plan_hold_share": {
+        "vi": "Tỷ lệ hồ sơ để dành sang năm sau khi đã đạt kế hoạch",
+        "en": "Files held for next year once the plan is met",
+    },
+    "param.plan_source_ratio": {
+        "vi": "Số quần chúng ưu tú chi bộ muốn có cho mỗi chỉ tiêu kết nạp",
+        "en": "Candidates a cell wants per admission of its plan",
+    },
+    "param.plan_short_spotting_multiplier": {
+        "vi": "Hệ số phát hiện khi chi bộ thiếu nguồn so với kế hoạch",
+        "en": "Spotting multiplier when a cell is short of candidates",
+    },
+    "param.callup_share": {
+        "vi": "Tỷ lệ nam thanh niên nhập ngũ mỗi năm",
+        "en": "Share of men called up each year",
+    },
+    "param.marriage_return_rate": {
+        "vi": "Tỷ lệ người đi xa về quê lập gia đình mỗi năm",
+        "en": "Migrants coming home to marry, per year",
+    },
+    "param.poverty_exit_rate": {
+        "vi": "Tỷ lệ hộ thoát nghèo mỗi năm",
+        "en": "Households leaving poverty each year",
+    },
+    "param.poverty_entry_rate": {
+        "vi": "Tỷ lệ hộ nghèo phát sinh mỗi năm",
+        "en": "Households falling into poverty each year",
+    },
+    # the kinds of parameters (sim.parameters), as units
+    "kind.probability": {"vi": "tỷ lệ", "en": "share"},
+    "kind.rate": {"vi": "mỗi năm", "en": "per year"},
+    "kind.months": {"vi": "tháng", "en": "months"},
+    "kind.years": {"vi": "năm", "en": "years"},
+    "kind.age": {"vi": "tuổi", "en": "years of age"},
+    "kind.count": {"vi": "số lượng", "en": "count"},
+    "kind.multiplier": {"vi": "hệ số nhân", "en": "multiplier"},
+    # -- predictive checks (validate-model) -----------------------------------------
+    "check.title": {
+        "vi": "Mô hình có tái hiện được số liệu quan sát không?",
+        "en": "Does the model reproduce the observed record?",
+    },
+    "check.subtitle": {
+        "vi": "Khoảng chứa 90 % số lần chạy; vạch đen: số liệu quan sát",
+        "en": "Range holding 90 % of runs; black line: the observed figure",
+    },
+    "check.source.assumed": {
+        "vi": "Giá trị giả định (parameters.csv)",
+        "en": "Assumed values (parameters.csv)",
+    },
+    "check.source.prior": {"vi": "Phân phối tiên nghiệm", "en": "Prior"},
+    "check.source.posterior": {
+        "vi": "Sau hiệu chỉnh (hậu nghiệm)",
+        "en": "Calibrated (posterior)",
+    },
+    "check.observed": {"vi": "Quan sát", "en": "Observed"},
+    "check.outside": {"vi": "ngoài khoảng", "en": "outside"},
+    "check.source_line": {
+        "vi": "Nguồn: mô hình nahy-sim {version}, {reps} lần chạy mỗi loại, hạt giống {seed}; "
+        "hiệu chỉnh {calibration}; số liệu quan sát: observed.csv; {date}",
+        "en": "Source: nahy-sim model {version}, {reps} runs each, seed {seed}; "
+        "calibration {calibration}; observed figures: observed.csv; {date}",
+    },
 }
 
 _FIELD = re.compile(r"{(\w+)}")
@@ -440,6 +679,28 @@ def scenario_label(name: str, lang: str) -> str:
     if match:
         return t("scenario.resolution", lang, year=match.group(1))
     return name
+
+
+def parameters_text(record: dict[str, Any], lang: str, short: bool = False) -> str:
+    """Where an ensemble's parameters came from (a :func:`sim.posterior.parameters_record`).
+
+    The briefing's sentence (``Tham số: lấy từ hiệu chỉnh của xã theo số
+    liệu quan sát 2015–2022``), or with ``short`` the source line's phrase
+    (``tham số từ hiệu chỉnh của xã (số liệu 2015–2022)``). The years are
+    those of the observations the calibration was fitted to; a committee
+    reads what the figures rest on, not a file path.
+    """
+    prefix = "source.params" if short else "params"
+    if record.get("kind") != "posterior":
+        return t(f"{prefix}.assumed", lang)
+    which = "commune" if record.get("commune_calibration") else "posterior"
+    span = record.get("observed") or {}
+    first, last = str(span.get("from") or "")[:4], str(span.get("to") or "")[:4]
+    if first.isdigit() and last.isdigit():
+        years = years_text(sorted({int(first), int(last)}))
+        return t(f"{prefix}.{which}", lang, years=years)
+    # unused fields are ignored: only the undated posterior's sentence counts its particles
+    return t(f"{prefix}.{which}_undated", lang, particles=record.get("particles", "?"))
 
 
 def _as_date(when: Any) -> date:
