@@ -17,7 +17,10 @@
 # Produces the figures and the one-page summary for the commune Party
 # Committee from stored forecasts: the baseline and the measures the commune
 # adopted. Every figure carries a source line (scenario, runs, seed, version,
-# date) and the same provenance in its file metadata.
+# where the parameters came from, date) and the same provenance in its file
+# metadata. The parameters are drawn from the commune's calibration when it
+# has one (`data/nahy/calibration/`), else they are the assumed values of
+# `parameters.csv`; the summary says which, in both languages.
 
 # %%
 import os
@@ -27,7 +30,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 import sim
-from sim.briefing import write_briefing
+from sim.briefing import parameters_sentence, write_briefing
 from sim.plots import admissions_fan, target_probabilities
 
 REPS = int(os.environ.get("NAHY_NOTEBOOK_REPS", "200"))
@@ -42,6 +45,8 @@ RESULTS = Path(os.environ.get("NAHY_NOTEBOOK_RESULTS", "results"))
 scenarios = [DATA / "scenarios" / "baseline.toml", DATA / "scenarios" / "resolution-2015.toml"]
 comparison = sim.compare(scenarios, reps=REPS, seed=SEED, out=RESULTS)
 results = list(comparison.results.values())
+for lang in ("vi", "en"):
+    print(parameters_sentence(results, lang))
 
 # %% [markdown]
 # ## The two key figures, in Vietnamese

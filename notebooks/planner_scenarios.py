@@ -20,6 +20,12 @@
 # noise) and redraws the figures. Change the controls and press **Run**.
 #
 # Intensity 1 means "as the 2015 resolution describes"; 0 means "not in force".
+#
+# **Parameters.** When the commune has a calibration (`data/nahy/calibration/`),
+# every run draws its rates from it, the same draw for run *i* of both
+# scenarios; otherwise the runs use the assumed values of `parameters.csv`.
+# Untick *Calibrated* to run at the assumed values anyway. The output's
+# `Parameters:` line always says which.
 
 # %%
 import os
@@ -33,6 +39,7 @@ from IPython.display import display
 import sim
 from sim.interventions import MEASURES
 from sim.plots import admissions_fan, target_probabilities, village_timeline
+from sim.posterior import COMMUNE
 
 REPS = int(os.environ.get("NAHY_NOTEBOOK_REPS", "200"))
 SEED = 2015
@@ -58,9 +65,10 @@ where = widgets.SelectMultiple(
 horizon = widgets.Dropdown(
     options=["2020-12-31", "2025-12-31", "2030-12-31"], value="2020-12-31", description="Horizon"
 )
+calibrated = widgets.Checkbox(value=True, description="Calibrated (the commune's calibration)")
 run_button = widgets.Button(description="Run", button_style="primary")
 output = widgets.Output()
-display(widgets.VBox([measure, start, intensity, where, horizon, run_button, output]))
+display(widgets.VBox([measure, start, intensity, where, horizon, calibrated, run_button, output]))
 
 
 # %% [markdown]
@@ -93,8 +101,14 @@ def run_plan(_button=None) -> sim.Comparison:
             print(problem)
             return None
         comparison = sim.compare(
-            [baseline.with_horizon(horizon.value), plan], reps=REPS, seed=SEED, out=RESULTS
+            [baseline.with_horizon(horizon.value), plan],
+            reps=REPS,
+            seed=SEED,
+            out=RESULTS,
+            posterior=COMMUNE if calibrated.value else None,
         )
+        print(comparison.manifest["parameters"]["sentence"])
+        print()
         print(comparison.text())
         results = list(comparison.results.values())
         for draw in (admissions_fan, target_probabilities, village_timeline):
@@ -125,4 +139,6 @@ comparison.table[
 # %%
 library = [DATA / "scenarios" / "baseline.toml"] + sorted((DATA / "scenarios").glob("alone-*.toml"))
 alone = sim.compare(library, reps=REPS, seed=SEED, out=RESULTS)
+print(alone.manifest["parameters"]["sentence"])
+print()
 print(alone.text())

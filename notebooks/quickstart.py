@@ -82,6 +82,11 @@ one.admissions_by_year()
 # An ensemble runs the scenario `REPS` times on all cores (the workers are
 # separate processes, started safely from the notebook) and gives each target
 # a probability with a 95 % interval. Results are stored and reused.
+#
+# Each run draws its parameters from the commune's calibration when it has one
+# (`data/nahy/calibration/`), otherwise it uses the assumed values of
+# `parameters.csv`; the last sentence says which (`posterior=None` asks for the
+# assumed values).
 
 # %%
 forecast = sim.run_ensemble(scenario, reps=REPS, seed=SEED, workers=2, out=RESULTS)

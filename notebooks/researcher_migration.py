@@ -39,10 +39,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import Image
 
 import sim
 from sim.analysis_plots import plot_indices, plot_predictive, plot_priors_posteriors
 from sim.calibration import Settings, calibrate
+from sim.identifiability import identify
 from sim.plots import youth_places
 from sim.sensitivity import run_sensitivity
 
@@ -64,7 +66,9 @@ table.loc[
 # ## One parameter at a time
 #
 # The forecast at the low, central and high value of each migration parameter
-# (every other parameter at its data value; same seed, so the runs are paired).
+# (every other parameter at its data value, so `posterior=None`: not drawn
+# from the commune's calibration even if it has one; same seed, so the runs
+# are paired).
 
 # %%
 rows = []
@@ -72,7 +76,12 @@ for name in ("leave_after_upper_secondary_2y", "leave_hazard_young", "return_wit
     for level in ("low", "value", "high"):
         value = float(table.loc[name, level])
         result = sim.run_ensemble(
-            scenario.with_parameters(**{name: value}), reps=REPS, seed=SEED, out=RESULTS, quiet=True
+            scenario.with_parameters(**{name: value}),
+            reps=REPS,
+            seed=SEED,
+            out=RESULTS,
+            quiet=True,
+            posterior=None,
         )
         rows.append(
             {
@@ -91,7 +100,10 @@ one_at_a_time.round(3)
 # Young people at home, away and in military service under the central values:
 
 # %%
-central = sim.run_ensemble(scenario, reps=REPS, seed=SEED, out=RESULTS, quiet=True, workers=WORKERS)
+central = sim.run_ensemble(
+    scenario, reps=REPS, seed=SEED, out=RESULTS, quiet=True, workers=WORKERS, posterior=None
+)
+print(central.manifest["parameters"]["sentence"])
 youth_places(central, "en")
 
 # %% [markdown]
@@ -119,6 +131,37 @@ screening.indices.head(12)
 plot_indices(screening, RESULTS / "sensitivity" / "indices.png")
 
 # %% [markdown]
+# ## Before calibrating: which observed figure informs which parameter
+#
+# Calibration can only narrow a parameter that some observed figure responds
+# to. `identify` draws parameter sets from the priors (one run each), measures
+# every figure of `observed.csv` on each run exactly as calibration does, and
+# gives the Spearman rank correlation and a mutual-information estimate of
+# every (figure, parameter) pair. A parameter whose |r| stays within the bound
+# independence would give (z_0.995 / sqrt(draws - 1)) for every figure is
+# flagged *not informed*: its posterior will be its prior, whatever the
+# calibration. More draws lower the bound (300, the default, gives 0.15).
+
+# %%
+identifiability = identify(
+    calibration_scenario,
+    RESULTS / "identifiability",
+    draws=10 if SMALL else 150,
+    seed=SEED,
+    quiet=True,
+    workers=WORKERS,
+)
+identifiability.summary.round(3)
+
+# %% [markdown]
+# The heat map (rows: parameters; columns: observed figures; bold: beyond the
+# bound; framed: each parameter's most informative figure). The Vietnamese
+# version is `identifiability.vi.png` in the same folder.
+
+# %%
+Image(filename=identifiability.figure_paths()["en"])
+
+# %% [markdown]
 # ## Calibration against April 2017
 #
 # Approximate Bayesian computation (population Monte Carlo) over the priors
@@ -128,7 +171,9 @@ plot_indices(screening, RESULTS / "sensitivity" / "indices.png")
 
 # %%
 settings = (
-    Settings(particles=8, generations=1, pilot_runs=4, max_runs=16, predictive_runs=4)
+    Settings(
+        particles=8, generations=1, pilot_runs=4, max_runs=16, predictive_runs=4, projection_runs=20
+    )
     if SMALL
     else Settings()
 )

@@ -8,7 +8,9 @@ on common random numbers, ``cost_of_delay`` of each measure, and ``search``
 for what it takes to make a target likely enough; ``calibrate`` the
 scenario's ``[priors]`` against what was observed (then
 ``run_ensemble(..., posterior=folder)``), and ``run_sensitivity`` of the
-targets to them.
+targets to them. Ensembles draw their parameters from the commune's own
+calibration (``<commune>/calibration/``) when it has one, by default;
+``posterior=None`` runs at the assumed values (:mod:`sim.posterior`).
 """
 
 from __future__ import annotations

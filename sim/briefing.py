@@ -5,10 +5,13 @@ summary says the headline chances in plain words (one sentence per scenario
 and goal, with its 95 % interval), gives a small table of every target by
 scenario, and shows the two key figures (admissions per year against the
 target, and the chance of each target); the full set of figures sits beside
-it for the slides. Everything is read from stored results, in Vietnamese
-(the default) or English, and carries its provenance: the source line on
-every figure and page, the metadata of every file, and ``briefing.json``
-listing the inputs (run folders, keys, seeds, versions) and the files made.
+it for the slides. It says where the parameters came from (the commune's
+calibration to its observed record, or the assumed values, not calibrated):
+a committee weighing a chance should know which it is. Everything is read
+from stored results, in Vietnamese (the default) or English, and carries its
+provenance: the source line on every figure and page, the metadata of every
+file, and ``briefing.json`` listing the inputs (run folders, keys, seeds,
+versions) and the files made.
 
 The PDF summary is a single A4 page drawn with matplotlib, so no system
 dependency (LaTeX, a browser, pandoc) is needed.
@@ -35,7 +38,7 @@ from matplotlib.image import imread
 
 from sim.ensemble import EnsembleResult, load_ensemble
 from sim.errors import InputError, Problem
-from sim.i18n import check_language, interval, percent, smart_number, t
+from sim.i18n import check_language, interval, parameters_text, percent, smart_number, t
 from sim.plots import FIGURES, KEY_FIGURES, all_figures, save_figure
 from sim.plots.data import (
     as_results,
@@ -47,6 +50,7 @@ from sim.plots.data import (
 )
 from sim.plots.export import provenance_text
 from sim.plots.style import DPI, house_style
+from sim.posterior import parameters_of
 from sim.store import write_json_atomic, write_text_atomic
 from sim.targets import TARGET_KEYS
 
@@ -67,6 +71,8 @@ class Briefing:
     summary_pdf: Path
     manifest: Path
     sentences: list[str] = field(default_factory=list)
+    #: Where the parameters came from, in the briefing's language (:func:`parameters_sentence`).
+    parameters: str = ""
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -206,6 +212,27 @@ def headline_sentences(results: list[EnsembleResult], lang: str) -> list[str]:
     return lines
 
 
+def parameters_sentence(results: list[EnsembleResult], lang: str) -> str:
+    """Where the scenarios' parameters came from, in one sentence.
+
+    Scenarios compared on common random numbers draw the same particles:
+    said once, then which scenario keeps which of its own values
+    (``migration-low`` its migration rates). Ensembles of different origins
+    are named one by one.
+    """
+    names = labels(results, lang)
+    records = [parameters_of(r.manifest) for r in results]
+    bases = [parameters_text(record, lang) for record in records]
+    if len(set(bases)) > 1:
+        return "; ".join(f"{name}: {base}" for name, base in zip(names, bases, strict=True))
+    held = [
+        t("params.held", lang, scenario=name, names=", ".join(record["held_at_scenario_values"]))
+        for name, record in zip(names, records, strict=True)
+        if record.get("held_at_scenario_values")
+    ]
+    return "; ".join([bases[0], *held])
+
+
 def cell_target_note(results: list[EnsembleResult], lang: str) -> str:
     """Why "every cell admits every year" is rare, in words, from the ensembles' cell tables.
 
@@ -303,11 +330,13 @@ def write_briefing(
             dpi=dpi,
         )
     sentences = headline_sentences(results, lang)
+    parameters = parameters_sentence(results, lang)
     table = summary_table(results, lang)
     record = {
         "figure": "summary",
         "language": lang,
         "title": title_text(results, lang),
+        "parameters": parameters,
         "source_line": source_line(results, lang),
         "scenarios": provenance(results),
         "delay": str(delay) if isinstance(delay, str | Path) else None,
@@ -316,7 +345,7 @@ def write_briefing(
     md = folder / "summary.md"
     write_text_atomic(md, summary_markdown(results, lang, sentences, table, record))
     pdf = folder / "summary.pdf"
-    page = summary_page(results, lang, sentences, table, dpi=min(dpi, 200))
+    page = summary_page(results, lang, sentences, table, dpi=min(dpi, 200), parameters=parameters)
     save_figure(page, folder, "summary", record, formats=("pdf",), title=record["title"])
     manifest = folder / "briefing.json"
     write_json_atomic(
@@ -328,7 +357,7 @@ def write_briefing(
             | {"summary": [md.name, pdf.name]},
         },
     )
-    return Briefing(folder, written, md, pdf, manifest, sentences)
+    return Briefing(folder, written, md, pdf, manifest, sentences, parameters)
 
 
 def summary_markdown(
@@ -342,6 +371,8 @@ def summary_markdown(
     lines = [f"# {record['title']}", "", f"*{t('brief.subtitle', lang)}*", ""]
     lines += [f"## {t('brief.headline', lang)}", ""]
     lines += [f"- {s}" for s in sentences]
+    if record.get("parameters"):
+        lines += ["", f"{record['parameters']}."]
     lines += ["", f"## {t('brief.table', lang)}", ""]
     header, *rows = table
     lines.append("| " + " | ".join(header) + " |")
@@ -366,9 +397,13 @@ def summary_page(
     sentences: list[str],
     table: list[list[str]],
     dpi: int = 200,
+    parameters: str | None = None,
 ) -> Figure:
-    """The one-page summary as an A4 figure: title, sentences, table, the two key figures
-    (placed as images rendered at ``dpi``)."""
+    """The one-page summary as an A4 figure: title, sentences, where the parameters came
+    from (``parameters``; by default :func:`parameters_sentence`), table, the two key
+    figures (placed as images rendered at ``dpi``)."""
+    if parameters is None:
+        parameters = parameters_sentence(results, lang)
     from sim.plots import admissions_fan, target_probabilities
 
     with house_style():
@@ -384,6 +419,12 @@ def summary_page(
             text = "•  " + "\n    ".join(wrapped)
             page.text(left + 0.005, y, text, fontsize=9, va="top", linespacing=1.3)
             y -= 0.0143 * len(wrapped) + 0.006
+        if parameters:
+            wrapped = textwrap.wrap(f"{parameters}.", width=112)
+            page.text(
+                left, y, "\n".join(wrapped), fontsize=8.5, va="top", linespacing=1.3, style="italic"
+            )
+            y -= 0.0135 * len(wrapped) + 0.004
         y -= 0.006
         page.text(left, y, t("brief.table", lang), fontsize=12, fontweight="bold", va="top")
         y -= 0.02

@@ -46,6 +46,8 @@ def briefing_command(args: argparse.Namespace) -> int:
     briefing = write_briefing(inputs.results, args.out, args.lang, delay=inputs.delay)
     for sentence in briefing.sentences:
         print(sentence)
+    if briefing.parameters:
+        print(briefing.parameters)
     print()
     files = sum(len(paths) for paths in briefing.figures.values())
     print(

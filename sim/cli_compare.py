@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli import _backend_options, _ensemble_args, _ensemble_options, _interruptible, command
+from sim.cli import (
+    _backend_options,
+    _ensemble_args,
+    _ensemble_options,
+    _interruptible,
+    _posterior_options,
+    command,
+)
 from sim.errors import InputError, Problem
 from sim.targets import TARGET_KEYS
 
@@ -158,6 +165,7 @@ def _configure_search(parser: argparse.ArgumentParser) -> None:
         help="results folder (default results); the study is kept in OUT/searches/ and resumed",
     )
     parser.add_argument("--quiet", action="store_true", help="no line per trial")
+    _posterior_options(parser)
 
 
 @command(

@@ -8,7 +8,12 @@ Why this shape:
   through what the scenarios change, and the differences between scenarios
   are estimated from paired runs (:mod:`sim.paired`) with intervals far
   narrower than two independent ensembles would give. Two identical
-  scenarios differ by exactly zero, run by run.
+  scenarios differ by exactly zero, run by run. When the parameters are
+  drawn from a posterior (by default the commune's calibration, when it has
+  one: :mod:`sim.posterior`), it is read once and replication ``i`` of every
+  scenario draws the same particle (its draw depends only on the seed and
+  ``i``), so the particles are common random numbers too; ensembles drawn
+  from different posteriors (or one drawn and one not) are never paired.
 - **One concept.** A comparison is a list of ensembles (each an ordinary
   :func:`~sim.ensemble.run_ensemble`, stored and reused by the results store)
   plus one tidy table; the first scenario is the reference every other is
@@ -47,6 +52,7 @@ from sim.ensemble import EnsembleResult, run_ensemble
 from sim.errors import InputError, Problem
 from sim.headline import interval, percent, target_phrases
 from sim.paired import PairedDifference, paired_mean, paired_proportion
+from sim.posterior import COMMUNE, Posterior, parameters_of, parameters_summary, resolve_posterior
 from sim.provenance import digest, git_commit, package_version
 from sim.scenario import Intervention, Scenario, load_scenario
 from sim.store import slug, write_json_atomic, write_parquet_atomic, write_text_atomic
@@ -159,6 +165,7 @@ def compare(
     scheduler: str | None = None,
     quiet: bool = False,
     fresh: bool = False,
+    posterior: Any = COMMUNE,
 ) -> Comparison:
     """Run every scenario on common random numbers and compare each with the first.
 
@@ -169,6 +176,9 @@ def compare(
     seed, then 0): the scenarios' own seeds are ignored, since common random
     numbers need a common seed. Ensembles are stored under ``out`` and reused
     (``fresh=True`` recomputes); the comparison goes to ``out/comparisons/``.
+    ``posterior`` is as for :func:`~sim.ensemble.run_ensemble` (by default
+    the commune's calibration if it has one; ``None``: the assumed values),
+    read once for every scenario.
     """
     loaded = _load(scenarios, horizon)
     if len(loaded) < 2:
@@ -182,8 +192,9 @@ def compare(
             ]
         )
     seed = _seed(loaded, seed)
+    drawn = resolve_posterior(posterior, loaded[0].commune)
     labels = unique_labels([s.name for s in loaded])
-    results = _ensembles(loaded, reps, seed, out, backend, workers, scheduler, quiet, fresh)
+    results = _ensembles(loaded, reps, seed, out, backend, workers, scheduler, quiet, fresh, drawn)
     ensembles = dict(zip(labels, results, strict=True))
     table = comparison_table(ensembles)
     manifest = _manifest("comparison", loaded, labels, ensembles, seed, reps)
@@ -208,13 +219,15 @@ def cost_of_delay(
     scheduler: str | None = None,
     quiet: bool = False,
     fresh: bool = False,
+    posterior: Any = COMMUNE,
 ) -> DelayCosts:
     """The effect on each target of starting each measure of ``scenario`` ``months`` later.
 
     One copy of the scenario per measure in force (intensity > 0), with that
     measure's start moved ``months`` later (clipped to the horizon: a measure
     pushed to the horizon is in effect never started), compared with the
-    scenario itself on common random numbers.
+    scenario itself on common random numbers (and, with a posterior, the
+    same particles: ``posterior`` as for :func:`compare`).
     """
     (base,) = _load([scenario], horizon)
     if not isinstance(months, int) or isinstance(months, bool) or months < 1:
@@ -246,9 +259,10 @@ def cost_of_delay(
             ]
         )
     seed = _seed([base], seed)
+    drawn = resolve_posterior(posterior, base.commune)
     loaded = [base, *variants]
     labels = [base.name, *(row["label"] for row in rows)]
-    results = _ensembles(loaded, reps, seed, out, backend, workers, scheduler, quiet, fresh)
+    results = _ensembles(loaded, reps, seed, out, backend, workers, scheduler, quiet, fresh, drawn)
     ensembles = dict(zip(labels, results, strict=True))
     long = comparison_table(ensembles)
     comparison_manifest = _manifest("comparison", loaded, labels, ensembles, seed, reps)
@@ -330,12 +344,22 @@ def _ensembles(
     scheduler: str | None,
     quiet: bool,
     fresh: bool,
+    posterior: Posterior | None = None,
 ) -> list[EnsembleResult]:
-    """Every scenario's ensemble with the same seed, on one set of workers."""
+    """Every scenario's ensemble with the same seed (and posterior), on one set of workers."""
     runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=("sim.ensemble",))
     with runner:
         return [
-            run_ensemble(s, reps, seed, backend=runner, out=out, quiet=quiet, fresh=fresh)
+            run_ensemble(
+                s,
+                reps,
+                seed,
+                backend=runner,
+                out=out,
+                quiet=quiet,
+                fresh=fresh,
+                posterior=posterior,
+            )
             for s in scenarios
         ]
 
@@ -375,7 +399,9 @@ def comparison_table(ensembles: dict[str, EnsembleResult]) -> pd.DataFrame:
     """The long comparison table (:data:`COLUMNS`) of ensembles run on the same seeds.
 
     The first ensemble is the reference. Runs are paired by replication
-    index; ensembles of different sizes or seeds cannot be paired.
+    index; ensembles of different sizes or seeds, or drawing their
+    parameters from different posteriors (or one from a posterior and the
+    other at the assumed values), cannot be paired.
     """
     labels = list(ensembles)
     first = ensembles[labels[0]]
@@ -386,6 +412,13 @@ def comparison_table(ensembles: dict[str, EnsembleResult]) -> pd.DataFrame:
             raise ValueError(
                 f"{label!r} ran with another seed or number of runs than {labels[0]!r}: "
                 "only ensembles on the same seeds can be paired"
+            )
+        if _posterior_hash(other) != _posterior_hash(first):
+            raise ValueError(
+                f"{label!r} drew its parameters otherwise than {labels[0]!r} "
+                f"({parameters_of(other.manifest)['sentence']} against "
+                f"{parameters_of(first.manifest)['sentence']}): only ensembles on the same "
+                "particles can be paired"
             )
     rows = []
     for key in MEASURE_KEYS:
@@ -427,6 +460,12 @@ def comparison_table(ensembles: dict[str, EnsembleResult]) -> pd.DataFrame:
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return table.astype({"order": "int64", "gained": "int64", "lost": "int64", "reps": "int64"})
+
+
+def _posterior_hash(result: EnsembleResult) -> str | None:
+    """The posterior an ensemble drew from (its table's SHA-256), ``None`` at the assumed values."""
+    record = parameters_of(result.manifest)
+    return record.get("sha256") if record.get("kind") == "posterior" else None
 
 
 def _by_replication(result: EnsembleResult) -> pd.DataFrame:
@@ -521,7 +560,7 @@ def comparison_text(table: pd.DataFrame, manifest: dict[str, Any], path: Path | 
     labels = list(dict.fromkeys(table.sort_values("order", kind="stable")["scenario"]))
     reference = labels[0]
     width = max(12, *(len(label) for label in labels))
-    lines = [_heading(manifest, path)]
+    lines = [_heading(manifest, path), *_parameters_line(manifest)]
     lines.append(
         f"Differences are each scenario minus {reference!r}: percentage points for chances, "
         "with paired 95 % intervals (Tango score for chances, normal for means)."
@@ -585,7 +624,7 @@ def delay_text(table: pd.DataFrame, manifest: dict[str, Any], path: Path | None 
     }
     months = manifest.get("delay_months")
     base = manifest["scenarios"][0]["label"]
-    lines = [_heading(manifest, path)]
+    lines = [_heading(manifest, path), *_parameters_line(manifest)]
     lines.append(
         f"Cost of starting each measure of {base!r} {months} months later: delayed minus on "
         "time, percentage points for chances (means as numbers), paired 95 % interval below."
@@ -642,6 +681,12 @@ def _heading(manifest: dict[str, Any], path: Path | None) -> str:
     )
 
 
+def _parameters_line(manifest: dict[str, Any]) -> list[str]:
+    """Where the compared ensembles' parameters came from, as a line (none for old manifests)."""
+    sentence = (manifest.get("parameters") or {}).get("sentence")
+    return [sentence] if sentence else []
+
+
 # -- storing --------------------------------------------------------------------------
 
 
@@ -666,6 +711,7 @@ def _manifest(
                 "ensemble_key": result.manifest.get("key"),
                 "ensemble_folder": str(result.path) if result.path is not None else None,
                 "scenario": scenario.to_dict(),
+                "parameters": parameters_of(result.manifest),
             }
         )
     first = ensembles[labels[0]]
@@ -698,6 +744,10 @@ def _manifest(
             "difference_of_means": "normal 95 % on the paired differences",
         },
         "targets": first.manifest.get("targets", {}),
+        "parameters": {
+            "sha256": _posterior_hash(first),
+            "sentence": parameters_summary([(e["label"], e["parameters"]) for e in entries]),
+        },
         "version": package_version(),
         "git": git_commit(),
         "python": sys.version.split()[0],

@@ -15,6 +15,12 @@ Why this shape:
   loses at most the chunks that were running.
 - **One reduce step.** The tables are reduced to the summary by
   :func:`sim.summary.summarise`, a pure function of the stored tables.
+- **Parameters from the commune's calibration, by default.** When the
+  scenario's commune has a calibration (``<commune>/calibration/``), each
+  replication draws its parameters from it (:mod:`sim.posterior`), except
+  those the scenario sets itself; ``posterior=None`` runs at the assumed
+  values of ``parameters.csv``. ``summary.json`` and ``manifest.json`` say
+  which under ``parameters``.
 
 The tables (one row per ...): ``replications`` (replication: the target
 booleans and headline numbers), ``years`` (replication x year: counted
@@ -42,7 +48,13 @@ import pyarrow as pa
 from sim.backends import Backend, WorkerLost, make_backend
 from sim.errors import InputError, Problem
 from sim.model import run
-from sim.posterior import Posterior, load_posterior
+from sim.posterior import (
+    COMMUNE,
+    Posterior,
+    held_parameters,
+    parameters_record,
+    resolve_posterior,
+)
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Scenario
 from sim.store import TABLES, RunStore, read_json, slug, write_json_atomic
@@ -117,14 +129,17 @@ def run_chunk(
     """Run the replications ``seeds`` names (index, seed) and keep their small records.
 
     ``draws`` gives replications their own parameters (a posterior particle:
-    row, values; :mod:`sim.posterior`). A top-level function so that worker
-    processes (and Dask) import it by name.
+    row, values; :mod:`sim.posterior`), except those the scenario sets
+    itself (``scenario.overrides``), which keep the scenario's values: the
+    user asked for them. A top-level function so that worker processes (and
+    Dask) import it by name.
     """
     started = time.perf_counter()
     scalars, pieces = [], {name: [] for name in TABLES if name != "replications"}
     for index, child in seeds:
         drawn = draws[index] if draws else None
-        result = run(scenario.with_parameters(**drawn[1]) if drawn else scenario, child)
+        values = {k: v for k, v in drawn[1].items() if k not in scenario.overrides} if drawn else {}
+        result = run(scenario.with_parameters(**values) if values else scenario, child)
         metrics = replication_metrics(result, definitions)
         scalars.append({"replication": index, **metrics.scalars, "events": _events(result)})
         if drawn:
@@ -209,6 +224,9 @@ def ensemble_key(
     }
     if posterior is not None:  # only then, so other ensembles keep their keys
         inputs["posterior_sha256"] = posterior.sha256
+        held = held_parameters(scenario, posterior)
+        if held:  # drawn values once overrode these: never reuse an ensemble made so
+            inputs["posterior_held_at_scenario_values"] = list(held)
     return digest(inputs), inputs
 
 
@@ -228,7 +246,7 @@ def run_ensemble(
     out: str | Path | None = "results",
     quiet: bool = False,
     fresh: bool = False,
-    posterior: Any = None,
+    posterior: Any = COMMUNE,
 ) -> EnsembleResult:
     """Run ``reps`` independent replications of ``scenario`` and reduce them.
 
@@ -240,20 +258,30 @@ def run_ensemble(
     kept in memory only) and reused when the same scenario, seed, reps and
     version are asked for again; ``fresh=True`` recomputes. An interrupted
     ensemble resumes from what was stored. ``quiet`` hides the progress bar.
-    ``posterior`` (a calibration folder, a posterior table or its file) makes
-    each replication draw its parameters from it (:mod:`sim.posterior`); the
-    manifest and the summary then say so and name the table's hash.
+    ``posterior`` says where each replication's parameters come from
+    (:func:`sim.posterior.resolve_posterior`): by default
+    (:data:`~sim.posterior.COMMUNE`) the commune's calibration if it has one,
+    ``None`` the assumed values of ``parameters.csv``, or a calibration
+    folder, a posterior table or its file. Drawn parameters the scenario sets
+    itself keep the scenario's values. The manifest and the summary say
+    which under ``parameters`` (:func:`sim.posterior.parameters_record`),
+    and name the table's hash when drawn.
     """
     seed = _check(scenario, reps, seed)
     definitions = definitions_for(scenario)
-    drawn = load_posterior(posterior) if posterior is not None else None
+    drawn = resolve_posterior(posterior, scenario.commune)
+    record = parameters_record(scenario, drawn)
     key, key_inputs = ensemble_key(scenario, seed, reps, drawn)
     store = RunStore(run_folder(out, scenario, seed, reps, key)) if out is not None else None
     if store is not None:
         if fresh:
             store.clear()
         elif store.is_complete(key):
-            return load_ensemble(store.path, reused=True)
+            reused = load_ensemble(store.path, reused=True)
+            # stored before ensembles said where their parameters came from: same inputs
+            reused.manifest.setdefault("parameters", record)
+            reused.summary.setdefault("parameters", record)
+            return reused
         store.prepare()
 
     started = datetime.now(UTC)
@@ -264,6 +292,7 @@ def run_ensemble(
     compute_seconds = 0.0
     runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=PRELOAD)
     manifest = _manifest(scenario, seed, reps, key, key_inputs, definitions, runner, started)
+    manifest["parameters"] = record
     if drawn is not None:
         manifest["parameters_drawn_from_posterior"] = drawn.describe()
     if store is not None and missing:
@@ -315,6 +344,7 @@ def run_ensemble(
     _check_complete(tables["replications"], reps, store)
     frames = {name: table.to_pandas() for name, table in tables.items()}
     summary = summarise(frames)
+    summary["parameters"] = record
     if drawn is not None:
         summary["parameters_drawn_from_posterior"] = drawn.describe()
 

@@ -10,6 +10,11 @@ part of the forecast unless named with ``--scenarios``.
 Results go to ``<out>/<scenario>/s<seed>-n<reps>-<key>/`` (see
 :mod:`sim.store`), and the answer to ``<out>/forecast.txt`` and
 ``<out>/forecast.json`` (which also points at each run folder).
+
+The parameters are drawn from the commune's calibration when it has one
+(``<commune>/calibration/``, :mod:`sim.posterior`), else the assumed values
+of ``parameters.csv``; the answer says which, scenario by scenario, and
+``forecast.json`` keeps each scenario's ``parameters`` record.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sim.backends import make_backend
 from sim.ensemble import PRELOAD, EnsembleResult, run_ensemble
 from sim.errors import InputError, Problem
 from sim.headline import sentences
+from sim.posterior import COMMUNE, Posterior, parameters_of, resolve_posterior
 from sim.provenance import package_version
 from sim.scenario import Scenario, load_scenario
 from sim.store import write_json_atomic
@@ -87,13 +93,17 @@ def run_forecast(
     scheduler: str | None = None,
     quiet: bool = False,
     fresh: bool = False,
+    posterior: Any = COMMUNE,
 ) -> list[ScenarioForecast]:
     """Run every scenario's ensemble (stored under ``out``) and write the answer beside them.
 
-    Every file is loaded and checked before anything runs, so a typo in the
-    second scenario does not surface after the first one's minutes of work.
-    ``seed`` defaults to each scenario's own seed; one seed for all gives the
-    scenarios common random numbers, which sharpens their comparison.
+    Every file is loaded and checked before anything runs (the posteriors
+    too), so a typo in the second scenario does not surface after the first
+    one's minutes of work. ``seed`` defaults to each scenario's own seed; one
+    seed for all gives the scenarios common random numbers, which sharpens
+    their comparison. ``posterior`` is as for
+    :func:`~sim.ensemble.run_ensemble`: by default the commune's calibration
+    if it has one; ``None`` the assumed values.
     """
     problems: list[Problem] = []
     scenarios = []
@@ -104,12 +114,30 @@ def run_forecast(
             problems.extend(error.problems)
     if problems:
         raise InputError(problems)
+    drawn: dict[str, Posterior | None] = {}  # by commune folder: each table read once
+    for scenario in scenarios:
+        where = str(scenario.commune.path)
+        if where not in drawn:
+            try:
+                drawn[where] = resolve_posterior(posterior, scenario.commune)
+            except InputError as error:
+                problems.extend(error.problems)
+                drawn[where] = None
+    if problems:
+        raise InputError(problems)
     forecasts = []
     # one set of workers for every scenario (a pool or a cluster is started once)
     with make_backend(backend, workers=workers, scheduler=scheduler, preload=PRELOAD) as runner:
         for scenario in scenarios:
             result = run_ensemble(
-                scenario, reps, seed, backend=runner, out=out, quiet=quiet, fresh=fresh
+                scenario,
+                reps,
+                seed,
+                backend=runner,
+                out=out,
+                quiet=quiet,
+                fresh=fresh,
+                posterior=drawn[str(scenario.commune.path)],
             )
             forecasts.append(
                 ScenarioForecast(scenario, result, sentences(result.summary, result.manifest))
@@ -148,6 +176,7 @@ def write_forecast(out: Path, forecasts: list[ScenarioForecast]) -> None:
                 "reps": f.result.reps,
                 "seed": f.result.manifest["seed"],
                 "sentences": f.sentences,
+                "parameters": parameters_of(f.result.manifest),
                 "summary": f.result.summary,
             }
             for f in forecasts

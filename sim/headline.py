@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sim.posterior import parameters_of
 from sim.summary import QUANTILES
 from sim.targets import TARGET_KEYS
 
@@ -62,7 +63,9 @@ def target_phrases(targets: dict[str, Any]) -> dict[str, str]:
 
 
 def sentences(summary: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
-    """The answer in plain words, one sentence per target, then admissions and white villages."""
+    """The answer in plain words, one sentence per target, then admissions and white villages,
+    then where the parameters came from (the commune's calibration or the assumed values):
+    the same figures mean something else under each, so the answer always says which."""
     targets = manifest["targets"]
     phrases = target_phrases(targets)
     lines = []
@@ -76,7 +79,13 @@ def sentences(summary: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
     )
     lines.append(f"Admissions a year, median (90 % of runs between): {middle}")
     lines.append(_ending_sentence(summary["last_white_village_ends"], targets["horizon"]))
+    lines.append(parameters_of({**manifest, **_record(summary)})["sentence"])
     return lines
+
+
+def _record(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary's ``parameters`` record, if it has one (it wins over the manifest's)."""
+    return {"parameters": summary["parameters"]} if "parameters" in summary else {}
 
 
 def _ending_sentence(ending: dict[str, Any], horizon: str) -> str:

@@ -22,7 +22,11 @@ Why this shape:
   ``max_effort + 1 + shortfall``.
 - **Common random numbers across trials.** Every mix runs with the same seed,
   so differences between mixes are not noise; a mix proposed twice is scored
-  once (its ensemble is also stored and reused).
+  once (its ensemble is also stored and reused). With a posterior (by
+  default the commune's calibration, when it has one: :mod:`sim.posterior`)
+  every mix draws the same particle for replication ``i``; the posterior's
+  hash is one of the search's inputs, so a study scored at the assumed
+  values is never resumed with drawn parameters.
 - **Resumable, shareable storage.** The Optuna study lives in a journal file
   (``optuna.storages.JournalStorage`` with a file lock) in a folder keyed by
   the search's inputs (scenario, target, probability, levers, grid, reps,
@@ -61,6 +65,7 @@ from sim.comparison import add_months
 from sim.errors import InputError, Problem, did_you_mean
 from sim.headline import interval, percent, target_phrases
 from sim.interventions import MEASURES
+from sim.posterior import COMMUNE, Posterior, parameters_record, resolve_posterior
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Intervention, Scenario, load_scenario
 from sim.store import slug, write_json_atomic, write_text_atomic
@@ -352,6 +357,7 @@ def search(
     workers: int | None = None,
     scheduler: str | None = None,
     quiet: bool = False,
+    posterior: Any = COMMUNE,
 ) -> SearchResult:
     """Find the least-effort mix of ``levers`` whose chance of ``target`` is at least ``p``.
 
@@ -361,7 +367,10 @@ def search(
     there). Each mix is an ensemble of ``reps`` runs with ``seed``
     (default: the scenario's seed, then 0), stored under the search's folder
     in ``out/searches/``. ``evaluate`` replaces the model (tests, other
-    objectives). See the module docstring for the effort and the objective.
+    objectives). ``posterior`` is as for :func:`~sim.ensemble.run_ensemble`
+    (by default the commune's calibration if it has one; ``None``: the
+    assumed values). See the module docstring for the effort and the
+    objective.
     """
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if horizon is not None:
@@ -372,7 +381,8 @@ def search(
     seed = int(seed if seed is not None else (base.seed if base.seed is not None else 0))
     if seed < 0:
         raise InputError([Problem("search", "seed", f"{seed} is not a whole number >= 0")])
-    inputs = _inputs(space, target, p, reps, seed, evaluate)
+    drawn = resolve_posterior(posterior, base.commune) if evaluate is None else None
+    inputs = _inputs(space, target, p, reps, seed, evaluate, drawn)
     key = digest(inputs)
     folder = Path(out) / "searches" / f"{slug(base.name)}-{slug(target)}-p{p:g}-{key[:12]}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -398,11 +408,15 @@ def search(
         load_if_exists=True,
     )
     manifest = _manifest(space, inputs, key, kind, trials, folder)
+    if evaluate is None:
+        manifest["parameters"] = parameters_record(base, drawn)
     write_json_atomic(folder / "manifest.json", {**manifest, "status": "running"})
 
     penalty = _max_effort(space) + 1.0
     with _workers(evaluate, backend, workers, scheduler) as runner:
-        score = evaluate or _ensemble_evaluator(folder / "ensembles", target, reps, seed, runner)
+        score = evaluate or _ensemble_evaluator(
+            folder / "ensembles", target, reps, seed, runner, drawn
+        )
         if kind == "tpe" and not study.trials:
             study.enqueue_trial(space.as_written())
         try:
@@ -602,12 +616,16 @@ def _workers(
         yield runner
 
 
-def _ensemble_evaluator(folder: Path, target: str, reps: int, seed: int, runner: Any) -> Evaluate:
+def _ensemble_evaluator(
+    folder: Path, target: str, reps: int, seed: int, runner: Any, posterior: Posterior | None
+) -> Evaluate:
     """Score a mix by an ensemble of the model (stored under ``folder`` and reused)."""
     from sim.ensemble import run_ensemble
 
     def score(scenario: Scenario, mix: Mix) -> tuple[int, int]:
-        result = run_ensemble(scenario, reps, seed, backend=runner, out=folder, quiet=True)
+        result = run_ensemble(
+            scenario, reps, seed, backend=runner, out=folder, quiet=True, posterior=posterior
+        )
         flags = result.replications[target].to_numpy().astype(bool)
         return int(flags.sum()), int(flags.size)
 
@@ -615,12 +633,23 @@ def _ensemble_evaluator(folder: Path, target: str, reps: int, seed: int, runner:
 
 
 def _inputs(
-    space: Space, target: str, p: float, reps: int, seed: int, evaluate: Evaluate | None
+    space: Space,
+    target: str,
+    p: float,
+    reps: int,
+    seed: int,
+    evaluate: Evaluate | None,
+    posterior: Posterior | None = None,
 ) -> dict[str, Any]:
-    """What the search's answer depends on (its storage key)."""
+    """What the search's answer depends on (its storage key).
+
+    The posterior's hash only when the mixes draw from one, so searches at
+    the assumed values keep the keys (and the stored studies) they had.
+    """
     resolved = space.scenario.to_dict()
     resolved.pop("path", None)
     resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    drawn = {"posterior_sha256": posterior.sha256} if posterior is not None else {}
     return {
         "scenario": resolved,
         "commune_data_sha256": commune_fingerprint(space.scenario.commune),
@@ -635,6 +664,7 @@ def _inputs(
         "seed": seed,
         "evaluate": "model" if evaluate is None else getattr(evaluate, "__qualname__", "custom"),
         "version": package_version(),
+        **drawn,
     }
 
 
@@ -689,6 +719,7 @@ def search_text(result: SearchResult, limit: int = 5) -> str:
         f"stored in {result.path}",
         "Effort = Σ effort_per_unit × intensity × years in force; other measures of the "
         f"scenario add a fixed {m['fixed_effort']:.2f}.",
+        *([m["parameters"]["sentence"]] if m.get("parameters") else []),
         "",
     ]
     best = result.best

@@ -18,6 +18,7 @@ from sim.ensemble import (
     run_chunk,
     run_ensemble,
 )
+from sim.posterior import COMMUNE, resolve_posterior
 from sim.summary import SUMMARY_KEYS
 from sim.targets import TARGET_KEYS, definitions_for, replication_metrics
 from tests.ensemble_support import assert_same_tables, short_scenario
@@ -85,8 +86,11 @@ def test_tables_are_tidy(reference) -> None:
     assert set(c.id for c in short_scenario().commune.cells) <= set(cells["cell"])
 
 
-def test_summary_json_has_exactly_the_listed_keys(reference) -> None:
+def test_summary_json_has_exactly_the_listed_keys(reference, scenario) -> None:
     summary = json.loads((reference.path / "summary.json").read_text(encoding="utf-8"))
+    # where the parameters came from: the commune's calibration when it has one (then the
+    # posterior's description too), else the assumed values
+    drawn = resolve_posterior(COMMUNE, scenario.commune) is not None
     assert list(summary) == [
         "admissions_every_year_ge_7",
         "admissions_term_mean_ge_7",
@@ -96,8 +100,11 @@ def test_summary_json_has_exactly_the_listed_keys(reference) -> None:
         "admissions_by_year",
         "white_villages_at_horizon",
         "last_white_village_ends",
+        "parameters",
+        *(["parameters_drawn_from_posterior"] if drawn else []),
     ]
-    assert tuple(summary) == SUMMARY_KEYS
+    assert tuple(summary)[: len(SUMMARY_KEYS)] == SUMMARY_KEYS
+    assert summary["parameters"]["kind"] == ("posterior" if drawn else "assumed")
     for key in TARGET_KEYS:
         assert set(summary[key]) == {"p", "ci95"}
         low, high = summary[key]["ci95"]
@@ -120,7 +127,8 @@ def test_manifest_records_inputs_and_timings(reference, scenario) -> None:
     assert manifest["timings"]["replications_run"] == REPS
     assert manifest["targets"]["admissions_per_year_min"] == 7
     assert manifest["targets"]["target_years"] == [2016]
-    assert manifest["key"] == ensemble_key(scenario, SEED, REPS)[0]
+    drawn = resolve_posterior(COMMUNE, scenario.commune)  # None: the commune is not calibrated
+    assert manifest["key"] == ensemble_key(scenario, SEED, REPS, drawn)[0]
 
 
 def test_same_inputs_reuse_the_store(scenario, reference) -> None:

@@ -52,7 +52,8 @@ def test_the_summary_and_the_manifest_say_the_parameters_were_drawn(short: sim.S
         assert drawn["particles"] == 3
         assert drawn["parameters"] == ["spotting_rate_cell", "leave_hazard_young"]
     plain = run_ensemble(short, 4, seed=1, workers=1, out=None, quiet=True)
-    assert tuple(plain.summary) == SUMMARY_KEYS
+    assert tuple(plain.summary) == (*SUMMARY_KEYS, "parameters")
+    assert plain.summary["parameters"]["kind"] == "assumed"
     assert "posterior_particle" not in plain.replications
 
 

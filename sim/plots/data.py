@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import EnsembleResult, load_ensemble
-from sim.i18n import date_text, scenario_label, t, years_text
+from sim.i18n import date_text, parameters_text, scenario_label, t, years_text
+from sim.posterior import parameters_of
 
 Results = EnsembleResult | str | Path | Sequence[EnsembleResult | str | Path]
 
@@ -65,7 +66,8 @@ def tag(name: str, part: str) -> str:
 
 
 def provenance(results: list[EnsembleResult]) -> list[dict[str, Any]]:
-    """Where each ensemble came from: scenario, file, reps, seed, version, commit, key, date."""
+    """Where each ensemble came from: scenario, file, reps, seed, version, commit, key, date,
+    and its parameters (the commune's calibration or the assumed values)."""
     rows = []
     for r in results:
         m = r.manifest
@@ -82,13 +84,16 @@ def provenance(results: list[EnsembleResult]) -> list[dict[str, Any]]:
                 "key": m.get("key"),
                 "computed": m.get("created"),
                 "run_folder": str(r.path) if r.path is not None else None,
+                "parameters": parameters_of(m),
             }
         )
     return rows
 
 
 def source_line(results: list[EnsembleResult], lang: str) -> str:
-    """The source line of every figure: version and commit, scenarios, reps, seeds, date."""
+    """The source line of every figure: version and commit, scenarios, reps, seeds, where the
+    parameters came from (the same figures mean something else under the commune's
+    calibration and under the assumed values), and the date."""
     rows = provenance(results)
     commits: dict[str, list[str]] = {}  # version -> its commits, in order of appearance
     for row in rows:
@@ -118,7 +123,19 @@ def source_line(results: list[EnsembleResult], lang: str) -> str:
     word = t("scenario_word" if len(rows) == 1 else "scenarios_word", lang)
     dates = sorted({row["computed"][:10] for row in rows if row["computed"]})
     when = t("computed_on", lang, date=date_text(dates[-1], lang)) if dates else ""
-    parts = [f"{t('source', lang)}: {', '.join(versions)}", f"{word} {scenarios}", when]
+    phrases = [parameters_text(row["parameters"], lang, short=True) for row in rows]
+    if len(set(phrases)) == 1:
+        parameters = phrases[0]
+    else:
+        parameters = "; ".join(
+            f"{row['scenario']}: {phrase}" for row, phrase in zip(rows, phrases, strict=True)
+        )
+    parts = [
+        f"{t('source', lang)}: {', '.join(versions)}",
+        f"{word} {scenarios}",
+        parameters,
+        when,
+    ]
     return " · ".join(part for part in parts if part)
 
 
