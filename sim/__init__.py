@@ -54,7 +54,7 @@ def __getattr__(name: str) -> object:
 try:
     __version__ = _version("nahy-sim")
 except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0.2.0"
+    __version__ = "0.3.0"
 
 __all__ = [
     "Commune",

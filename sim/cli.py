@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sim import __version__
 from sim.commune import Commune, load_commune
@@ -211,8 +212,36 @@ def _backend_args(args: argparse.Namespace, problems: list[Problem] | None = Non
     return {"backend": backend, "workers": args.workers, "scheduler": args.scheduler}
 
 
+def _posterior_options(parser: argparse.ArgumentParser) -> None:
+    """Where each run's parameters come from: every command that runs ensembles of a scenario."""
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--posterior",
+        metavar="PATH",
+        default=None,
+        help="draw each run's parameters from this posterior (a calibration folder or its "
+        "posterior.parquet) instead of the commune's own calibration",
+    )
+    which.add_argument(
+        "--no-posterior",
+        action="store_true",
+        help="run at the assumed values of parameters.csv even if the commune has a "
+        "calibration (by default each run draws its parameters from <commune>/calibration "
+        "when it exists)",
+    )
+
+
+def _posterior_arg(args: argparse.Namespace) -> Any:
+    """``posterior=`` for the ensembles: a path, ``None`` (--no-posterior), or the default."""
+    from sim.posterior import COMMUNE
+
+    if getattr(args, "no_posterior", False):
+        return None
+    return getattr(args, "posterior", None) or COMMUNE
+
+
 def _ensemble_options(parser: argparse.ArgumentParser, reps: int, out: str) -> None:
-    """The options ``run`` and ``forecast`` share."""
+    """The options ``run``, ``forecast`` and ``compare`` share."""
     parser.add_argument(
         "--reps", type=int, default=reps, help=f"replications per scenario (default {reps})"
     )
@@ -225,6 +254,7 @@ def _ensemble_options(parser: argparse.ArgumentParser, reps: int, out: str) -> N
     )
     parser.add_argument("--fresh", action="store_true", help="recompute even if results exist")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    _posterior_options(parser)
 
 
 def _reps_and_seed_problems(args: argparse.Namespace) -> list[Problem]:
@@ -240,7 +270,12 @@ def _reps_and_seed_problems(args: argparse.Namespace) -> list[Problem]:
 def _ensemble_args(args: argparse.Namespace) -> dict:
     """The checked ensemble options as ``run_ensemble`` keywords (bad values: exit 2)."""
     problems = _reps_and_seed_problems(args)
-    return {**_backend_args(args, problems), "out": args.out, "quiet": args.quiet}
+    return {
+        **_backend_args(args, problems),
+        "out": args.out,
+        "quiet": args.quiet,
+        "posterior": _posterior_arg(args),
+    }
 
 
 def _interruptible(run: Callable[[], int]) -> int:
@@ -264,13 +299,6 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--horizon", metavar="YYYY-MM-DD", default=None, help="end the runs at this date instead"
     )
-    parser.add_argument(
-        "--posterior",
-        metavar="PATH",
-        default=None,
-        help="draw each run's parameters from this posterior (a calibration folder or its "
-        "posterior.parquet)",
-    )
 
 
 @command(
@@ -282,6 +310,7 @@ def run_command(args: argparse.Namespace) -> int:
     """Run ``--reps`` replications of SCENARIO (stored under ``--out``) and print a table."""
     from sim.ensemble import run_ensemble
     from sim.headline import describe_run, headline_table
+    from sim.posterior import parameters_of
 
     options = _ensemble_args(args)
     scenario = load_scenario(args.scenario)
@@ -289,10 +318,9 @@ def run_command(args: argparse.Namespace) -> int:
         scenario = scenario.with_horizon(args.horizon)
 
     def go() -> int:
-        result = run_ensemble(
-            scenario, args.reps, args.seed, fresh=args.fresh, posterior=args.posterior, **options
-        )
+        result = run_ensemble(scenario, args.reps, args.seed, fresh=args.fresh, **options)
         print(describe_run(result.manifest, result.path, result.reused))
+        print(parameters_of(result.manifest)["sentence"])
         print()
         print(headline_table(result.summary, result.manifest))
         return 0
@@ -343,3 +371,4 @@ import sim.cli_briefing  # noqa: E402, F401  (registers ``briefing``)
 import sim.cli_calibration  # noqa: E402, F401  (registers ``calibrate`` and ``sensitivity``)
 import sim.cli_compare  # noqa: E402, F401  (registers ``compare`` and ``search``)
 import sim.cli_record  # noqa: E402, F401  (registers ``record``)
+import sim.cli_validation  # noqa: E402, F401  (registers ``validate-model``)

@@ -27,6 +27,7 @@ def test_a_zero_multiplier_never_fires() -> None:
     assert AgeProfile([0.0], [1.0]).age_at(5.0, 0.1, multiplier=0.0) == math.inf
 
 
+@pytest.mark.known_answer
 def test_draws_follow_the_survival_function() -> None:
     """P(event before age a | alive at a0) = 1 - exp(-(H(a) - H(a0))): check at two ages with
     binomial bounds over 20,000 clocks."""

@@ -137,6 +137,7 @@ def away_at_start(result: sim.RunResult) -> int:
 # -- settling away for good -----------------------------------------------------------
 
 
+@pytest.mark.known_answer
 def test_a_share_of_work_migrants_never_returns(folder: CommuneFolder) -> None:
     """Everyone leaves at h; a work migrant settles away for good with probability s, the
     others return at the constant hazard of ``return_within_5y`` = R. For each first
@@ -171,6 +172,7 @@ def test_a_share_of_work_migrants_never_returns(folder: CommuneFolder) -> None:
 # -- study ------------------------------------------------------------------------------
 
 
+@pytest.mark.known_answer
 def test_students_come_home_when_their_course_ends(folder: CommuneFolder) -> None:
     """Everyone completes upper secondary and (nearly) all leave in the two years after,
     all to study, and all come home when the course ends: every delay from leaving to
@@ -272,6 +274,7 @@ def test_a_share_of_upper_secondary_leavers_go_to_study_and_a_share_come_back(
 # -- marriage ---------------------------------------------------------------------------
 
 
+@pytest.mark.known_answer
 def test_young_work_migrants_come_home_to_marry_at_the_marriage_rate(
     folder: CommuneFolder,
 ) -> None:
@@ -347,6 +350,7 @@ def test_nobody_comes_home_to_marry_past_the_age_limit(folder: CommuneFolder) ->
 # -- the schooling multiplier -----------------------------------------------------------
 
 
+@pytest.mark.known_answer
 def test_lower_secondary_completers_leave_at_the_multiplied_hazard(
     folder: CommuneFolder,
 ) -> None:
@@ -397,6 +401,7 @@ def test_lower_secondary_completers_leave_at_the_multiplied_hazard(
 # -- the switched-down case --------------------------------------------------------------
 
 
+@pytest.mark.known_answer
 def test_returns_alone_are_the_pure_exponential_of_return_within_5y(
     folder: CommuneFolder,
 ) -> None:

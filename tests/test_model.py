@@ -136,6 +136,7 @@ def four_sigma(n: int, p: float, design_effect: float = 1.0) -> float:
 # -- pure decay -----------------------------------------------------------------
 
 
+@pytest.mark.known_answer
 def test_constant_outmigration_alone_is_exponential_decay(quiet_commune: CommuneFolder) -> None:
     """With leaving at a constant hazard h and nothing else, N(t) ~ Binomial(N0, exp(-h t))."""
     h = 0.25  # per year
@@ -199,6 +200,7 @@ def read_cell(folder: CommuneFolder, name: str, row: int, column: str) -> str:
 DESIGN_EFFECT = 2.0
 
 
+@pytest.mark.known_answer
 def test_leaving_that_depends_on_switching_poverty_follows_the_two_state_chain(
     quiet_commune: CommuneFolder,
 ) -> None:
@@ -234,6 +236,7 @@ def test_leaving_that_depends_on_switching_poverty_follows_the_two_state_chain(
     assert abs(p_frozen - p_switching) * n0 > four_sigma(n0, p_switching, DESIGN_EFFECT)
 
 
+@pytest.mark.known_answer
 def test_joining_that_depends_on_switching_poverty_follows_the_four_state_chain(
     quiet_commune: CommuneFolder,
 ) -> None:
@@ -289,6 +292,7 @@ def admission_times(result: sim.RunResult) -> list[float]:
     return sorted(counted["time"].round(9).tolist())
 
 
+@pytest.mark.known_answer
 def test_deterministic_pipeline_gives_exact_admission_dates(quiet_commune: CommuneFolder) -> None:
     """Three candidates at t=0, class in March (t=2.5), 10 months mentoring, 2 + 4 months of
     file and verification: all admitted at t = 16 exactly, recognised at t = 28."""
@@ -298,6 +302,7 @@ def test_deterministic_pipeline_gives_exact_admission_dates(quiet_commune: Commu
     assert recognised[-3:] == [28.0, 28.0, 28.0]
 
 
+@pytest.mark.known_answer
 def test_class_seats_delay_the_last_candidate_to_the_next_class(
     quiet_commune: CommuneFolder,
 ) -> None:
@@ -315,6 +320,7 @@ def test_mentors_are_a_limited_resource(quiet_commune: CommuneFolder) -> None:
     assert result.pipeline["waiting_mentor"].iloc[-1] == 3
 
 
+@pytest.mark.known_answer
 def test_probation_is_exactly_its_length(quiet_commune: CommuneFolder) -> None:
     scenario = quiet_scenario(quiet_commune.path, horizon="2018-12-31", probation_months=7)
     result = sim.run(scenario, seed=5)
@@ -325,6 +331,7 @@ def test_probation_is_exactly_its_length(quiet_commune: CommuneFolder) -> None:
     assert np.allclose(recognised[both] - admitted[both], 7.0, atol=1e-9)
 
 
+@pytest.mark.known_answer
 def test_village_gets_its_own_cell_when_its_third_official_member_arrives(
     quiet_commune: CommuneFolder,
 ) -> None:
@@ -418,6 +425,7 @@ def baseline_run() -> sim.RunResult:
     return sim.run(sim.load_scenario(NAHY / "scenarios" / "baseline.toml"), seed=2)
 
 
+@pytest.mark.known_answer
 def test_population_accounting_balances_every_month(baseline_run: sim.RunResult) -> None:
     """home(m+1) = home(m) + births + arrivals - deaths - departures, village by village."""
     population = baseline_run.population
