@@ -4,11 +4,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# make forecast: REPS runs per scenario; baseline + resolution-2015 at 200 take about a minute on 2 cores
+# make forecast: REPS runs per scenario; baseline + resolution-2015 at 200 take about a minute on 2 cores.
+# Each run draws its parameters from data/nahy/calibration/ when it exists (the default of
+# `sim forecast`), else uses the assumed values of parameters.csv; the answer says which.
 REPS   ?= 200
 SEED   ?= 2015
 
-.PHONY: setup forecast test lab bench lint validate notebooks clean
+.PHONY: setup forecast test lab bench lint validate notebooks calibrate validate-model clean
 
 setup: $(STAMP)
 
@@ -41,6 +43,27 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks notebooks
 	$(BIN)/ruff format --check sim tests benchmarks notebooks
+
+# make calibrate: the commune's calibration, regenerated into data/nahy/calibration/ (forecasts
+# draw from it; tests/test_shipped_calibration.py fails when its inputs changed since). The
+# budget of CALIBRATION_RUNS model runs takes about a quarter of an hour on 2 cores.
+CALIBRATION_RUNS ?= 5000
+calibrate: $(STAMP)
+	$(BIN)/python -m sim calibrate data/nahy/scenarios/calibrate-2017.toml --out data/nahy/calibration \
+		--max-runs $(CALIBRATION_RUNS) --fresh --no-plots
+
+# make validate-model: the validation report in results/validation/ (known answers, posterior
+# predictive checks against every observed figure, identifiability), about 5 minutes on 2 cores
+validate-model: $(STAMP)
+	$(BIN)/python -m sim validate-model --reps 200 --draws 300
+
+# make check-calibration: do calibration's 90 % intervals hold planted values 9 times in 10?
+# (normal means with an exact posterior, then the commune model over CHECK_SEEDS observation
+# seeds; several minutes on 2 cores; exit status 1 when coverage fails its binomial bound)
+CHECK_SEEDS ?= 20
+.PHONY: check-calibration
+check-calibration: $(STAMP)
+	$(BIN)/python -m benchmarks.calibration_check --seeds $(CHECK_SEEDS) --workers 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache results/.tmp
