@@ -24,6 +24,9 @@ the last snapshot at or before ``d``, i.e. the first of ``d``'s month):
   to work or to study (``RunResult.migrations``), with the same window as
   admissions;
 - ``callups`` (period): men called up for military service;
+- ``returns`` (period): migrants coming back to live at home (after study, a
+  job, or to marry; not conscripts);
+- ``births`` (period): children born to residents, counted by month;
 - ``white_villages_eliminated`` (period): villages white at ``date_from`` and
   not white at ``date_to`` (both read as stocks);
 - ``admissions`` (period): admissions by the commune's cells (``counted``)
@@ -58,6 +61,7 @@ import pandas as pd
 from sim.population import EDUCATION_LEVELS
 from sim.results import (
     ADMISSION_COLUMNS,
+    FLOWS,
     MIGRATION_COLUMNS,
     PLACES_RECORDED,
     VILLAGE_STATUSES,
@@ -87,6 +91,8 @@ PERIOD_COUNTS = {
     "departures_work": "residents leaving home to work (any destination)",
     "departures_study": "residents leaving home to study",
     "callups": "men called up for military service",
+    "returns": "migrants coming back to live at home (after study or a job, or to marry)",
+    "births": "children born to residents",
 }
 
 #: Metrics that are shares in [0, 1] (the others are counts).
@@ -335,11 +341,18 @@ _MIG = {name: i for i, name in enumerate(MIGRATION_COLUMNS)}
 
 
 def _count_between(record: RunRecord, metric: str, t_from: float, t_to: float) -> int:
-    """Departures for work or study, or call-ups, with ``t_from <= time < t_to``."""
+    """Departures for work or study, returns, call-ups or births with ``t_from <= time < t_to``
+    (births are counted by month: the months whose start lies in the window)."""
     if metric == "callups":
         return sum(t_from <= row[0] < t_to for row in record.callups)
-    reason = metric.removeprefix("departures_")
+    if metric == "births":
+        months = np.arange(record.flows.shape[0])
+        inside = (months >= t_from - 1e-9) & (months < t_to - 1e-9)
+        return int(record.flows[inside, :, FLOWS.index("births")].sum())
     t, move, why = _MIG["time"], _MIG["move"], _MIG["reason"]
+    if metric == "returns":
+        return sum(row[move] == "return" and t_from <= row[t] < t_to for row in record.migrations)
+    reason = metric.removeprefix("departures_")
     return sum(
         row[move] == "leave" and row[why] == reason and t_from <= row[t] < t_to
         for row in record.migrations

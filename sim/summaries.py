@@ -25,10 +25,11 @@ uniform position), so a parameter the figures cannot predict (``b_j`` near
 its whole prior range. A parameter whose guess explains no more of its
 prior draws' variance than chance would (its R^2 below the 99 % quantile of
 R^2 for unrelated figures, ``Beta(k/2, (n-k-1)/2)``) is left out of the
-distance: its summary would only add the regression's noise. The result is still an ABC posterior (of the
-parameters given these summaries): the projection decides what counts as
-close, it does not move particles, so it cannot make the posterior narrower
-than the runs justify; and ``make check-calibration`` counts its coverage.
+distance: its summary would only add the regression's noise. The result is
+still an ABC posterior (of the parameters given these summaries): the
+projection decides what counts as close, it does not move particles, so it
+cannot make the posterior narrower than the runs justify; and ``make
+check-calibration`` counts its coverage.
 """
 
 from __future__ import annotations

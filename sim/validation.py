@@ -131,7 +131,7 @@ def validate_model(
             version=package_version(),
             reps=reps,
             seed=seed,
-            calibration=f"{folder.name} ({posterior.sha256[:12]})",
+            calibration=f"{_shown(folder)} ({posterior.sha256[:12]})",
             date=date_text(started.date(), lang),
         )
         path = out / f"predictive.{lang}.png"
@@ -390,7 +390,7 @@ def report_text(
         for source in SOURCES:
             if ("q05", source) in row.index:
                 entry[source] = (
-                    f"{row[('q05', source)]:.3g}–{row[('q95', source)]:.3g}"
+                    f"{_figure(row[('q05', source)])}–{_figure(row[('q95', source)])}"
                     f"{'' if row[('inside_90', source)] else ' (outside)'}"
                 )
         rows.append(entry)
@@ -447,6 +447,19 @@ def _markdown(frame: pd.DataFrame) -> str:
         "| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
     ]
     return "\n".join([header, rule, *body])
+
+
+def _figure(value: float) -> str:
+    """A figure as people write it: 5,253 rather than 5.25e+03, 0.721 for a share."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _shown(folder: Path) -> str:
+    """The calibration folder as the user would name it (relative to the working folder)."""
+    try:
+        return str(folder.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(folder)
 
 
 def _cell(value: Any) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from sim.analysis_plots import figure_label
 from sim.i18n import t
@@ -66,6 +67,8 @@ def predictive_figure(
             ax.tick_params(axis="x", labelsize=10)
             if obs.is_share:
                 ax.xaxis.set_major_formatter(lambda x, _pos: f"{100 * x:.0f} %")
+            else:  # counts: whole numbers on the axis
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
         for ax in axes[n:]:
             ax.set_visible(False)
         handles = [Patch(color=COLOURS[s], label=t(f"check.source.{s}", lang)) for s in sources]

@@ -51,6 +51,25 @@ def test_the_articles_figures_are_used_and_the_others_skipped_with_a_reason(
     assert q1 == {"admissions", "admissions_youth_union", "admissions_farmer"}
 
 
+def test_births_and_returns_read_the_flows_and_the_migration_log(
+    calibration_scenario: sim.Scenario,
+) -> None:
+    """Two figures no source gives yet (the validation note asks for them), read on a run."""
+    from sim.observed import Observation, measure_plan
+
+    year = (pd.Timestamp("2018-01-01").date(), pd.Timestamp("2018-12-31").date())
+    used = [Observation("births", *year, 0.0), Observation("returns", *year, 0.0)]
+    plan = measure_plan(calibration_scenario, used)
+    result = sim.run(calibration_scenario, 3)
+    births, returns = plan.measure(result.record)
+    flows = result.flows
+    in_2018 = flows["month"].between(36, 47)  # the run starts on 1 January 2015
+    expected_births = flows[(flows["flow"] == "births") & in_2018]
+    assert births == expected_births["people"].sum() > 0
+    log = result.migrations
+    assert returns == ((log["move"] == "return") & (log["date"].dt.year == 2018)).sum() > 0
+
+
 def test_a_scenario_ending_before_a_figure_skips_it_with_a_reason(
     calibration_scenario: sim.Scenario,
 ) -> None:
