@@ -412,6 +412,11 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Số thanh niên nhập ngũ",
         "en": "Men called up for military service",
     },
+    "observed.returns": {
+        "vi": "Số người đi xa trở về địa phương",
+        "en": "Migrants coming back home",
+    },
+    "observed.births": {"vi": "Số trẻ sinh ra", "en": "Births"},
     "observed.white_villages_eliminated": {
         "vi": "Số bản trắng đảng viên đã xóa",
         "en": "White villages eliminated",
