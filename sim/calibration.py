@@ -912,8 +912,7 @@ def _manifest(
         "status": "running",
         "key": key,
         "method": "ABC population Monte Carlo (Beaumont et al. 2009), adaptive tolerance",
-        "distance": "root mean square of (simulated - observed) / sigma over the observations; "
-        "sigma = run-to-run standard deviation over the pilot runs, floored",
+        "distance": _distance_text(settings),
         "parameters": names,
         "priors": {name: p.to_dict() for name, p in scenario.priors.items()},
         "parameter_info": _parameter_info(scenario, names),
@@ -926,8 +925,38 @@ def _manifest(
         "scenario": scenario.to_dict(),
         "scenario_file": str(scenario.path) if scenario.path is not None else None,
         "commune_data_sha256": key_inputs["commune_data_sha256"],
-        "seeding": "numpy SeedSequence(seed) children: pilot run j (0, j); generation g: "
-        "proposal j (1, g, 0, j), its run (1, g, 1, j); predictive run j (2, j), draws (3, g)",
+        **_provenance(started),
+    }
+
+
+#: How every draw is seeded (the module docstring's keys), as the manifests say it.
+SEEDING = (
+    "numpy SeedSequence(seed) children: pilot run j (0, j); generation g: proposal j "
+    "(1, g, 0, j), its run (1, g, 1, j); predictive run j (2, j), draws (3, g); summaries' "
+    "prior draw j (4, 0, j), its run (4, 1, j)"
+)
+
+
+def _distance_text(settings: Settings) -> str:
+    """What the manifest says the distance is."""
+    raw = (
+        "(simulated - observed) / sigma, sigma = the run-to-run standard deviation over the "
+        "pilot runs, floored, combined with the reading's uncertainty"
+    )
+    if not settings.projection_runs:
+        return f"root mean square over the observations of {raw}"
+    return (
+        "root mean square, over the parameters whose summary counts, of how far each "
+        "parameter's linear guess from the standardised figures (fitted on "
+        f"{settings.projection_runs} runs at prior draws; sim.summaries) lies from the record's, "
+        f"in units of its prior spread; standardised figures: {raw}"
+    )
+
+
+def _provenance(started: datetime) -> dict[str, Any]:
+    """Seeding, version, commit, Python and start time: the end of every manifest."""
+    return {
+        "seeding": SEEDING,
         "version": package_version(),
         "git": git_commit(),
         "python": sys.version.split()[0],
@@ -972,8 +1001,7 @@ def _simulator_manifest(
         "status": "running",
         "key": key,
         "method": "ABC population Monte Carlo (Beaumont et al. 2009), adaptive tolerance",
-        "distance": "root mean square of (simulated - observed) / sigma over the observations; "
-        "sigma = run-to-run standard deviation over the pilot runs, floored",
+        "distance": _distance_text(settings),
         "parameters": [p.name for p in priors],
         "priors": {p.name: p.to_dict() for p in priors},
         "settings": {k: v for k, v in asdict(settings).items()},
@@ -981,12 +1009,7 @@ def _simulator_manifest(
         "observations": [
             {"key": k, "value": float(v)} for k, v in zip(simulator.keys, y, strict=True)
         ],
-        "seeding": "numpy SeedSequence(seed) children: pilot run j (0, j); generation g: "
-        "proposal j (1, g, 0, j), its run (1, g, 1, j); predictive run j (2, j), draws (3, g)",
-        "version": package_version(),
-        "git": git_commit(),
-        "python": sys.version.split()[0],
-        "created": started.isoformat(timespec="seconds"),
+        **_provenance(started),
     }
 
 
