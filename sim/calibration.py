@@ -109,7 +109,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -153,9 +152,10 @@ from sim.errors import InputError, Problem
 from sim.model import run
 from sim.observed import MeasurePlan, Observation, Skipped, measure_plan, observations
 from sim.priors import Prior
+from sim.progress import stderr_log
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Scenario
-from sim.store import read_json, write_json_atomic, write_parquet_atomic
+from sim.store import read_json, write_csv_atomic, write_json_atomic, write_parquet_atomic
 from sim.summaries import Projection, fit_projection
 
 __all__ = [
@@ -490,7 +490,7 @@ def calibrate_simulator(
     if fresh and folder.exists():
         clear_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    log = _logger(quiet)
+    log = stderr_log(quiet)
     with FolderLock(folder):
         previous = read_json(folder / "manifest.json")
         if previous and previous.get("key") != key:
@@ -582,12 +582,10 @@ def calibrate_simulator(
             raise
 
         diagnostics = diagnostics_table(folder, generation.index)
-        diagnostics.to_csv(folder / ".tmp-diagnostics.csv", index=False)
-        os.replace(folder / ".tmp-diagnostics.csv", folder / "diagnostics.csv")
+        write_csv_atomic(folder / "diagnostics.csv", diagnostics)
         posterior = posterior_frame(generation, names, keys)
         write_parquet_atomic(folder / "posterior.parquet", arrow_table(posterior))
-        posterior.to_csv(folder / ".tmp-posterior.csv", index=False)
-        os.replace(folder / ".tmp-posterior.csv", folder / "posterior.csv")
+        write_csv_atomic(folder / "posterior.csv", posterior)
         summary = _summary({p.name: p for p in priors}, posterior, generation, reason)
         write_json_atomic(folder / "summary.json", summary)
         wall = time.perf_counter() - clock
@@ -1030,8 +1028,7 @@ def _write_observed_table(
             "used": True,
         }
     )
-    frame.to_csv(folder / ".tmp-observed.csv", index=False)
-    os.replace(folder / ".tmp-observed.csv", folder / "observed.csv")
+    write_csv_atomic(folder / "observed.csv", frame)
 
 
 def _parameter_info(scenario: Scenario, names: list[str]) -> dict[str, dict[str, Any]]:
@@ -1054,14 +1051,6 @@ def _describe(generation: Generation) -> str:
         f"ESS {generation.ess:.0f}, acceptance {generation.acceptance:.2f}, "
         f"{generation.runs} runs, {generation.seconds:.1f} s"
     )
-
-
-def _logger(quiet: bool) -> Callable[[str], None]:
-    def log(message: str) -> None:
-        if not quiet:
-            print(message, file=sys.stderr, flush=True)
-
-    return log
 
 
 def _params(priors: list[Prior], row: np.ndarray) -> dict[str, float]:

@@ -7,6 +7,8 @@ the headline on stdout stays clean) or not shown (``quiet``) is decided here.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -35,3 +37,13 @@ def progress_bar(total: int, done: int = 0, description: str = "", quiet: bool =
         smoothing=0.1,
         leave=True,
     )
+
+
+def stderr_log(quiet: bool = False) -> Callable[[str], None]:
+    """A progress message printer for long commands: one line on stderr each, none when quiet."""
+
+    def log(message: str) -> None:
+        if not quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    return log

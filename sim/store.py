@@ -39,6 +39,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -81,6 +82,11 @@ def write_text_atomic(path: Path, text: str) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
+    """Write a table as CSV (no index) to a temporary file, then rename it into place."""
+    write_text_atomic(path, frame.to_csv(index=False))
 
 
 def write_json_atomic(path: Path, value: Any) -> None:

@@ -48,9 +48,10 @@ from sim.i18n import date_text, t
 from sim.observed import Observation, measure_plan, observations
 from sim.posterior import load_posterior
 from sim.predictive_check import SOURCES, PredictiveCheck, predictive_check
+from sim.progress import stderr_log
 from sim.provenance import commune_fingerprint, git_commit, package_version
 from sim.scenario import Scenario
-from sim.store import write_json_atomic, write_text_atomic
+from sim.store import write_csv_atomic, write_json_atomic, write_text_atomic
 
 DEFAULT_OUT = Path("results") / "validation"
 #: Seed-sequence key of the report's runs: run j of every source uses (TAG, j).
@@ -102,24 +103,20 @@ def validate_model(
     used, skipped = observations(scenario)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    log = _logger(quiet)
+    log = stderr_log(quiet)
     started = datetime.now(UTC)
     clock = time.perf_counter()
 
     log(f"predictive checks: {reps} runs at each of {', '.join(SOURCES)}")
     runs = predictive_runs(scenario, used, posterior, reps, seed, backend, workers, scheduler)
     check = predictive_check(used, runs)
-    check.figures.to_csv(out / ".tmp-predictive.csv", index=False)
-    (out / ".tmp-predictive.csv").replace(out / "predictive.csv")
-    check.joint.to_csv(out / ".tmp-joint.csv", index=False)
-    (out / ".tmp-joint.csv").replace(out / "joint.csv")
+    write_csv_atomic(out / "predictive.csv", check.figures)
+    write_csv_atomic(out / "joint.csv", check.joint)
 
     fixed = data_checks(scenario)
-    fixed.to_csv(out / ".tmp-data.csv", index=False)
-    (out / ".tmp-data.csv").replace(out / "data_checks.csv")
+    write_csv_atomic(out / "data_checks.csv", fixed)
     parameters = parameter_table(result.summary)
-    parameters.to_csv(out / ".tmp-parameters.csv", index=False)
-    (out / ".tmp-parameters.csv").replace(out / "parameters.csv")
+    write_csv_atomic(out / "parameters.csv", parameters)
 
     from sim.validation_plots import save_predictive_figure
 
@@ -154,8 +151,7 @@ def validate_model(
         table = found.table
 
     checks = run_known_answers(quiet) if analytic else _not_run("not asked for (--no-analytic)")
-    checks.to_csv(out / ".tmp-analytic.csv", index=False)
-    (out / ".tmp-analytic.csv").replace(out / "analytic.csv")
+    write_csv_atomic(out / "analytic.csv", checks)
 
     manifest = {
         "command": "validate-model",
@@ -466,11 +462,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, float) and math.isfinite(value):
         return f"{value:.4g}"
     return str(value)
-
-
-def _logger(quiet: bool):
-    def log(message: str) -> None:
-        if not quiet:
-            print(message, file=sys.stderr, flush=True)
-
-    return log
