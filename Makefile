@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 REPS   ?= 200
 SEED   ?= 2015
 
-.PHONY: setup forecast test lab bench lint validate notebooks calibrate validate-model clean
+.PHONY: setup forecast test lab app bench lint validate notebooks calibrate validate-model clean
 
 setup: $(STAMP)
 
@@ -30,12 +30,21 @@ validate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-lab: $(STAMP)
+# The notebooks' .py scripts are the source; their .ipynb pairs are generated here and ignored
+# by git (jupytext.toml pairs them), so a session's outputs never reach the repository.
+lab: notebooks
 	$(BIN)/python -m ipykernel install --sys-prefix --name nahy-sim --display-name "nahy-sim (.venv)" >/dev/null
 	$(BIN)/jupyter lab notebooks/
 
 notebooks: $(STAMP)
-	$(BIN)/jupytext --to ipynb --update notebooks/*.py
+	$(BIN)/jupytext --set-kernel python3 --update --to ipynb notebooks/*.py
+
+# make app: the committee's screen (Voilà, no code shown) on http://127.0.0.1:$(APP_PORT) with
+# an access token (printed; set NAHY_APP_TOKEN to choose it); APP_REPS runs per scenario.
+APP_PORT ?= 8866
+APP_REPS ?= 200
+app: $(STAMP)
+	$(BIN)/python -m sim.app --port $(APP_PORT) --reps $(APP_REPS)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
