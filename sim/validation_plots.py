@@ -25,7 +25,14 @@ from matplotlib.ticker import MaxNLocator
 from sim.analysis_plots import figure_label
 from sim.i18n import t
 from sim.observed import Observation
-from sim.plots.style import GREY, OKABE_ITO, add_source_line, house_style, new_figure
+from sim.plots.style import (
+    GREY,
+    OKABE_ITO,
+    add_source_line,
+    house_style,
+    new_figure,
+    unregistered,
+)
 from sim.predictive_check import SOURCES, PredictiveCheck
 
 #: Colour of each source's bar.
@@ -87,8 +94,10 @@ def save_predictive_figure(
     lang: str,
     source_line: str = "",
 ) -> Path:
-    """Draw and save the figure as PNG, written to a temporary name and renamed into place."""
-    fig = predictive_figure(check, used, lang, source_line)
+    """Draw and save the figure as PNG, written to a temporary name and renamed into place
+    (drawn without pyplot: a writer leaves no figure open)."""
+    with unregistered():
+        fig = predictive_figure(check, used, lang, source_line)
     tmp = path.with_name(f".tmp-{path.name}")
     fig.savefig(tmp, dpi=110, format="png")
     os.replace(tmp, path)

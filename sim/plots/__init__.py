@@ -14,6 +14,14 @@ provenance in each file's metadata.
     from sim.plots import admissions_fan, save_figure
     fig = admissions_fan([load_ensemble(a), load_ensemble(b)], lang="vi")
     save_figure(fig, "briefing", "01-admissions", fig.sim_provenance)
+
+Showing a figure: in Jupyter or Voilà a cell returning a figure shows it as
+one PNG (so does ``display(fig)``, in an ``ipywidgets.Output`` too), with or
+without pyplot; in a Python script that imported pyplot, ``plt.show()``
+shows it with the backend in use. :func:`all_figures` (what the briefing
+writes) makes its figures without pyplot, and :func:`save_figure` closes a
+figure in pyplot once written, so exporting many figures piles none up
+(:mod:`sim.plots.style`).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from sim.plots.export import FORMATS, save_figure
 from sim.plots.pipeline import pipeline_losses
 from sim.plots.probabilities import target_probabilities
 from sim.plots.scenarios import scenario_comparison
+from sim.plots.style import SlideFigure, unregistered
 from sim.plots.villages import village_timeline
 from sim.plots.youth import youth_places
 
@@ -47,12 +56,17 @@ KEY_FIGURES = ("01-admissions", "02-targets")
 
 
 def all_figures(results: Results, lang: str = "vi", *, delay: Any = None) -> dict[str, Figure]:
-    """Every figure of :data:`FIGURES` for these results (``delay``: a cost-of-delay table)."""
+    """Every figure of :data:`FIGURES` for these results (``delay``: a cost-of-delay table).
+
+    Made to be written (the briefing), so never registered with pyplot: a
+    process writing several briefings keeps no figure open.
+    """
     results = as_results(results)
     figures = {}
-    for name, draw in FIGURES.items():
-        kwargs = {"delay": delay} if draw is scenario_comparison else {}
-        figures[name] = draw(results, lang, **kwargs)
+    with unregistered():
+        for name, draw in FIGURES.items():
+            kwargs = {"delay": delay} if draw is scenario_comparison else {}
+            figures[name] = draw(results, lang, **kwargs)
     return figures
 
 
@@ -60,12 +74,14 @@ __all__ = [
     "FIGURES",
     "FORMATS",
     "KEY_FIGURES",
+    "SlideFigure",
     "admissions_fan",
     "all_figures",
     "pipeline_losses",
     "save_figure",
     "scenario_comparison",
     "target_probabilities",
+    "unregistered",
     "village_timeline",
     "youth_places",
 ]

@@ -91,8 +91,10 @@ def admissions_fan(
 def _fan(ax: Axes, result, colour: str, name: str, lang: str) -> None:
     bands = quantiles(result.years, "year", "admissions")
     years = bands.index.to_numpy(dtype=int)
-    ax.fill_between(years, bands["p05"], bands["p95"], color=colour, alpha=0.18, lw=0)
-    ax.fill_between(years, bands["p25"], bands["p75"], color=colour, alpha=0.38, lw=0)
+    wide = ax.fill_between(years, bands["p05"], bands["p95"], color=colour, alpha=0.18, lw=0)
+    wide.set_gid(tag(name, "count-band90"))
+    middle = ax.fill_between(years, bands["p25"], bands["p75"], color=colour, alpha=0.38, lw=0)
+    middle.set_gid(tag(name, "count-band50"))
     (line,) = ax.plot(years, bands["p50"], color=colour, marker="o", ms=8, zorder=4)
     line.set_gid(tag(name, "median"))
     for year, value in zip(years, bands["p50"], strict=True):

@@ -12,6 +12,7 @@ the data folder the manifest names.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import EnsembleResult, load_ensemble
-from sim.i18n import date_text, parameters_text, scenario_label, t, years_text
+from sim.i18n import date_text, parameters_text, scenario_label, t
 from sim.posterior import parameters_of
+from sim.presentation import wording_fields
 
 Results = EnsembleResult | str | Path | Sequence[EnsembleResult | str | Path]
 
@@ -91,9 +93,10 @@ def provenance(results: list[EnsembleResult]) -> list[dict[str, Any]]:
 
 
 def source_line(results: list[EnsembleResult], lang: str) -> str:
-    """The source line of every figure: version and commit, scenarios, reps, seeds, where the
-    parameters came from (the same figures mean something else under the commune's
-    calibration and under the assumed values), and the date."""
+    """The source line of every figure: version and commit, the commune whose data it
+    draws, scenarios (by their readable names; the files' metadata keep the file names),
+    reps, seeds, where the parameters came from (the same figures mean something else
+    under the commune's calibration and under the assumed values), and the date."""
     rows = provenance(results)
     commits: dict[str, list[str]] = {}  # version -> its commits, in order of appearance
     for row in rows:
@@ -108,7 +111,7 @@ def source_line(results: list[EnsembleResult], lang: str) -> str:
     ]
     same = len({(row["reps"], row["seed"]) for row in rows}) == 1
     if same:  # one reps/seed for all: say it once
-        names = ", ".join(row["scenario"] for row in rows)
+        names = ", ".join(scenario_label(row["scenario"], lang) for row in rows)
         first = rows[0]
         scenarios = (
             f"{names}: {t('runs' if len(rows) == 1 else 'runs_each', lang, reps=first['reps'])}, "
@@ -116,7 +119,7 @@ def source_line(results: list[EnsembleResult], lang: str) -> str:
         )
     else:
         scenarios = "; ".join(
-            f"{row['scenario']}: {t('runs', lang, reps=row['reps'])}, "
+            f"{scenario_label(row['scenario'], lang)}: {t('runs', lang, reps=row['reps'])}, "
             f"{t('seed', lang, seed=row['seed'])}"
             for row in rows
         )
@@ -128,10 +131,13 @@ def source_line(results: list[EnsembleResult], lang: str) -> str:
         parameters = phrases[0]
     else:
         parameters = "; ".join(
-            f"{row['scenario']}: {phrase}" for row, phrase in zip(rows, phrases, strict=True)
+            f"{scenario_label(row['scenario'], lang)}: {phrase}"
+            for row, phrase in zip(rows, phrases, strict=True)
         )
+    communes = commune_names(results)
     parts = [
         f"{t('source', lang)}: {', '.join(versions)}",
+        ", ".join(t("source.commune", lang, commune=name) for name in communes),
         f"{word} {scenarios}",
         parameters,
         when,
@@ -140,6 +146,19 @@ def source_line(results: list[EnsembleResult], lang: str) -> str:
 
 
 # -- the commune's facts --------------------------------------------------------------------
+
+
+def commune_names(results: list[EnsembleResult]) -> list[str]:
+    """The communes these ensembles simulate, by name (as the manifests record them), once
+    each; a leading ``xã`` is left out, the wording adds it (``xã Nà Hỳ``, ``Nà Hỳ commune``)."""
+    names = []
+    for result in results:
+        commune = result.manifest.get("scenario", {}).get("commune") or {}
+        name = str(commune.get("name") or commune.get("id") or "").strip()
+        name = re.sub(r"^(xã|commune)\s+", "", name, flags=re.IGNORECASE)
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 @dataclass(frozen=True)
@@ -265,12 +284,4 @@ def as_float_years(dates: pd.Series | np.ndarray) -> np.ndarray:
 
 def target_fields(result: EnsembleResult, lang: str) -> dict[str, Any]:
     """The fields target wordings use, from the ensemble's own definitions (manifest)."""
-    targets = result.manifest.get("targets", {})
-    horizon = targets.get("horizon")
-    return {
-        "min": targets.get("admissions_per_year_min", "?"),
-        "per_cell": targets.get("admissions_per_cell_per_year_min", "?"),
-        "years": years_text(targets.get("target_years", [])),
-        "term": years_text(targets.get("term_years", [])),
-        "horizon": date_text(horizon, lang) if horizon else "?",
-    }
+    return wording_fields(result.manifest.get("targets", {}), lang)

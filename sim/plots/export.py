@@ -22,7 +22,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from sim.plots.style import DPI, house_style
+from sim.plots.style import DPI, house_style, release
 
 #: The formats every figure is exported in.
 FORMATS = ("png", "svg", "pdf")
@@ -87,10 +87,15 @@ def save_figure(
     formats: tuple[str, ...] = FORMATS,
     title: str | None = None,
     dpi: int = DPI,
+    close: bool = True,
 ) -> list[Path]:
     """Write ``folder/name.<fmt>`` for each format, atomically, with provenance metadata.
 
     ``dpi`` sets the PNG's resolution (300 for briefings; tests use less).
+    Once written the figure is closed in pyplot, if pyplot knows it (a script
+    exporting many figures then piles none up; the figure object stays
+    usable: it can be written again or shown in Jupyter); pass
+    ``close=False`` to keep it for a later ``plt.show()``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -110,6 +115,8 @@ def save_figure(
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
             written.append(path)
+    if close:
+        release(figure)
     return written
 
 

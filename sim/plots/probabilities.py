@@ -41,15 +41,16 @@ def target_probabilities(
             colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
             y = rows - 0.4 + height * (i + 0.5)
             p = np.array([result.summary[k]["p"] for k in TARGET_KEYS]) * 100
-            low = np.array([result.summary[k]["ci95"][0] for k in TARGET_KEYS]) * 100
-            high = np.array([result.summary[k]["ci95"][1] for k in TARGET_KEYS]) * 100
+            # a chance and its interval stay within 0-100 %, whatever the rounding
+            low = np.clip([result.summary[k]["ci95"][0] * 100 for k in TARGET_KEYS], 0, 100)
+            high = np.clip([result.summary[k]["ci95"][1] * 100 for k in TARGET_KEYS], 0, 100)
             bars = ax.barh(y, p, height=height * 0.9, color=colour, label=names[i])
             for j, bar in enumerate(bars):
                 bar.set_gid(tag(scenario_name(result), f"bar{j}"))
-            ax.errorbar(
+            whiskers = ax.errorbar(
                 p,
                 y,
-                xerr=[p - low, high - p],
+                xerr=[np.maximum(p - low, 0), np.maximum(high - p, 0)],
                 fmt="none",
                 ecolor="black",
                 elinewidth=2,
@@ -57,6 +58,7 @@ def target_probabilities(
                 capthick=2,
                 zorder=4,
             )
+            whiskers.lines[2][0].set_gid(tag(scenario_name(result), "chance-interval"))
             for value, top, yy in zip(p, high, y, strict=True):
                 ax.text(
                     top + 1.5,

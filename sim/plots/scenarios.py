@@ -2,21 +2,27 @@
 
 Why: "which measure, started when, changes that the most?" is the planners'
 question. The first scenario is the reference (the forecast puts the
-baseline first). Panel one shows the term's mean admissions a year for each
-scenario against the target band; panel two how much each target's
-probability changes against the reference, in percentage points with a 95 %
-interval. Scenarios run on the same seed and number of runs are compared
-run by run (common random numbers, paired intervals from
-:mod:`sim.comparison`), which gives far narrower intervals; others are
-compared as independent samples (Newcombe's interval from the two Wilson
-intervals). Where a cost-of-delay table exists (:func:`sim.comparison.cost_of_delay`),
-a third panel shows what starting each measure later costs.
+baseline first). The figure draws what the comparison table
+(:func:`sim.comparison.comparison_table`) says, no other statistic: panel
+one the term's mean admissions a year of each scenario (the mean of the
+runs, with its 95 % confidence interval) against the target band; panel two
+how much each target's probability changes against the reference, in
+percentage points with a 95 % interval. Scenarios run on the same seed and
+number of runs are compared run by run (common random numbers, the table's
+paired intervals), which gives far narrower intervals; others are compared
+as independent samples (each scenario's own row of the table, and
+Newcombe's interval from the two Wilson intervals for the difference); each
+panel's title says which. Where a cost-of-delay table exists
+(:func:`sim.comparison.cost_of_delay`), a third panel shows what starting
+each measure later costs, each measure in words with its villages by name.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +34,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.ensemble import EnsembleResult
-from sim.i18n import check_language, number, scenario_label, smart_number, t
+from sim.i18n import TEXT, check_language, number, scenario_label, smart_number, t
 from sim.plots.common import empty_panel, finish, halo, legend_below, wrap
 from sim.plots.data import (
     Results,
@@ -40,7 +46,6 @@ from sim.plots.data import (
     target_fields,
 )
 from sim.plots.style import (
-    GREY,
     SCENARIO_COLOURS,
     SLIDE,
     TARGET_COLOUR,
@@ -54,52 +59,72 @@ from sim.targets import TARGET_KEYS
 DELAY_TARGETS = ("admissions_every_year_ge_7", "no_white_village_at_horizon")
 
 
+#: The mean the first panel shows (a row of the comparison table).
+MEAN_KEY = "admissions_term_mean"
+
+
+def comparison_values(results: list[EnsembleResult]) -> pd.DataFrame:
+    """The comparison table's rows for these ensembles: what the figure draws.
+
+    The rows of :func:`sim.comparison.comparison_table` (``order`` 0, 1, ...
+    in the order given; ``value``, ``low``, ``high``; ``difference``,
+    ``difference_low``, ``difference_high``, ``method``) when all ran on the
+    same seed and number of runs (and the same parameters); otherwise each
+    scenario's own rows of that table, with the target differences as
+    independent samples (Newcombe) and ``method`` saying so.
+    """
+    from sim.comparison import comparison_table
+
+    keys = [f"{i}:{scenario_name(r)}" for i, r in enumerate(results)]
+    if len(results) > 1 and len({(r.manifest.get("seed"), r.reps) for r in results}) == 1:
+        try:
+            return comparison_table(dict(zip(keys, results, strict=True)))
+        except ValueError:  # e.g. parameters drawn otherwise: not pairable
+            pass
+    parts = []
+    for order, (key, result) in enumerate(zip(keys, results, strict=True)):
+        part = comparison_table({key: result}).assign(order=order, reference=keys[0])
+        if order:
+            for column in ("difference", "difference_low", "difference_high"):
+                part[column] = math.nan
+            part["method"] = ""
+            first = results[0].replications
+            for index in part.index[part["measure"].isin(TARGET_KEYS)]:
+                measure = part.at[index, "measure"]
+                a = first[measure].to_numpy(dtype=bool)
+                b = result.replications[measure].to_numpy(dtype=bool)
+                found = _newcombe(a, b)
+                part.loc[index, ["difference", "difference_low", "difference_high"]] = (
+                    found["difference"],
+                    found["low"],
+                    found["high"],
+                )
+                part.at[index, "method"] = found["method"]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
 def probability_differences(results: list[EnsembleResult]) -> pd.DataFrame:
     """Each later scenario's target probabilities minus the first's, with 95 % intervals.
 
     Columns ``order`` (1, 2, ...), ``measure``, ``difference``, ``low``, ``high``,
-    ``method``. Paired (via :func:`sim.comparison.comparison_table`) when all
-    ran on the same seed and number of runs, independent otherwise.
+    ``method``: the rows of :func:`comparison_values` (paired when all ran on
+    the same seed and number of runs, independent otherwise).
     """
+    columns = ["order", "measure", "difference", "low", "high", "method"]
     if len(results) < 2:
-        return pd.DataFrame(columns=["order", "measure", "difference", "low", "high", "method"])
-    paired = _paired(results)
-    if paired is not None:
-        return paired
-    rows = []
-    first = results[0].replications
-    for order, result in enumerate(results[1:], start=1):
-        for key in TARGET_KEYS:
-            a = first[key].to_numpy(dtype=bool)
-            b = result.replications[key].to_numpy(dtype=bool)
-            rows.append({"order": order, "measure": key, **_newcombe(a, b)})
-    return pd.DataFrame(rows)
-
-
-def _paired(results: list[EnsembleResult]) -> pd.DataFrame | None:
-    seeds = {(r.manifest.get("seed"), r.reps) for r in results}
-    if len(seeds) != 1:
-        return None
-    try:
-        from sim.comparison import comparison_table
-    except ImportError:  # the comparison module is optional for figures
-        return None
-    keys = [f"{i}:{scenario_name(r)}" for i, r in enumerate(results)]
-    try:
-        table = comparison_table(dict(zip(keys, results, strict=True)))
-    except ValueError:
-        return None
+        return pd.DataFrame(columns=columns)
+    table = comparison_values(results)
     table = table[(table["order"] > 0) & table["measure"].isin(TARGET_KEYS)]
-    return pd.DataFrame(
-        {
-            "order": table["order"].to_numpy(),
-            "measure": table["measure"].to_numpy(),
-            "difference": table["difference"].to_numpy(),
-            "low": table["difference_low"].to_numpy(),
-            "high": table["difference_high"].to_numpy(),
-            "method": table["method"].to_numpy(),
-        }
-    )
+    table = table.drop(columns=["low", "high"])
+    table = table.rename(columns={"difference_low": "low", "difference_high": "high"})
+    return table[columns].reset_index(drop=True)
+
+
+def _paired_method(table: pd.DataFrame) -> bool:
+    """True if the table's differences are paired (common random numbers)."""
+    methods = set(table.loc[table["order"] > 0, "method"].astype(str))
+    return bool(methods) and not any("independent" in m for m in methods)
 
 
 def _newcombe(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
@@ -135,13 +160,15 @@ def _delay_scenario(manifest: dict[str, Any]) -> str | None:
 
 
 def scenario_comparison(results: Results, lang: str = "vi", *, delay: Any = None) -> Figure:
-    """Mean admissions a year by scenario, each target's change in probability against
-    the first scenario, and (given ``delay``: a ``DelayCosts``, its table, or its stored
-    folder) the change when each measure starts later."""
+    """The term's mean admissions a year by scenario (mean of runs, 95 % interval), each
+    target's change in probability against the first scenario, and (given ``delay``: a
+    ``DelayCosts``, its table, or its stored folder) the change when each measure starts
+    later: the values of :func:`comparison_values` (the comparison table)."""
     check_language(lang)
     results = as_results(results)
     names = labels(results, lang)
     delays = load_delay(delay)
+    table = comparison_values(results)
     size = (SLIDE[0], SLIDE[1] + (4.5 if delays is not None else 0))
     with house_style():
         figure, body, _ = new_figure(0, 0, size=size)
@@ -150,19 +177,24 @@ def scenario_comparison(results: Results, lang: str = "vi", *, delay: Any = None
         else:  # separate rows, so the long measure names do not squeeze the panels above
             top, bottom = body.subfigures(2, 1, height_ratios=(1, 1.05))
         mean_ax, diff_ax = top.subplots(1, 2, width_ratios=(1, 1.2))
-        _means(mean_ax, results, names, lang)
-        _differences(diff_ax, results, names, lang)
+        _means(mean_ax, results, names, lang, table)
+        _differences(diff_ax, results, names, lang, table)
         if bottom is not None:
-            _delay(bottom.subplots(), *delays, lang, target_fields(results[0], lang))
+            facts = commune_facts(results[0])
+            _delay(
+                bottom.subplots(),
+                *delays,
+                lang,
+                target_fields(results[0], lang),
+                facts.village_names,
+            )
         handles = [
             Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], label=name)
             for i, name in enumerate(names)
         ]
-        handles += [
-            Line2D([], [], color=GREY, lw=12, alpha=0.55, label=t("band_50", lang)),
-            Line2D([], [], color=GREY, lw=3, label=t("band_90", lang)),
-            Line2D([], [], color="black", lw=2, marker="|", ms=12, label=t("ci95", lang)),
-        ]
+        handles.append(
+            Line2D([], [], color="black", lw=2, marker="|", ms=12, label=t("ci95", lang))
+        )
         legend_below(body, handles, ncols=3)
         figure = finish(
             figure, body, results, lang, t("compare.title", lang), "scenario_comparison"
@@ -176,24 +208,51 @@ def scenario_comparison(results: Results, lang: str = "vi", *, delay: Any = None
         return figure
 
 
-def _means(ax: Axes, results: list[EnsembleResult], names: list[str], lang: str) -> None:
+def _interval(
+    ax: Axes, x: np.ndarray, y: np.ndarray, low: np.ndarray, high: np.ndarray, gid: str
+) -> None:
+    """Whiskers from ``low`` to ``high`` at ``x`` (none where the interval is unknown)."""
+    known = np.isfinite(low) & np.isfinite(high) & np.isfinite(x)
+    if not known.any():
+        return
+    x, y, low, high = x[known], y[known], low[known], high[known]
+    bars = ax.errorbar(
+        x,
+        y,
+        xerr=[np.maximum(x - low, 0), np.maximum(high - x, 0)],
+        fmt="none",
+        ecolor="black",
+        elinewidth=2,
+        capsize=5,
+        capthick=2,
+        zorder=3,
+    )
+    bars.lines[2][0].set_gid(gid)
+
+
+def _means(
+    ax: Axes, results: list[EnsembleResult], names: list[str], lang: str, table: pd.DataFrame
+) -> None:
+    """The table's mean admissions a year of each scenario, with its 95 % interval."""
     facts = commune_facts(results[0])
     low = facts.admissions_min
     high = facts.admissions_max if facts.admissions_max is not None else low
     ax.axvspan(low, high, color=TARGET_COLOUR, alpha=0.22, lw=0)
     ax.axvline(low, color=TARGET_COLOUR, lw=2, ls="--")
+    rows = table[table["measure"] == MEAN_KEY].set_index("order").sort_index()
     top = 0.0
     for i, result in enumerate(results):
         colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
-        values = result.replications["admissions_term_mean"].to_numpy(dtype=float)
-        p05, p25, p50, p75, p95 = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])
-        ax.plot([p05, p95], [i, i], color=colour, lw=3, solid_capstyle="butt")
-        ax.plot([p25, p75], [i, i], color=colour, lw=14, alpha=0.55, solid_capstyle="butt")
-        (dot,) = ax.plot([p50], [i], "o", ms=13, color=colour, mec="white", mew=2)
-        dot.set_gid(tag(scenario_name(result), "mean"))
+        mean, lo, hi = (float(rows.at[i, column]) for column in ("value", "low", "high"))
+        lo = max(lo, 0.0)  # a mean of counts: the table cuts its interval at zero too
+        name = scenario_name(result)
+        x, y = np.array([mean]), np.array([float(i)])
+        _interval(ax, x, y, np.array([lo]), np.array([hi]), tag(name, "mean-interval"))
+        (dot,) = ax.plot([mean], [i], "o", ms=13, color=colour, mec="white", mew=2, zorder=4)
+        dot.set_gid(tag(name, "mean"))
         ax.annotate(
-            smart_number(p50, lang),
-            (p50, i),
+            smart_number(mean, lang),
+            (mean, i),
             xytext=(0, 14),
             textcoords="offset points",
             ha="center",
@@ -202,7 +261,7 @@ def _means(ax: Axes, results: list[EnsembleResult], names: list[str], lang: str)
             color=colour,
             bbox=halo(),
         )
-        top = max(top, p95)
+        top = max(top, hi if np.isfinite(hi) else mean)
     ax.set_yticks(range(len(results)))
     ax.set_yticklabels([wrap(n, 18) for n in names])
     ax.set_ylim(len(results) - 0.4, -0.6)
@@ -210,14 +269,18 @@ def _means(ax: Axes, results: list[EnsembleResult], names: list[str], lang: str)
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     ax.xaxis.set_major_formatter(_formatter(lang))
-    ax.set_title(t("compare.mean", lang, **target_fields(results[0], lang)), fontsize=16)
+    ax.set_title(wrap(t("compare.mean", lang, **target_fields(results[0], lang)), 40), fontsize=16)
+    ax.set_xlabel(wrap(t("compare.mean_note", lang), 50))
 
 
-def _differences(ax: Axes, results: list[EnsembleResult], names: list[str], lang: str) -> None:
+def _differences(
+    ax: Axes, results: list[EnsembleResult], names: list[str], lang: str, table: pd.DataFrame
+) -> None:
+    """The table's change in each target's probability against the first scenario."""
     fields = target_fields(results[0], lang)
-    ax.set_title(wrap(t("compare.difference", lang, reference=names[0]), 30), fontsize=16)
-    ax.set_xlabel(t("points_axis", lang))
-    table = probability_differences(results)
+    ax.set_title(wrap(t("compare.difference", lang, reference=names[0]), 52), fontsize=16)
+    note = "compare.difference_paired" if _paired_method(table) else "compare.difference_apart"
+    ax.set_xlabel(wrap(t(note, lang), 56))
     rows = np.arange(len(TARGET_KEYS))
     ax.set_yticks(rows)
     ax.set_yticklabels([t(f"compare.short.{k}", lang, **fields) for k in TARGET_KEYS])
@@ -230,29 +293,23 @@ def _differences(ax: Axes, results: list[EnsembleResult], names: list[str], lang
         return
     others = len(results) - 1
     step = 0.7 / others
+    spans = [10.0]
     for order in range(1, len(results)):
         colour = SCENARIO_COLOURS[order % len(SCENARIO_COLOURS)]
-        part = table[table["order"] == order].set_index("measure").reindex(list(TARGET_KEYS))
+        part = table[(table["order"] == order) & table["measure"].isin(TARGET_KEYS)]
+        part = part.set_index("measure").reindex(list(TARGET_KEYS))
         y = rows - 0.35 + step * (order - 0.5)
         d = part["difference"].to_numpy(dtype=float) * 100
-        lo = part["low"].to_numpy(dtype=float) * 100
-        hi = part["high"].to_numpy(dtype=float) * 100
-        ax.errorbar(
-            d,
-            y,
-            xerr=[d - lo, hi - d],
-            fmt="none",
-            ecolor="black",
-            elinewidth=2,
-            capsize=4,
-            zorder=3,
-        )
+        lo = part["difference_low"].to_numpy(dtype=float) * 100
+        hi = part["difference_high"].to_numpy(dtype=float) * 100
+        name = scenario_name(results[order])
+        _interval(ax, d, y, lo, hi, tag(name, "difference-interval"))
         (dots,) = ax.plot(d, y, "o", ms=12, color=colour, mec="white", mew=1.5, zorder=4)
-        dots.set_gid(tag(scenario_name(results[order]), "difference"))
+        dots.set_gid(tag(name, "difference"))
         for value, yy, h in zip(d, y, hi, strict=True):
             ax.annotate(
                 _signed(value, lang),
-                (h, yy),
+                (h if np.isfinite(h) else value, yy),
                 xytext=(6, 0),
                 textcoords="offset points",
                 va="center",
@@ -261,13 +318,19 @@ def _differences(ax: Axes, results: list[EnsembleResult], names: list[str], lang
                 color=colour,
                 bbox=halo(),
             )
-    span = max(10.0, float(np.nanmax(np.abs(table[["low", "high"]].to_numpy(dtype=float)))) * 100)
+        spans.append(float(np.nanmax(np.abs(np.concatenate([d, lo, hi])), initial=0.0)))
+    span = max(spans)
     ax.set_xlim(-span * 1.1, span * 1.35)
     ax.xaxis.set_major_formatter(_formatter(lang, signed=True))
 
 
 def _delay(
-    ax: Axes, table: pd.DataFrame, manifest: dict[str, Any], lang: str, fields: dict[str, Any]
+    ax: Axes,
+    table: pd.DataFrame,
+    manifest: dict[str, Any],
+    lang: str,
+    fields: dict[str, Any],
+    villages: dict[str, str],
 ) -> None:
     table = table[table["measure"].isin(DELAY_TARGETS)]
     measures = list(dict.fromkeys(table["label"]))
@@ -287,11 +350,9 @@ def _delay(
             label=t(f"compare.short.{key}", lang, **fields),
             gid=f"delay:{key}",
         )
-        ax.errorbar(
-            d, y, xerr=[d - lo, hi - d], fmt="none", ecolor="black", elinewidth=2, capsize=4
-        )
+        _interval(ax, d, y, lo, hi, f"delay:{key}:difference-interval")
     ax.set_yticks(rows)
-    ax.set_yticklabels([wrap(_measure_label(m, lang), 40) for m in measures])
+    ax.set_yticklabels([measure_label(m, lang, villages) for m in measures])
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=1.2)
     ax.grid(axis="x")
@@ -313,14 +374,51 @@ def _delay(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=14)
 
 
-def _measure_label(label: str, lang: str) -> str:
-    """``targeted_sourcing (V08,V09)`` -> the measure in words, villages kept."""
-    measure, _, rest = str(label).partition(" (")
-    key = f"measure.{measure}"
-    from sim.i18n import TEXT
+#: A cost-of-delay label (:func:`sim.comparison._intervention_label`, made unique by
+#: :func:`sim.comparison.unique_labels`): ``measure``, its villages, a repeat number.
+_LABEL = re.compile(r"(?P<measure>[^()]+?)(?: \((?P<villages>[^()]*)\))?(?: \((?P<repeat>\d+)\))?")
 
-    words = t(key, lang) if key in TEXT else measure
-    return f"{words} ({rest}" if rest else words
+
+def measure_label(label: str, lang: str, villages: dict[str, str], width: int = 40) -> str:
+    """``standing_committee_assignment (V08,V09,V10)`` -> the measure in words (wrapped at
+    spaces), then its villages by name in parentheses, lines broken only between names.
+
+    ``villages`` maps village ids to names (:attr:`CommuneFacts.village_names`); an id it
+    does not know stays as it is.
+    """
+    found = _LABEL.fullmatch(str(label).strip())
+    if found is None:
+        return wrap(str(label), width)
+    measure, listed, repeat = found["measure"], found["villages"], found["repeat"]
+    if listed is not None and repeat is None and listed.isdigit() and listed not in villages:
+        listed, repeat = None, listed  # "propaganda (2)": a repeat, not a village
+    key = f"measure.{measure}"
+    words = t(key, lang) if key in TEXT else measure.replace("_", " ")
+    lines = textwrap.wrap(words, width, break_on_hyphens=False) or [words]
+    if repeat is not None:
+        lines[-1] = f"{lines[-1]} ({repeat})"
+    if listed:
+        ids = [v.strip() for v in listed.split(",") if v.strip()]
+        lines += name_lines([villages.get(v, v) for v in ids], width)
+    return "\n".join(lines)
+
+
+def name_lines(names: list[str], width: int) -> list[str]:
+    """Names as ``(a, b, c)`` in lines of about ``width`` characters, broken only after
+    a name's comma, never inside a name (however long)."""
+    lines: list[str] = []
+    current = ""
+    for name in names:
+        joined = f"{current}, {name}" if current else name
+        if current and len(joined) + 2 > width:
+            lines.append(f"{current},")
+            current = name
+        else:
+            current = joined
+    lines.append(current)
+    lines[0] = f"({lines[0]}"
+    lines[-1] = f"{lines[-1]})"
+    return lines
 
 
 def _signed(points: float, lang: str) -> str:

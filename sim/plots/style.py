@@ -9,13 +9,25 @@ at least 14 pt, a 16:9 slide shape, and text kept as text in SVG and PDF
 (searchable and editable, and testable). Every figure carries a source line
 (:func:`add_source_line`) naming the scenarios, replications, seeds, version
 and date its numbers came from.
+
+Every figure the toolkit returns is made by :func:`make_figure`, the one
+place figures are created, as a :class:`SlideFigure`: in Jupyter or Voilà
+it shows itself as one PNG (its ``_repr_png_``), with or without pyplot and
+``%matplotlib inline``; in a plain Python process that uses pyplot it is
+registered with pyplot, so ``plt.show()`` shows it with the user's backend.
+Figures made only to be written to files are made inside
+:func:`unregistered` and never reach pyplot (see :func:`registers_with_pyplot`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import io
+import sys
 import textwrap
 from collections.abc import Iterator
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -63,6 +75,8 @@ GREY = "#7F7F7F"
 SLIDE = (13.33, 7.5)
 #: Resolution of exported PNGs.
 DPI = 300
+#: Resolution of the PNG a figure shows on screen in Jupyter (a slide about 1470 px wide).
+SCREEN_DPI = 110
 #: Smallest text on a figure, in points (the source line, a footnote, may be smaller).
 BASE_SIZE = 16
 SOURCE_SIZE = 11
@@ -108,6 +122,89 @@ def house_style() -> Iterator[None]:
         yield
 
 
+class SlideFigure(Figure):
+    """A figure that shows itself in Jupyter and Voilà as exactly one PNG.
+
+    IPython's display machinery asks an object for ``_repr_png_``; a plain
+    :class:`~matplotlib.figure.Figure` has none, and outside pyplot a fresh
+    kernel prints ``<Figure size 1333x750 with 2 Axes>`` instead of the
+    image. Inside a kernel the figure is never registered with pyplot (see
+    :func:`make_figure`), so the inline backend's flush at the end of a cell
+    cannot show it a second time. (When ``%matplotlib inline`` is active,
+    IPython's own PNG printer for figures takes precedence over this method:
+    still one image.)
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        with house_style():
+            self.savefig(buffer, format="png", dpi=SCREEN_DPI, bbox_inches="tight")
+        return buffer.getvalue()
+
+
+_UNREGISTERED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "sim_plots_unregistered", default=False
+)
+
+
+@contextlib.contextmanager
+def unregistered() -> Iterator[None]:
+    """Figures made inside this context never reach pyplot: for figures made to be written.
+
+    The exports (:func:`sim.plots.all_figures`, the calibration, sensitivity,
+    identifiability and validation writers) make their figures here, so a
+    process writing dozens of figures does not pile them up in pyplot (no
+    "More than 20 figures have been opened" warning, no memory held).
+    """
+    token = _UNREGISTERED.set(True)
+    try:
+        yield
+    finally:
+        _UNREGISTERED.reset(token)
+
+
+def in_kernel() -> bool:
+    """True inside an IPython kernel (Jupyter, Voilà): figures display through their PNG."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def registers_with_pyplot() -> bool:
+    """Whether :func:`make_figure` registers its figure with pyplot now.
+
+    Only in a process that uses pyplot (``matplotlib.pyplot`` imported) and
+    is not an IPython kernel, and not inside :func:`unregistered`. A kernel
+    shows the figure through ``_repr_png_`` (registering it would show it
+    twice under the inline backend); a process that never imported pyplot
+    (the command line, the exporters, the test suite) cannot call
+    ``plt.show()`` on it, and registering would import pyplot, start a GUI
+    backend and keep every figure alive.
+    """
+    if _UNREGISTERED.get() or "matplotlib.pyplot" not in sys.modules:
+        return False
+    return not in_kernel()
+
+
+def make_figure(size: tuple[float, float], **kwargs: Any) -> SlideFigure:
+    """A :class:`SlideFigure` of ``size`` inches, known to pyplot when
+    :func:`registers_with_pyplot` (``plt.figure(FigureClass=SlideFigure)``)."""
+    if registers_with_pyplot():
+        import matplotlib.pyplot as plt
+
+        return plt.figure(FigureClass=SlideFigure, figsize=size, **kwargs)
+    return SlideFigure(figsize=size, **kwargs)
+
+
+def release(figure: Figure) -> None:
+    """Forget ``figure`` in pyplot if pyplot knows it; the figure itself stays usable."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:  # closing a figure pyplot does not know does nothing
+        pyplot.close(figure)
+
+
 #: Height of the foot strip holding the source line, as a share of the figure's height.
 FOOT = 0.055
 
@@ -121,7 +218,7 @@ def new_figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = SLIDE, 
     and legend on ``body``, and save ``figure``. With ``rows=0`` no axes are
     made (``None``): lay out ``body`` yourself, e.g. with subfigures.
     """
-    figure = Figure(figsize=size, layout="constrained")
+    figure = make_figure(size, layout="constrained")
     foot = FOOT * SLIDE[1] / size[1]
     body, figure.sim_foot = figure.subfigures(2, 1, height_ratios=[1 - foot, foot], hspace=0)
     figure.get_layout_engine().set(h_pad=0.06, w_pad=0.08)

@@ -37,7 +37,10 @@ def youth_places(results: Results, lang: str = "vi") -> Figure:
                 bands = quantiles(result.months, "date", f"youth_{place}")
                 x = pd.to_datetime(bands.index)
                 style, width = SCENARIO_LINES[i % len(SCENARIO_LINES)]
-                ax.fill_between(x, bands["p05"], bands["p95"], color=colour, alpha=0.15, lw=0)
+                band = ax.fill_between(
+                    x, bands["p05"], bands["p95"], color=colour, alpha=0.15, lw=0
+                )
+                band.set_gid(tag(scenario_name(result), f"{place}-count-band90"))
                 (line,) = ax.plot(x, bands["p50"], color=colour, ls=style, lw=width, zorder=3 + i)
                 line.set_gid(tag(scenario_name(result), place))
             ax.set_title(t(f"place.{place}", lang))
