@@ -1,4 +1,4 @@
-"""The committee briefing: every figure as PNG, SVG and PDF, and a one-page summary.
+"""The committee briefing: every figure as PNG, SVG and PDF, a one-page summary, a PDF to print.
 
 Why: a commune Party Committee decides from a page and a few figures. The
 summary says the headline chances in plain words (one sentence per scenario
@@ -11,30 +11,38 @@ a committee weighing a chance should know which it is. Everything is read
 from stored results, in Vietnamese (the default) or English, and carries its
 provenance: the source line on every figure and page, the metadata of every
 file, and ``briefing.json`` listing the inputs (run folders, keys, seeds,
-versions) and the files made.
+versions), the words and numbers of the summary, and the files made.
 
-The PDF summary is a single A4 page drawn with matplotlib, so no system
-dependency (LaTeX, a browser, pandoc) is needed.
+One set of words (:class:`Contents`, from :func:`briefing_contents`) feeds
+the three forms of the summary, so they cannot disagree:
+
+- ``summary.md``, its figures linked relative to its own folder (right when
+  opened from there);
+- ``briefing.pdf`` (:mod:`sim.briefing_pdf`): one A4 page, two at most, drawn
+  with matplotlib, so no system dependency (LaTeX, a browser, pandoc) is
+  needed; :func:`sim.briefing_pdf.briefing_pdf` returns the same PDF as bytes
+  without a folder (a web app's download button);
+- HTML (:mod:`sim.briefing_html`): the :class:`Briefing` that
+  :func:`write_briefing` returns shows itself in Jupyter and Voilà with its
+  key figures embedded, whatever the notebook's folder.
 
 Inputs (:func:`load_inputs`): an ensemble's run folder, a forecast folder
 (``forecast.json``: its scenarios in order), a comparison folder (its
-ensembles in order) or a cost-of-delay folder (drawn in the comparison
-figure; its ensembles join the briefing if no other is given).
+ensembles in order), a cost-of-delay folder (drawn in the comparison
+figure; its ensembles join the briefing if no other is given), or the folder
+given to ``sim run --out`` (or one scenario's folder inside it): its complete
+runs, the most recently finished of each scenario, the baseline first.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.image import imread
 
 from sim.ensemble import EnsembleResult, load_ensemble
 from sim.errors import InputError, Problem
@@ -49,9 +57,15 @@ from sim.plots.data import (
     target_fields,
 )
 from sim.plots.export import provenance_text
-from sim.plots.style import DPI, house_style
+from sim.plots.style import DPI
 from sim.posterior import parameters_of
-from sim.store import write_json_atomic, write_text_atomic
+from sim.store import (
+    RunStore,
+    read_json,
+    write_bytes_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 from sim.targets import TARGET_KEYS
 
 #: The goals the headline sentences cover (the resolution's two headline goals).
@@ -60,19 +74,129 @@ HEADLINE_TARGETS = ("admissions_every_year_ge_7", "no_white_village_at_horizon")
 #: A4 portrait, in inches.
 A4 = (8.27, 11.69)
 
+#: The briefing's index (inputs, words, files) in its folder.
+MANIFEST_NAME = "briefing.json"
+
+
+@dataclass(frozen=True)
+class Contents:
+    """Every word and number of a briefing's summary, in one language.
+
+    ``summary.md``, ``briefing.pdf`` and the HTML all say exactly these (so
+    the sentences and the table's numbers are the same in each); ``record``
+    is the provenance every file carries in its metadata.
+    """
+
+    lang: str
+    title: str
+    subtitle: str
+    sentences: list[str]
+    parameters: str
+    table: list[list[str]]
+    how_to_read: str
+    cell_note: str
+    source_line: str
+    record: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """The words for ``briefing.json`` (read back by :meth:`from_json`)."""
+        return {
+            "subtitle": self.subtitle,
+            "sentences": self.sentences,
+            "table": self.table,
+            "how_to_read": self.how_to_read,
+            "cell_note": self.cell_note,
+        }
+
+    @classmethod
+    def from_json(cls, index: dict[str, Any]) -> Contents:
+        """The contents recorded in a ``briefing.json``."""
+        record = {key: index.get(key) for key in _RECORD_KEYS}
+        return cls(
+            lang=index["language"],
+            title=index["title"],
+            subtitle=index.get("subtitle", ""),
+            sentences=list(index.get("sentences", [])),
+            parameters=index.get("parameters", ""),
+            table=[list(row) for row in index.get("table", [])],
+            how_to_read=index.get("how_to_read", ""),
+            cell_note=index.get("cell_note", ""),
+            source_line=index.get("source_line", ""),
+            record={**record, "figure": "summary"},
+        )
+
+
+#: What the provenance record holds (the summary's metadata, and briefing.json's head).
+_RECORD_KEYS = (
+    "figure",
+    "language",
+    "title",
+    "parameters",
+    "source_line",
+    "scenarios",
+    "delay",
+    "made",
+)
+
 
 @dataclass
 class Briefing:
-    """What :func:`write_briefing` wrote: the folder, every figure's files, the summary."""
+    """What :func:`write_briefing` wrote: the folder, every figure's files, the summary, the PDF.
+
+    In Jupyter or Voilà the briefing shows itself (``_repr_html_``: the
+    summary with its key figures embedded and the PDF to download, no link
+    depending on the notebook's folder); :meth:`html` returns the same HTML.
+    """
 
     folder: Path
     figures: dict[str, list[Path]]
     summary_md: Path
-    summary_pdf: Path
+    pdf: Path
     manifest: Path
     sentences: list[str] = field(default_factory=list)
     #: Where the parameters came from, in the briefing's language (:func:`parameters_sentence`).
     parameters: str = ""
+    #: The words and numbers of the summary (what summary.md, the PDF and the HTML say).
+    contents: Contents | None = field(default=None, repr=False)
+    #: The key figures as screen-sized PNG bytes, for the HTML (else read from their files).
+    images: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    def html(self, embed_pdf: bool = True) -> str:
+        """The summary as one self-contained HTML fragment (see :mod:`sim.briefing_html`).
+
+        ``embed_pdf``: offer ``briefing.pdf`` for download as a ``data:`` link
+        (else only its absolute path, as text).
+        """
+        from sim.briefing_html import briefing_html_for
+
+        return briefing_html_for(self, embed_pdf=embed_pdf)
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def load_briefing(folder: str | Path) -> Briefing:
+    """A briefing written earlier, read back from its folder's ``briefing.json``."""
+    folder = Path(folder)
+    index = read_json(folder / MANIFEST_NAME)
+    if not index or "sentences" not in index:
+        raise InputError(
+            [Problem(str(folder), MANIFEST_NAME, "is missing or older than the HTML summary")]
+        )
+    contents = Contents.from_json(index)
+    files = index.get("files", {})
+    figures = {name: [folder / f for f in files[name]] for name in FIGURES if name in files}
+    pdf_name = (files.get("briefing") or ["briefing.pdf"])[0]
+    return Briefing(
+        folder,
+        figures,
+        folder / "summary.md",
+        folder / pdf_name,
+        folder / MANIFEST_NAME,
+        contents.sentences,
+        contents.parameters,
+        contents,
+    )
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -80,10 +204,16 @@ class Briefing:
 
 @dataclass
 class Inputs:
-    """The ensembles a briefing shows, in order, and an optional cost-of-delay folder."""
+    """The ensembles a briefing shows, in order, and an optional cost-of-delay folder.
+
+    ``notes``: what the reader should know about the choice made (several
+    complete runs of one scenario under a folder: which was taken), one line
+    each; the command line prints them on stderr.
+    """
 
     results: list[EnsembleResult]
     delay: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def load_inputs(paths: list[str | Path]) -> Inputs:
@@ -92,13 +222,14 @@ def load_inputs(paths: list[str | Path]) -> Inputs:
     delay: Path | None = None
     delay_ensembles: list[EnsembleResult] = []
     problems: list[Problem] = []
+    notes: list[str] = []
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():
             problems.append(Problem(str(raw), "(folder)", "does not exist"))
             continue
         try:
-            kind, found = _read_folder(path)
+            kind, found = _read_folder(path, notes)
         except InputError as error:
             problems.extend(error.problems)
             continue
@@ -113,10 +244,10 @@ def load_inputs(paths: list[str | Path]) -> Inputs:
         results = delay_ensembles[:1]  # the delayed scenario itself, on time
     if not results:
         raise InputError([Problem("briefing", "RESULTS_DIR", "no ensemble to show")])
-    return Inputs(results, delay)
+    return Inputs(results, delay, notes)
 
 
-def _read_folder(path: Path) -> tuple[str, list[EnsembleResult]]:
+def _read_folder(path: Path, notes: list[str]) -> tuple[str, list[EnsembleResult]]:
     forecast = path / "forecast.json"
     if forecast.is_file():
         index = json.loads(forecast.read_text(encoding="utf-8"))
@@ -136,17 +267,64 @@ def _read_folder(path: Path) -> tuple[str, list[EnsembleResult]]:
         return kind, [load_ensemble(_near(f, path)) for f in folders]
     if manifest:
         return "ensemble", [load_ensemble(path)]
-    runs = sorted(p.parent.name for p in path.glob("*/manifest.json"))
-    hint = f" (it holds run folders: {', '.join(runs)}; name one)" if runs else ""
+    chosen, unfinished = stored_runs(path, notes)
+    if chosen:
+        return "runs", [load_ensemble(folder) for folder in chosen]
+    waiting = (
+        f"; it holds {unfinished} unfinished run{'s' if unfinished > 1 else ''} "
+        "(run the same command again to finish)"
+        if unfinished
+        else ""
+    )
     raise InputError(
         [
             Problem(
                 str(path),
                 "(folder)",
-                "is not a run, forecast, comparison or cost-of-delay folder" + hint,
+                "is not a run, forecast, comparison or cost-of-delay folder and holds no "
+                "complete run (what `sim run --out` writes: <scenario>/s<seed>-n<reps>-<key>/)"
+                + waiting,
             )
         ]
     )
+
+
+def stored_runs(folder: str | Path, notes: list[str] | None = None) -> tuple[list[Path], int]:
+    """The complete runs stored under ``folder``, one per scenario, and how many are unfinished.
+
+    ``folder`` is what ``sim run --out`` was given (runs at
+    ``<folder>/<scenario>/s<seed>-n<reps>-<key>/``) or one scenario's folder
+    inside it. Of several complete runs of one scenario the most recently
+    finished is taken, and a line saying so is added to ``notes``. The
+    baseline comes first, then the other scenarios by name.
+    """
+    folder = Path(folder)
+    candidates = sorted({*folder.glob("*/manifest.json"), *folder.glob("*/*/manifest.json")})
+    by_scenario: dict[str, list[tuple[tuple[str, int], Path]]] = {}
+    unfinished = 0
+    for manifest_path in candidates:
+        store = RunStore(manifest_path.parent)
+        manifest = store.manifest() or {}
+        if "scenario" not in manifest or manifest.get("kind"):
+            continue  # a comparison's or another tool's manifest, not a run's
+        if not store.is_complete():
+            unfinished += 1
+            continue
+        name = str(manifest["scenario"].get("name", manifest_path.parent.parent.name))
+        finished = str((manifest.get("timings") or {}).get("finished") or manifest.get("created"))
+        when = (finished, manifest_path.stat().st_mtime_ns)
+        by_scenario.setdefault(name, []).append((when, store.path))
+    chosen = []
+    for name in sorted(by_scenario, key=lambda n: (n != "baseline", n)):
+        runs = sorted(by_scenario[name])
+        (finished, _), latest = runs[-1]
+        chosen.append(latest)
+        if len(runs) > 1 and notes is not None:
+            notes.append(
+                f"{folder}: {len(runs)} complete runs of scenario '{name}'; using the most "
+                f"recently finished ({latest.name}, {finished})"
+            )
+    return chosen, unfinished
 
 
 def _near(folder: str, anchor: Path) -> Path:
@@ -295,6 +473,56 @@ def title_text(results: list[EnsembleResult], lang: str) -> str:
     return t("brief.title", lang, commune=commune_facts(results[0]).name, start=start, end=end)
 
 
+def briefing_contents(
+    results: Any, lang: str = "vi", *, made: datetime | None = None, delay: Any = None
+) -> Contents:
+    """Every word and number of the summary for these results (ensembles or run folders)."""
+    check_language(lang)
+    results = as_results(results)
+    made = made or datetime.now(UTC).replace(microsecond=0)
+    parameters = parameters_sentence(results, lang)
+    title = title_text(results, lang)
+    line = source_line(results, lang)
+    record = {
+        "figure": "summary",
+        "language": lang,
+        "title": title,
+        "parameters": parameters,
+        "source_line": line,
+        "scenarios": provenance(results),
+        "delay": str(delay) if isinstance(delay, str | Path) else None,
+        "made": made.isoformat(),
+    }
+    return Contents(
+        lang=lang,
+        title=title,
+        subtitle=t("brief.subtitle", lang),
+        sentences=headline_sentences(results, lang),
+        parameters=parameters,
+        table=summary_table(results, lang),
+        how_to_read=t("brief.how_to_read", lang),
+        cell_note=cell_target_note(results, lang),
+        source_line=line,
+        record=record,
+    )
+
+
+def briefing_pdf(results: Any, lang: str = "vi", *, dpi: int = 200) -> bytes:
+    """The briefing PDF for these results as bytes, no folder needed (a download button);
+    see :func:`sim.briefing_pdf.briefing_pdf`."""
+    from sim.briefing_pdf import briefing_pdf as draw
+
+    return draw(results, lang, dpi=dpi)
+
+
+def briefing_html(results: Any, lang: str = "vi", *, pdf: bool = True) -> str:
+    """The briefing for these results as one self-contained HTML fragment, no folder needed;
+    see :func:`sim.briefing_html.briefing_html`."""
+    from sim.briefing_html import briefing_html as render
+
+    return render(results, lang, pdf=pdf)
+
+
 # -- writing --------------------------------------------------------------------------------
 
 
@@ -306,12 +534,18 @@ def write_briefing(
     delay: Any = None,
     dpi: int = DPI,
 ) -> Briefing:
-    """Write every figure (PNG 300 dpi, SVG, PDF) and the one-page summary (Markdown, PDF).
+    """Write every figure (PNG 300 dpi, SVG, PDF), ``summary.md`` and ``briefing.pdf``.
 
     ``results``: ensembles or run folders (one or several, the reference
     first); ``delay``: a cost-of-delay result or folder for the comparison
-    figure; ``dpi``: the PNGs' resolution. Returns what was written.
+    figure; ``dpi``: the PNGs' resolution (the PDF's key figures are drawn at
+    no more than 200 dpi). Every file is written under a temporary name and
+    renamed into place. Returns what was written (it shows itself in a
+    notebook: :meth:`Briefing.html`).
     """
+    from sim.briefing_html import SCREEN_DPI, figure_png
+    from sim.briefing_pdf import IMAGE_DPI, PDF_NAME, render_pdf
+
     check_language(lang)
     results = as_results(results)
     folder = Path(out)
@@ -319,6 +553,7 @@ def write_briefing(
     made = datetime.now(UTC).replace(microsecond=0)
     figures = all_figures(results, lang, delay=delay)
     written: dict[str, list[Path]] = {}
+    images: dict[str, bytes] = {}
     for name, figure in figures.items():
         figure.sim_provenance["made"] = made.isoformat()
         written[name] = save_figure(
@@ -329,175 +564,66 @@ def write_briefing(
             title=figure.sim_provenance["title"],
             dpi=dpi,
         )
-    sentences = headline_sentences(results, lang)
-    parameters = parameters_sentence(results, lang)
-    table = summary_table(results, lang)
-    record = {
-        "figure": "summary",
-        "language": lang,
-        "title": title_text(results, lang),
-        "parameters": parameters,
-        "source_line": source_line(results, lang),
-        "scenarios": provenance(results),
-        "delay": str(delay) if isinstance(delay, str | Path) else None,
-        "made": made.isoformat(),
-    }
+        if name in KEY_FIGURES:
+            images[name] = figure_png(figure, min(dpi, SCREEN_DPI))
+    contents = briefing_contents(results, lang, made=made, delay=delay)
     md = folder / "summary.md"
-    write_text_atomic(md, summary_markdown(results, lang, sentences, table, record))
-    pdf = folder / "summary.pdf"
-    page = summary_page(results, lang, sentences, table, dpi=min(dpi, 200), parameters=parameters)
-    save_figure(page, folder, "summary", record, formats=("pdf",), title=record["title"])
-    manifest = folder / "briefing.json"
+    write_text_atomic(md, summary_markdown(contents, pdf_name=PDF_NAME))
+    pdf = folder / PDF_NAME
+    write_bytes_atomic(pdf, render_pdf(results, contents, dpi=min(dpi, IMAGE_DPI)))
+    manifest = folder / MANIFEST_NAME
     write_json_atomic(
         manifest,
         {
-            **record,
+            **contents.record,
             "figure": None,
+            **contents.as_json(),
             "files": {name: [p.name for p in paths] for name, paths in written.items()}
-            | {"summary": [md.name, pdf.name]},
+            | {"summary": [md.name], "briefing": [pdf.name]},
         },
     )
-    return Briefing(folder, written, md, pdf, manifest, sentences, parameters)
+    return Briefing(
+        folder,
+        written,
+        md,
+        pdf,
+        manifest,
+        contents.sentences,
+        contents.parameters,
+        contents,
+        images,
+    )
 
 
-def summary_markdown(
-    results: list[EnsembleResult],
-    lang: str,
-    sentences: list[str],
-    table: list[list[str]],
-    record: dict[str, Any],
-) -> str:
-    """The one-page summary as Markdown (the figures as PNG links beside it)."""
-    lines = [f"# {record['title']}", "", f"*{t('brief.subtitle', lang)}*", ""]
+def summary_markdown(contents: Contents, pdf_name: str | None = "briefing.pdf") -> str:
+    """The one-page summary as Markdown: the figures as PNG links beside it, and the PDF
+    (``pdf_name``), all relative to the summary's own folder."""
+    lang = contents.lang
+    lines = [f"# {contents.title}", "", f"*{contents.subtitle}*", ""]
+    if pdf_name:
+        lines += [f"[{t('brief.printable', lang)}]({pdf_name})", ""]
     lines += [f"## {t('brief.headline', lang)}", ""]
-    lines += [f"- {s}" for s in sentences]
-    if record.get("parameters"):
-        lines += ["", f"{record['parameters']}."]
+    lines += [f"- {s}" for s in contents.sentences]
+    if contents.parameters:
+        lines += ["", f"{contents.parameters}."]
     lines += ["", f"## {t('brief.table', lang)}", ""]
-    header, *rows = table
+    header, *rows = [[_cell(c) for c in row] for row in contents.table]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "|".join([":---", *(["---:"] * (len(header) - 1))]) + "|")
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    lines += ["", f"*{t('brief.how_to_read', lang)}*", ""]
-    lines += [cell_target_note(results, lang), ""]
+    lines += ["", f"*{contents.how_to_read}*", ""]
+    lines += [contents.cell_note, ""]
     for name in KEY_FIGURES:
         lines += [f"![{name}]({name}.png)", ""]
     lines += [f"## {t('brief.figures', lang)}", ""]
     for name in FIGURES:
         links = " · ".join(f"[{fmt.upper()}]({name}.{fmt})" for fmt in ("png", "svg", "pdf"))
         lines.append(f"- {name}: {links}")
-    lines += ["", "---", "", record["source_line"], ""]
-    lines.append(f"<!-- provenance: {provenance_text(record)} -->")
+    lines += ["", "---", "", contents.source_line, ""]
+    lines.append(f"<!-- provenance: {provenance_text(contents.record)} -->")
     return "\n".join(lines) + "\n"
 
 
-def summary_page(
-    results: list[EnsembleResult],
-    lang: str,
-    sentences: list[str],
-    table: list[list[str]],
-    dpi: int = 200,
-    parameters: str | None = None,
-) -> Figure:
-    """The one-page summary as an A4 figure: title, sentences, where the parameters came
-    from (``parameters``; by default :func:`parameters_sentence`), table, the two key
-    figures (placed as images rendered at ``dpi``)."""
-    if parameters is None:
-        parameters = parameters_sentence(results, lang)
-    from sim.plots import admissions_fan, target_probabilities
-
-    with house_style():
-        page = Figure(figsize=A4)
-        left, width = 0.06, 0.88
-        page.text(left, 0.968, title_text(results, lang), fontsize=16, fontweight="bold", va="top")
-        page.text(left, 0.943, t("brief.subtitle", lang), fontsize=10, color="#444444", va="top")
-        y = 0.918
-        page.text(left, y, t("brief.headline", lang), fontsize=12, fontweight="bold", va="top")
-        y -= 0.021
-        for sentence in sentences[:4]:  # the table below has every scenario
-            wrapped = textwrap.wrap(sentence, width=106)
-            text = "•  " + "\n    ".join(wrapped)
-            page.text(left + 0.005, y, text, fontsize=9, va="top", linespacing=1.3)
-            y -= 0.0143 * len(wrapped) + 0.006
-        if parameters:
-            wrapped = textwrap.wrap(f"{parameters}.", width=112)
-            page.text(
-                left, y, "\n".join(wrapped), fontsize=8.5, va="top", linespacing=1.3, style="italic"
-            )
-            y -= 0.0135 * len(wrapped) + 0.004
-        y -= 0.006
-        page.text(left, y, t("brief.table", lang), fontsize=12, fontweight="bold", va="top")
-        y -= 0.02
-        y = _draw_table(page, table, left, width, y)
-        note = textwrap.wrap(t("brief.how_to_read", lang), 124)
-        page.text(
-            left,
-            y - 0.003,
-            "\n".join(note),
-            fontsize=7.5,
-            color="#444444",
-            va="top",
-            style="italic",
-        )
-        y -= 0.0112 * len(note) + 0.006
-        cell_note = textwrap.wrap(cell_target_note(results, lang), 124)
-        page.text(left, y, "\n".join(cell_note), fontsize=7.5, color="#444444", va="top")
-        y -= 0.0112 * len(cell_note) + 0.012
-        draw = {"01-admissions": admissions_fan, "02-targets": target_probabilities}
-        height = (y - 0.035) / len(KEY_FIGURES)
-        for name in KEY_FIGURES:
-            # drawn wider than a slide so that, at the page's width, they fill their slot
-            shape = (13.33, 13.33 * height * A4[1] / ((width + 0.04) * A4[0]))
-            image = _render(draw[name](results, lang, size=shape), dpi)
-            ax = page.add_axes((left - 0.02, y - height, width + 0.04, height))
-            ax.imshow(image, interpolation="none")  # embedded as drawn, not resampled
-            ax.set_axis_off()
-            y -= height
-        foot = "\n".join(textwrap.wrap(source_line(results, lang), 140))
-        page.text(left, 0.01, foot, fontsize=7, color="#444444", va="bottom")
-    return page
-
-
-def _draw_table(page: Figure, rows: list[list[str]], left: float, width: float, y: float) -> float:
-    """A plain table of text (cells wrapped to their column); returns where it ends."""
-    columns = len(rows[0])
-    first = width * (0.5 if columns <= 3 else 0.36)
-    other = (width - first) / max(columns - 1, 1)
-    line = 0.0128
-    for r, row in enumerate(rows):
-        cells = [textwrap.wrap(row[0], int(first * 118))]
-        cells += [textwrap.wrap(c, max(9, int(other * 100))) for c in row[1:]]
-        lines = max(len(c) for c in cells)
-        weight = "bold" if r == 0 else "normal"
-        for c, text in enumerate(cells):
-            x = left if c == 0 else left + first + other * c - 0.004
-            page.text(
-                x,
-                y,
-                "\n".join(text),
-                fontsize=8.5,
-                fontweight=weight,
-                va="top",
-                ha="left" if c == 0 else "right",
-                linespacing=1.25,
-            )
-        y -= line * lines + 0.005
-        page.add_artist(_rule(left, left + width, y + 0.0025, page, heavy=r == 0))
-    return y
-
-
-def _rule(x0: float, x1: float, y: float, page: Figure, heavy: bool):
-    from matplotlib.lines import Line2D
-
-    return Line2D(
-        [x0, x1], [y, y], transform=page.transFigure, color="#888888", lw=1.0 if heavy else 0.4
-    )
-
-
-def _render(figure: Figure, dpi: int) -> np.ndarray:
-    """A figure as an RGBA image (for placing on the summary page)."""
-    buffer = io.BytesIO()
-    with house_style():
-        figure.savefig(buffer, format="png", dpi=dpi)
-    buffer.seek(0)
-    return imread(buffer)
+def _cell(text: str) -> str:
+    """A table cell for Markdown: a ``|`` in a name would end the cell."""
+    return text.replace("|", "\\|")

@@ -2,13 +2,17 @@
 
 ``python -m sim briefing RESULTS_DIR... --lang vi|en --out DIR`` reads stored
 results (run folders, a forecast folder, a comparison or cost-of-delay
-folder), never runs the model, and writes every figure (PNG 300 dpi, SVG,
-PDF) and the one-page summary (PDF and Markdown) in the chosen language.
+folder, or the folder given to ``sim run --out``: its complete runs, the
+latest of each scenario), never runs the model, and writes every figure (PNG
+300 dpi, SVG, PDF), the one-page summary (``summary.md``) and the PDF to
+print (``briefing.pdf``) in the chosen language. Which run it took, when a
+folder holds several of one scenario, is said on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sim.cli import command
 from sim.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -20,7 +24,9 @@ def _configure_briefing(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="RESULTS_DIR",
         help="stored results: an ensemble's run folder, a forecast folder (results/forecast), "
-        "a comparison folder or a cost-of-delay folder; the first scenario is the reference",
+        "a comparison folder, a cost-of-delay folder, or the folder given to `sim run --out` "
+        "(its complete runs, the latest of each scenario, the baseline first); the first "
+        "scenario is the reference",
     )
     parser.add_argument(
         "--lang",
@@ -35,7 +41,7 @@ def _configure_briefing(parser: argparse.ArgumentParser) -> None:
 
 @command(
     "briefing",
-    help="write the committee briefing (figures and a one-page summary) from stored results",
+    help="write the committee briefing (figures, a one-page summary, a PDF) from stored results",
     configure=_configure_briefing,
 )
 def briefing_command(args: argparse.Namespace) -> int:
@@ -43,6 +49,8 @@ def briefing_command(args: argparse.Namespace) -> int:
     from sim.briefing import load_inputs, write_briefing
 
     inputs = load_inputs(args.results)
+    for note in inputs.notes:
+        print(note, file=sys.stderr)
     briefing = write_briefing(inputs.results, args.out, args.lang, delay=inputs.delay)
     for sentence in briefing.sentences:
         print(sentence)
@@ -52,6 +60,6 @@ def briefing_command(args: argparse.Namespace) -> int:
     files = sum(len(paths) for paths in briefing.figures.values())
     print(
         f"Briefing ({args.lang}): {len(briefing.figures)} figures ({files} files), "
-        f"{briefing.summary_pdf.name} and {briefing.summary_md.name} in {briefing.folder}"
+        f"{briefing.pdf.name} and {briefing.summary_md.name} in {briefing.folder}"
     )
     return 0

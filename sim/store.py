@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import unicodedata
 import uuid
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,14 @@ _TMP_PREFIX = ".tmp-"
 
 
 def slug(text: str) -> str:
-    """A folder-safe version of a scenario name."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
+    """A folder-safe version of a scenario name: ``Kế hoạch của tôi`` -> ``Ke-hoach-cua-toi``.
+
+    Letters with diacritics keep their base letter (``đ`` becomes ``d``), so
+    a name in Vietnamese stays recognisable in file and folder names.
+    """
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.")
     return cleaned or "scenario"
 
 
@@ -78,6 +85,17 @@ def write_text_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
     try:
         tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write bytes (a PDF, an image) to a temporary file beside ``path``, then rename it."""
+    tmp = path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
+    try:
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -1,9 +1,17 @@
-"""The committee briefing: files written, the one-page summary, inputs, the command line."""
+"""The committee briefing: files written, the one-page summary, inputs, the command line.
+
+The PDF is tested in test_briefing_pdf.py, the HTML in test_briefing_html.py, finding runs
+under a folder in test_briefing_cli.py, and users' scenario names in test_briefing_names.py.
+"""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +21,7 @@ from sim.cli import main
 from sim.errors import InputError
 from sim.plots import FIGURES
 from tests.plot_support import real_ensembles
+from tests.test_briefing_pdf import pdf_text, same_text
 from tests.test_plots import pdf_pages, png_size, svg_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,22 +32,32 @@ def real() -> list:
     return real_ensembles()
 
 
+@functools.cache
+def written_briefing():
+    """The Vietnamese briefing of the real ensembles, written once per test session (the
+    HTML tests read the same one); removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="nahy-briefing-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return write_briefing(real_ensembles(), folder / "vi", "vi", dpi=40)
+
+
 @pytest.fixture(scope="module")
-def briefing(real: list, tmp_path_factory: pytest.TempPathFactory):
-    return write_briefing(real, tmp_path_factory.mktemp("briefing"), "vi", dpi=40)
+def briefing():
+    return written_briefing()
 
 
 def test_every_figure_in_three_formats_and_the_summary(briefing) -> None:
     folder = briefing.folder
     expected = {f"{name}.{fmt}" for name in FIGURES for fmt in ("png", "svg", "pdf")}
-    expected |= {"summary.md", "summary.pdf", "briefing.json"}
+    expected |= {"summary.md", "briefing.pdf", "briefing.json"}
     assert {p.name for p in folder.iterdir()} == expected  # nothing half-written left over
     for name in FIGURES:
         width, height = png_size(folder / f"{name}.png")
         assert width > 400 and height > 250
         assert svg_text(folder / f"{name}.svg")
         assert pdf_pages(folder / f"{name}.pdf") == 1
-    assert pdf_pages(folder / "summary.pdf") == 1
+    assert pdf_pages(folder / "briefing.pdf") == 1
+    assert briefing.pdf == folder / "briefing.pdf"
 
 
 def test_summary_says_the_headline_in_words_with_a_table(briefing, real: list) -> None:
@@ -49,6 +68,7 @@ def test_summary_says_the_headline_in_words_with_a_table(briefing, real: list) -
     assert "Giữ nguyên như hiện nay: khả năng năm nào cũng kết nạp được ít nhất 7" in text
     assert "| Chỉ tiêu | Giữ nguyên như hiện nay | Thực hiện Nghị quyết 2015 |" in text
     assert "![01-admissions](01-admissions.png)" in text and "(02-targets.png)" in text
+    assert "[Bản in (PDF, khổ A4)](briefing.pdf)" in text  # beside it, like the figures
     assert "khoảng tin cậy 95" in text and "Nguồn: mô hình nahy-sim" in text
     provenance = json.loads(re.search(r"<!-- provenance: (.*) -->", text).group(1))
     assert [s["scenario"] for s in provenance["scenarios"]] == ["baseline", "resolution-2015"]
@@ -77,12 +97,21 @@ def test_the_summary_explains_the_every_cell_target_from_the_cell_tables(
     assert english.startswith("On the target “every cell admits at least 1 every year”")
 
 
-def test_summary_pdf_carries_provenance(briefing) -> None:
-    pdf = briefing.summary_pdf.read_bytes()
+def test_briefing_pdf_says_what_summary_md_says_and_is_listed(briefing) -> None:
+    pdf = briefing.pdf.read_bytes()
     assert b'\\"scenario\\": \\"baseline\\"' in pdf or b'"scenario": "baseline"' in pdf
+    text = pdf_text(pdf)
+    summary = briefing.summary_md.read_text(encoding="utf-8")
+    for sentence in briefing.sentences:  # the same sentences, in both
+        assert sentence in summary and same_text(sentence) in text
+    for row in briefing.contents.table[1:]:  # the same numbers, in both
+        assert "| " + " | ".join(row) + " |" in summary
+        assert all(same_text(cell) in text for cell in row)
     index = json.loads(briefing.manifest.read_text(encoding="utf-8"))
     assert index["language"] == "vi"
-    assert index["files"]["summary"] == ["summary.md", "summary.pdf"]
+    assert index["files"]["summary"] == ["summary.md"]
+    assert index["files"]["briefing"] == ["briefing.pdf"]
+    assert index["sentences"] == briefing.sentences and index["table"] == briefing.contents.table
     assert all(s["run_folder"] for s in index["scenarios"])
 
 
@@ -110,8 +139,8 @@ def test_inputs_from_run_forecast_and_comparison_folders(real: list, tmp_path: P
     (comparison / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     inputs = load_inputs([folders[0], comparison])
     assert inputs.delay == comparison and len(inputs.results) == 1
-    with pytest.raises(InputError, match="name one"):
-        load_inputs([Path(folders[0]).parent])
+    scenario_folder = Path(folders[0]).parent  # a scenario's folder: its run
+    assert [r.path for r in load_inputs([scenario_folder]).results] == [real[0].path]
     with pytest.raises(InputError, match="does not exist"):
         load_inputs([tmp_path / "nowhere"])
 
