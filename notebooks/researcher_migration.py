@@ -1,51 +1,64 @@
-# ---
-# jupyter:
-#   jupytext:
-#     formats: ipynb,py:percent
-#     text_representation:
-#       extension: .py
-#       format_name: percent
-#   kernelspec:
-#     display_name: Python 3 (ipykernel)
-#     language: python
-#     name: python3
-# ---
-
 # %% [markdown]
-# # Researcher: youth outmigration and return
+# # Nghiên cứu: thanh niên đi làm ăn xa và trở về
 #
-# No source gives Nà Hỳ's migration rates: they are assumptions with ranges in
+# Không nguồn nào cho biết tỷ lệ đi xa, trở về của Nà Hỳ: đó là các giả định,
+# có khoảng giá trị, trong `data/nahy/parameters.csv`. Sổ tay này cho thấy các
+# tham số đó tác động thế nào đến dự báo, các chỉ tiêu nhạy với chúng đến đâu,
+# và việc hiệu chỉnh theo số liệu tháng 4/2017 của bài báo thu hẹp chúng ra
+# sao. Nút ở kết quả đầu tiên chuyển sang tiếng Anh.
+#
+# Các tham số: tỷ lệ người học xong trung học phổ thông đi xa trong hai năm
+# (bài báo: “phần lớn” đi); tỷ lệ thanh niên 16–30 tuổi rời địa phương mỗi năm
+# trong các trường hợp khác (nhân thêm một hệ số với người đã học xong trung
+# học cơ sở, cũng là những người có thể được kết nạp); và tỷ lệ người đi làm ăn
+# xa (trừ những người ở lại hẳn nơi khác) trở về trong năm năm khi hết việc.
+# Người đi xa trở về có lý do: học sinh, sinh viên về khi học xong (một phần),
+# người đi làm về khi hết việc hoặc về lập gia đình, và có người không về nữa.
+# Mỗi lần đi và về đều được ghi trong bảng di cư của mỗi lần mô phỏng.
+#
+# *Researcher: youth outmigration and return. No source gives Nà Hỳ's
+# migration rates: they are assumptions with ranges in
 # `data/nahy/parameters.csv`. This notebook shows what they do to the
 # forecast, how sensitive the targets are to them, and how calibration against
-# the article's April 2017 figures narrows them.
-#
-# The parameters:
-#
-# - `leave_after_upper_secondary_2y`: share of upper-secondary completers who
-#   leave within two years (the article: "most" leave);
-# - `leave_hazard_young`: yearly leaving hazard at 16-30 otherwise (times
-#   `leave_lower_secondary_multiplier` for those with lower-secondary schooling,
-#   who are also the ones the party may admit);
-# - `return_within_5y`: share of work migrants (those not settled away for
-#   good, `never_return_share`) back within five years when a job ends.
-#
-# Returns have reasons: students come home when their course ends (some),
-# work migrants when a job ends or to marry, and some never come back. Every
-# departure and return is in a run's `migrations` table.
+# the article's April 2017 figures narrows them. The switch in the first
+# output changes the language. The parameters: the share of upper-secondary
+# completers who leave within two years (the article: "most" leave); the
+# yearly leaving hazard at 16–30 otherwise (times a multiplier for those with
+# lower-secondary schooling, who are also the ones the party may admit); and
+# the share of work migrants (those not settled away for good) back within
+# five years when a job ends. Returns have reasons: students come home when
+# their course ends (some), work migrants when a job ends or to marry, and
+# some never come back. Every departure and return is in each run's
+# migration table.*
 
 # %%
 import os
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Image
-
 import sim
-from sim.analysis_plots import plot_indices, plot_predictive, plot_priors_posteriors
+from sim.analysis_plots import (
+    identifiability_figure,
+    predictive_figure,
+    priors_posteriors_figure,
+    sensitivity_figure,
+)
 from sim.calibration import Settings, calibrate
+from sim.i18n import parameters_text, t
 from sim.identifiability import identify
+from sim.language_switch import bilingual, language_switch
 from sim.plots import youth_places
+from sim.research_tables import (
+    calibration_text,
+    diagnostics_view,
+    identifiability_summary_table,
+    identifiability_text,
+    one_at_a_time_table,
+    parameter_table,
+    posterior_table,
+    posterior_text,
+    sensitivity_table,
+    sensitivity_text,
+)
 from sim.sensitivity import run_sensitivity
 
 SMALL = "NAHY_NOTEBOOK_REPS" in os.environ  # the test suite runs this notebook small
@@ -55,24 +68,35 @@ SEED = 2015
 DATA = Path(sim.__file__).resolve().parents[1] / "data" / "nahy"
 RESULTS = Path(os.environ.get("NAHY_NOTEBOOK_RESULTS", "results"))
 
-scenario = sim.load_scenario(DATA / "scenarios" / "resolution-2015.toml")
-table = scenario.commune.parameter_table.set_index("name")
-table.loc[
-    ["leave_after_upper_secondary_2y", "leave_hazard_young", "return_within_5y"],
-    ["value", "low", "high", "source"],
-]
+language_switch()
 
 # %% [markdown]
-# ## One parameter at a time
+# Ba tham số, giá trị và khoảng của chúng trong `parameters.csv`:
 #
-# The forecast at the low, central and high value of each migration parameter
-# (every other parameter at its data value, so `posterior=None`: not drawn
-# from the commune's calibration even if it has one; same seed, so the runs
-# are paired).
+# *The three parameters, their values and ranges in `parameters.csv`:*
 
 # %%
-rows = []
-for name in ("leave_after_upper_secondary_2y", "leave_hazard_young", "return_within_5y"):
+scenario = sim.load_scenario(DATA / "scenarios" / "resolution-2015.toml")
+table = scenario.commune.parameter_table.set_index("name")
+MIGRATION = ("leave_after_upper_secondary_2y", "leave_hazard_young", "return_within_5y")
+bilingual(lambda lang: parameter_table(table, MIGRATION, lang))
+
+# %% [markdown]
+# ## Từng tham số một
+#
+# Dự báo ở giá trị thấp, giữa và cao của từng tham số di cư (mọi tham số khác
+# giữ giá trị trong số liệu, nên `posterior=None`: không lấy từ kết quả hiệu
+# chỉnh của xã dù xã đã có; cùng seed, nên các lần chạy ghép cặp được với
+# nhau).
+#
+# *One parameter at a time: the forecast at the low, central and high value of
+# each migration parameter (every other parameter at its data value, so
+# `posterior=None`: not drawn from the commune's calibration even if it has
+# one; same seed, so the runs are paired).*
+
+# %%
+sweep = []
+for name in MIGRATION:
     for level in ("low", "value", "high"):
         value = float(table.loc[name, level])
         result = sim.run_ensemble(
@@ -83,38 +107,48 @@ for name in ("leave_after_upper_secondary_2y", "leave_hazard_young", "return_wit
             quiet=True,
             posterior=None,
         )
-        rows.append(
-            {
-                "parameter": name,
-                "level": level,
-                "value": value,
-                "P(>= 7 every year)": result.probability("admissions_every_year_ge_7")[0],
-                "P(no white village)": result.probability("no_white_village_at_horizon")[0],
-                "mean admissions a year": result.replications["admissions_term_mean"].mean(),
-            }
-        )
-one_at_a_time = pd.DataFrame(rows)
-one_at_a_time.round(3)
+        sweep.append((name, level, value, result))
+
+
+def sweep_view(lang):
+    note = t("nb.sweep", lang, reps=REPS, seed=SEED)
+    return [note, one_at_a_time_table(sweep, lang)]
+
+
+bilingual(sweep_view)
 
 # %% [markdown]
-# Young people at home, away and in military service under the central values:
+# Thanh niên ở địa phương, đi làm ăn xa và đi nghĩa vụ quân sự, với các giá
+# trị giữa:
+#
+# *Young people at home, away and in military service under the central
+# values:*
 
 # %%
 central = sim.run_ensemble(
     scenario, reps=REPS, seed=SEED, out=RESULTS, quiet=True, workers=WORKERS, posterior=None
 )
-print(central.manifest["parameters"]["sentence"])
-youth_places(central, "en")
+
+
+def youth_view(lang):
+    return [parameters_text(central.manifest["parameters"], lang), youth_places(central, lang)]
+
+
+bilingual(youth_view)
 
 # %% [markdown]
-# ## Global sensitivity (Morris screening)
+# ## Độ nhạy toàn cục (sàng lọc Morris)
 #
-# All the calibration scenario's uncertain parameters varied together over
-# their prior ranges; Morris screening ranks them by their effect on each
-# target metric (Sobol indices: `method="sobol"`, many more runs).
+# Mọi tham số chưa chắc chắn của kịch bản hiệu chỉnh cùng thay đổi trong khoảng
+# của phân phối tiên nghiệm; sàng lọc Morris xếp hạng chúng theo tác động đến
+# từng kết quả (chỉ số Sobol: `method="sobol"`, cần nhiều lần chạy hơn nhiều).
+#
+# *Global sensitivity (Morris screening): all the calibration scenario's
+# uncertain parameters varied together over their prior ranges; Morris
+# screening ranks them by their effect on each target metric (Sobol indices:
+# `method="sobol"`, many more runs).*
 
 # %%
-plt.close("all")
 calibration_scenario = sim.load_scenario(DATA / "scenarios" / "calibrate-2017.toml")
 screening = run_sensitivity(
     calibration_scenario.with_horizon("2020-12-31"),
@@ -125,22 +159,33 @@ screening = run_sensitivity(
     quiet=True,
     workers=WORKERS,
 )
-screening.indices.head(12)
+bilingual(lambda lang: [sensitivity_text(screening, lang), sensitivity_table(screening, lang)])
 
 # %%
-plot_indices(screening, RESULTS / "sensitivity" / "indices.png")
+bilingual(lambda lang: sensitivity_figure(screening, lang))
 
 # %% [markdown]
-# ## Before calibrating: which observed figure informs which parameter
+# ## Trước khi hiệu chỉnh: số liệu quan sát nào cho biết về tham số nào
 #
+# Hiệu chỉnh chỉ thu hẹp được một tham số khi có số liệu quan sát thay đổi theo
+# nó. `identify` rút các bộ tham số từ phân phối tiên nghiệm (mỗi bộ một lần
+# mô phỏng), đo mọi số liệu của `observed.csv` trên từng lần chạy đúng như khi
+# hiệu chỉnh, rồi tính hệ số tương quan hạng Spearman và ước lượng thông tin
+# tương hỗ cho từng cặp (số liệu, tham số). Tham số mà |r| với mọi số liệu
+# đều nằm trong ngưỡng của trường hợp độc lập (z₀,₉₉₅ / √(số bộ − 1)) được
+# đánh dấu *không được số liệu nào cho biết*: sau hiệu chỉnh nó vẫn giữ phân
+# phối tiên nghiệm. Rút nhiều bộ hơn thì ngưỡng thấp hơn (300 bộ, mặc định,
+# cho 0,15).
+#
+# *Before calibrating: which observed figure informs which parameter.
 # Calibration can only narrow a parameter that some observed figure responds
 # to. `identify` draws parameter sets from the priors (one run each), measures
 # every figure of `observed.csv` on each run exactly as calibration does, and
 # gives the Spearman rank correlation and a mutual-information estimate of
 # every (figure, parameter) pair. A parameter whose |r| stays within the bound
-# independence would give (z_0.995 / sqrt(draws - 1)) for every figure is
-# flagged *not informed*: its posterior will be its prior, whatever the
-# calibration. More draws lower the bound (300, the default, gives 0.15).
+# independence would give (z₀.₉₉₅ / √(draws − 1)) for every figure is flagged
+# not informed: its posterior will be its prior, whatever the calibration.
+# More draws lower the bound (300, the default, gives 0.15).*
 
 # %%
 identifiability = identify(
@@ -151,23 +196,35 @@ identifiability = identify(
     quiet=True,
     workers=WORKERS,
 )
-identifiability.summary.round(3)
+bilingual(
+    lambda lang: [
+        identifiability_text(identifiability, lang),
+        identifiability_summary_table(identifiability, lang),
+    ]
+)
 
 # %% [markdown]
-# The heat map (rows: parameters; columns: observed figures; bold: beyond the
-# bound; framed: each parameter's most informative figure). The Vietnamese
-# version is `identifiability.vi.png` in the same folder.
+# Bản đồ nhiệt (hàng: tham số; cột: số liệu quan sát; chữ đậm: vượt ngưỡng;
+# khung đen: số liệu cho biết nhiều nhất về từng tham số).
+#
+# *The heat map (rows: parameters; columns: observed figures; bold: beyond the
+# bound; framed: each parameter's most informative figure).*
 
 # %%
-Image(filename=identifiability.figure_paths()["en"])
+bilingual(lambda lang: identifiability_figure(identifiability, lang))
 
 # %% [markdown]
-# ## Calibration against April 2017
+# ## Hiệu chỉnh theo số liệu tháng 4/2017
 #
-# Approximate Bayesian computation (population Monte Carlo) over the priors
-# declared in `calibrate-2017.toml`, against the article's figures. A full
-# calibration (the default settings) takes a few minutes on two cores; it can
-# be interrupted and resumed.
+# Tính toán Bayes xấp xỉ (ABC, Monte Carlo theo quần thể) trên các phân phối
+# tiên nghiệm khai báo trong `calibrate-2017.toml`, so với các số liệu của bài
+# báo. Một lần hiệu chỉnh đầy đủ (thiết lập mặc định) mất vài phút trên hai
+# nhân máy tính; có thể dừng giữa chừng và chạy tiếp.
+#
+# *Calibration against April 2017: approximate Bayesian computation
+# (population Monte Carlo) over the priors declared in `calibrate-2017.toml`,
+# against the article's figures. A full calibration (the default settings)
+# takes a few minutes on two cores; it can be interrupted and resumed.*
 
 # %%
 settings = (
@@ -180,14 +237,18 @@ settings = (
 posterior = calibrate(
     calibration_scenario, RESULTS / "calibration", settings, quiet=True, workers=WORKERS
 )
-posterior.diagnostics
+bilingual(lambda lang: [calibration_text(posterior, lang), diagnostics_view(posterior, lang)])
 
 # %% [markdown]
-# The accepted parameter sets (weighted) and how far each prior narrowed:
+# Các bộ tham số được giữ (có trọng số) và mỗi phân phối tiên nghiệm được thu
+# hẹp đến đâu:
+#
+# *The accepted parameter sets (weighted) and how far each prior narrowed:*
 
 # %%
-posterior.posterior.describe().round(4)
+bilingual(lambda lang: [posterior_text(posterior, lang), posterior_table(posterior, lang)])
 
 # %%
-plot_priors_posteriors(posterior, RESULTS / "calibration" / "priors_posteriors.png")
-plot_predictive(posterior, RESULTS / "calibration" / "predictive.png")
+bilingual(
+    lambda lang: [priors_posteriors_figure(posterior, lang), predictive_figure(posterior, lang)]
+)

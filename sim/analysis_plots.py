@@ -17,10 +17,12 @@ colour-blind-safe palette, as in the briefing figures.
   their 95 % intervals (or Morris ``mu*`` with its interval and ``sigma``).
 - ``identifiability.vi.png`` / ``identifiability.en.png``: the heat map of
   :mod:`sim.identifiability` (observed figures x calibrated parameters,
-  Spearman's r), in Vietnamese and English. Unlike the figures above, which
-  researchers read in English, it takes ``lang`` like the briefing figures,
-  with every word from :mod:`sim.i18n`: it is also shown to the commune's
-  staff who say which figures can be collected.
+  Spearman's r).
+
+Every figure takes ``lang`` like the briefing figures, with every word from
+:mod:`sim.i18n` (parameters and figures named in words, numbers written as
+each language writes them): the researcher notebook shows them in the
+reader's language, and the command line writes them in English.
 """
 
 from __future__ import annotations
@@ -43,48 +45,32 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from sim.calibration import CalibrationResult, load_calibration, weighted_quantile
-from sim.i18n import DEFAULT_LANGUAGE, TEXT, check_language, date_text, number, scenario_label, t
+from sim.i18n import (
+    DEFAULT_LANGUAGE,
+    TEXT,
+    check_language,
+    date_text,
+    number,
+    percent,
+    scenario_label,
+    t,
+)
 from sim.identifiability import IdentifiabilityResult
+from sim.plots.style import make_figure, unregistered
+from sim.presentation import parameter_unit, parameter_words, short_number
 from sim.priors import Prior
-from sim.sensitivity import OUTPUTS, SensitivityResult, load_sensitivity
+from sim.research_tables import output_words, prior_text
+from sim.sensitivity import SensitivityResult, load_sensitivity
 
-BLUE, VERMILLION, GREEN, ORANGE = "#0072B2", "#D55E00", "#009E73", "#E69F00"
+BLUE, VERMILLION, ORANGE = "#0072B2", "#D55E00", "#E69F00"
 GREY, BLACK = "#7F7F7F", "#000000"
 DPI = 150
 
 
-def _prior(name: str, spec: dict[str, Any]) -> Prior:
-    return Prior(name=name, **spec)
-
-
-def _grid(n: int, columns: int = 3) -> tuple[int, int]:
-    cols = min(columns, n)
-    return math.ceil(n / cols), cols
-
-
-def _figure(width: float, height: float, top: float = 0.9) -> Figure:
-    """A figure with room at the bottom for the source line and above ``top`` for a legend."""
-    fig = Figure(figsize=(width, height), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0.03, 1, top), h_pad=0.1)
-    return fig
-
-
-def _log_ticks(ax: Any, low: float, high: float) -> None:
-    """Four readable ticks on a log axis (matplotlib's default ones crowd a short range)."""
-    ticks = np.geomspace(low, high, 4)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.3g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-
-
 def _save(fig: Figure, path: Path, manifest: dict[str, Any], title: str) -> Path:
+    """Write the figure as a PNG whose metadata carry its provenance (its source line shows it)."""
     git = manifest.get("git") or {}
     source = manifest.get("scenario_file") or manifest.get("key") or ""
-    line = (
-        f"nahy-sim {manifest.get('version', '?')}, commit {str(git.get('commit'))[:10]}"
-        f"{' (modified)' if git.get('dirty') else ''}; {source}; created {manifest.get('created')}"
-    )
-    fig.text(0.01, 0.005, line, fontsize=7, color=GREY, ha="left", va="bottom")
     fig.savefig(
         path,
         dpi=DPI,
@@ -98,55 +84,155 @@ def _save(fig: Figure, path: Path, manifest: dict[str, Any], title: str) -> Path
     return path
 
 
-# -- calibration ------------------------------------------------------------------------------
+# -- the figures (each in either language) ---------------------------------------------------
 
 
-def plot_priors_posteriors(result: CalibrationResult, path: Path | None = None) -> Path:
-    """Prior against posterior for each calibrated parameter."""
-    manifest = result.manifest
-    names = result.parameters
+def _source_line(manifest: dict[str, Any], lang: str) -> str:
+    """Model, commit, scenario and date of a research result, for the foot of its figure."""
+    scenario = (manifest.get("scenario") or {}).get("name", "?")
+    git = manifest.get("git") or {}
+    commit = f" (git {str(git.get('commit'))[:7]}{'+' if git.get('dirty') else ''})"
+    parts = [
+        f"{t('source', lang)}: {t('model', lang, version=manifest.get('version', '?'))}{commit}",
+        f"{t('scenario_word', lang)} {scenario_label(str(scenario), lang)}",
+    ]
+    if manifest.get("created"):
+        parts.append(t("computed_on", lang, date=date_text(manifest["created"], lang)))
+    return " · ".join(parts)
+
+
+def _analysis_figure(width: float, height: float) -> Any:
+    """A figure that shows itself in a notebook (:mod:`sim.plots.style`), with a source line."""
+    from sim.plots.style import make_figure
+
+    figure = make_figure((width, height), layout="constrained")
+    figure.get_layout_engine().set(rect=(0, 0.03, 1, 0.9), h_pad=0.1)
+    return figure
+
+
+def _wrap(text: str, width: int) -> str:
+
+    return textwrap.fill(text, width, break_on_hyphens=False)
+
+
+def sensitivity_figure(result: Any, lang: str) -> Any:
+    """The screening's indices, one panel per output sharing the parameters' rows.
+
+    Morris: ``mu*`` with its 95 % interval and ``sigma``; Sobol: ``S1`` and
+    ``ST`` with theirs. Parameters and outputs in words.
+    """
+
+    manifest, table = result.manifest, result.indices
+    outputs = list(dict.fromkeys(table["output"]))
+    names = list(manifest["parameters"])
+    sobol = manifest["method"] == "sobol"
+    bars = (
+        (
+            ("S1", "S1_conf", BLUE, t("nb.s1", lang)),
+            ("ST", "ST_conf", ORANGE, t("nb.st", lang)),
+        )
+        if sobol
+        else (
+            ("mu_star", "mu_star_conf", BLUE, t("nb.mu_star", lang)),
+            ("sigma", None, ORANGE, t("nb.sigma", lang)),
+        )
+    )
+    figure = _analysis_figure(4.0 + 2.6 * len(outputs), 0.36 * len(names) + 2.6)
+    axes = figure.subplots(1, len(outputs), sharey=True, squeeze=False)[0]
+    y = np.arange(len(names))
+    for ax, output in zip(axes, outputs, strict=True):
+        part = table[table["output"] == output].set_index("parameter").reindex(names)
+        for k, (column, conf, colour, _label) in enumerate(bars):
+            values = np.nan_to_num(part[column].to_numpy(float))
+            errors = None
+            if conf:  # the interval kept within the index's range (mu* >= 0; Sobol 0-1)
+                half = np.nan_to_num(part[conf].to_numpy(float))
+                top = 1.0 if sobol else np.inf
+                errors = [np.clip(half, 0, np.maximum(values, 0)), np.minimum(half, top - values)]
+            ax.barh(
+                y + (k - 0.5) * 0.38,
+                values,
+                height=0.38,
+                xerr=errors,
+                color=colour,
+                alpha=0.85,
+                error_kw={"ecolor": "#000000", "capsize": 2, "lw": 1},
+            )
+        if part[bars[0][0]].isna().all():
+            ax.text(0.5, 0.5, t("nb.sens.constant", lang), transform=ax.transAxes, ha="center")
+        ax.axvline(0, color="#000000", lw=0.8)
+        ax.set_title(_wrap(output_words(output, lang), 28), fontsize=9)
+        if sobol:
+            total = number(float(np.nansum(part["S1"].to_numpy(float))), lang, 2)
+            ax.set_xlabel(_wrap(t("nb.sens.sobol_axis", lang, total=total), 32), fontsize=8)
+        else:
+            ax.set_xlabel(_wrap(t("nb.sens.morris_axis", lang), 32), fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+    axes[0].set_yticks(y, [_wrap(parameter_words(n, lang), 44) for n in names], fontsize=7.5)
+    axes[0].invert_yaxis()
+    figure.legend(
+        handles=[Patch(facecolor=colour, alpha=0.85, label=label) for _, _, colour, label in bars]
+        + [Line2D([], [], color="#000000", lw=1, marker="|", label=t("ci95", lang))],
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.955),
+        ncols=3,
+        frameon=False,
+        fontsize=9,
+    )
+    method = t(f"nb.method.{manifest['method']}", lang)
+    figure.suptitle(t("nb.sens.title", lang, method=method, params=len(names)), fontsize=12)
+    figure.text(0.01, 0.005, _source_line(manifest, lang), fontsize=7, color="#7F7F7F")
+    return figure
+
+
+def priors_posteriors_figure(result: Any, lang: str) -> Any:
+    """Prior against posterior for each calibrated parameter, the parameters in words."""
+
+    blue, grey, black = BLUE, GREY, BLACK
+    manifest, names = result.manifest, result.parameters
     info = manifest.get("parameter_info", {})
-    rows, cols = _grid(len(names))
-    fig = _figure(4.6 * cols, 3.3 * rows + 1.2)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    figure = _analysis_figure(4.6 * cols, 3.1 * rows + 1.4)
+    axes = figure.subplots(rows, cols, squeeze=False).ravel()
     weights = result.posterior["weight"].to_numpy(float)
     for ax, name in zip(axes, names, strict=False):
-        prior = _prior(name, manifest["priors"][name])
+        spec = manifest["priors"][name]
+        prior = Prior(name=name, **spec)
         values = result.posterior[name].to_numpy(float)
         if prior.log_scale:
             edges = np.geomspace(prior.low, prior.high, 21)
             ax.set_xscale("log")
-            _log_ticks(ax, prior.low, prior.high)
+            ax.xaxis.set_major_locator(FixedLocator(np.geomspace(prior.low, prior.high, 4)))
         else:
             edges = np.linspace(prior.low, prior.high, 21)
-        prior_draws = prior.ppf((np.arange(20000) + 0.5) / 20000)
-        prior_share, _ = np.histogram(prior_draws, bins=edges)
+        prior_share, _ = np.histogram(prior.ppf((np.arange(20000) + 0.5) / 20000), bins=edges)
         post_share, _ = np.histogram(values, bins=edges, weights=weights)
-        ax.stairs(prior_share / prior_share.sum(), edges, color=GREY, lw=1.5)
-        ax.stairs(post_share / weights.sum(), edges, fill=True, color=BLUE, alpha=0.55)
+        ax.stairs(prior_share / prior_share.sum(), edges, color=grey, lw=1.5)
+        ax.stairs(post_share / weights.sum(), edges, fill=True, color=blue, alpha=0.55)
         low, median, high = weighted_quantile(values, weights, [0.05, 0.5, 0.95])
-        ax.axvspan(low, high, color=BLUE, alpha=0.08, lw=0)
-        ax.axvline(median, color=BLUE, lw=2)
+        ax.axvspan(low, high, color=blue, alpha=0.08, lw=0)
+        ax.axvline(median, color=blue, lw=2)
         value = info.get(name, {}).get("scenario_value")
         if value is not None and prior.low <= value <= prior.high:
-            ax.axvline(value, color=BLACK, ls=":", lw=1.5)
-        unit = info.get(name, {}).get("unit", "")
-        ax.set_title(f"{name}\n{prior.describe()}", fontsize=10)
-        ax.set_xlabel(
-            f"{unit}; median {median:.3g}, 90 % interval {low:.3g} to {high:.3g}", fontsize=9
-        )
-        ax.set_ylabel("probability per bin", fontsize=9)
-        ax.tick_params(labelsize=8)
+            ax.axvline(value, color=black, ls=":", lw=1.5)
+        title = f"{_wrap(parameter_words(name, lang), 46)}\n{prior_text(spec, lang)}"
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(parameter_unit(name, lang), fontsize=8)
+        ax.set_ylabel(t("nb.pp.ylabel", lang), fontsize=8)
+        ax.xaxis.set_major_formatter(_formatter(lang))
+        ax.xaxis.set_minor_formatter(_formatter(lang, minor=True))
+        ax.yaxis.set_major_formatter(_formatter(lang))
+        ax.tick_params(labelsize=7.5)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
-    summary = result.summary
-    fig.legend(
+    figure.legend(
         handles=[
-            Patch(facecolor="none", edgecolor=GREY, lw=1.5, label="prior"),
-            Patch(facecolor=BLUE, alpha=0.55, label="posterior"),
-            Line2D([], [], color=BLUE, lw=2, label="posterior median"),
-            Patch(facecolor=BLUE, alpha=0.08, label="posterior 90 % interval"),
-            Line2D([], [], color=BLACK, ls=":", lw=1.5, label="value in parameters.csv"),
+            Patch(facecolor="none", edgecolor=grey, lw=1.5, label=t("nb.pp.prior", lang)),
+            Patch(facecolor=blue, alpha=0.55, label=t("nb.pp.posterior", lang)),
+            Line2D([], [], color=blue, lw=2, label=t("nb.pp.median", lang)),
+            Patch(facecolor=blue, alpha=0.08, label=t("nb.pp.band", lang)),
+            Line2D([], [], color=black, ls=":", lw=1.5, label=t("nb.pp.value", lang)),
         ],
         loc="upper center",
         bbox_to_anchor=(0.5, 0.955),
@@ -154,38 +240,62 @@ def plot_priors_posteriors(result: CalibrationResult, path: Path | None = None) 
         frameon=False,
         fontsize=9,
     )
-    fig.suptitle(
-        f"Priors (grey) and ABC posteriors (blue): {len(result.posterior)} particles, "
-        f"ESS {summary['ess']:.0f}, {summary['generations']} generations, "
-        f"tolerance {summary['tolerance']:.3g}",
+    summary = result.summary
+    figure.suptitle(
+        t(
+            "nb.pp.title",
+            lang,
+            particles=len(result.posterior),
+            ess=number(float(summary.get("ess", float("nan"))), lang, 0),
+            generations=summary.get("generations", "?"),
+        ),
         fontsize=12,
     )
-    return _save(fig, path or result.path / "priors_posteriors.png", manifest, "priors/posteriors")
+    figure.text(0.01, 0.005, _source_line(manifest, lang), fontsize=7, color=grey)
+    return figure
 
 
-def plot_predictive(result: CalibrationResult, path: Path | None = None) -> Path:
-    """Prior- and posterior-predictive distributions of each observed figure, and its value."""
-    manifest = result.manifest
+def _formatter(lang: str, minor: bool = False) -> Any:
+    """Tick labels in the language's decimals (a log axis's minor ticks unlabelled)."""
+
+    if minor:
+        return NullFormatter()
+    return FuncFormatter(lambda x, _: short_number(float(f"{x:.3g}"), lang))
+
+
+def predictive_figure(result: Any, lang: str) -> Any:
+    """Runs from the priors and from the posterior against each observed figure, in words."""
+
+    blue, grey, vermillion = BLUE, GREY, VERMILLION
     used = result.observed[result.observed["used"].astype(bool)]
-    rows, cols = _grid(len(used), 4)
-    fig = _figure(3.9 * cols, 3.0 * rows + 1.2)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    generation0 = _generation_zero(result)
+    cols = min(4, len(used))
+    rows = math.ceil(len(used) / cols)
+    figure = _analysis_figure(3.9 * cols, 2.9 * rows + 1.4)
+    axes = figure.subplots(rows, cols, squeeze=False).ravel()
+    path = result.path / "generations" / "g000.parquet"
+    generation0 = pd.read_parquet(path) if path.exists() else None
     for ax, obs in zip(axes, used.itertuples(index=False), strict=False):
         key = obs.key
-        prior_values = generation0[f"sim:{key}"].to_numpy(float) if generation0 is not None else []
+        prior_values = (
+            generation0[f"sim:{key}"].to_numpy(float)
+            if generation0 is not None and f"sim:{key}" in generation0
+            else np.array([])
+        )
         post_values = (
             result.predictive[key].to_numpy(float) if key in result.predictive else np.array([])
         )
+        share = str(obs.metric).startswith("admissions_min_education_") or "share" in str(
+            obs.metric
+        )
         everything = np.concatenate([prior_values, post_values, [obs.value]])
-        share = str(obs.metric).startswith("admissions_min_education_")
         if share:
-            edges = np.linspace(0, 1, 11)
+            lo, hi = max(0.0, float(everything.min())), min(1.0, float(everything.max()))
+            edges = np.linspace(lo - 0.025, hi + 0.025, 12) if hi > lo else np.linspace(0, 1, 11)
         else:
             lo, hi = math.floor(everything.min()), math.ceil(everything.max())
             step = max(1, math.ceil((hi - lo + 1) / 30))
             edges = np.arange(lo - 0.5, hi + step + 0.5, step)
-        for values, colour, fill in ((prior_values, GREY, False), (post_values, BLUE, True)):
+        for values, colour, fill in ((prior_values, grey, False), (post_values, blue, True)):
             if len(values):
                 counts, _ = np.histogram(values, bins=edges)
                 ax.stairs(
@@ -196,29 +306,28 @@ def plot_predictive(result: CalibrationResult, path: Path | None = None) -> Path
                     alpha=0.55 if fill else 1.0,
                     lw=1.5,
                 )
-        ax.axvline(obs.value, color=VERMILLION, lw=2.5)
-        if not share:
+        ax.axvline(obs.value, color=vermillion, lw=2.5)
+        if share:
+            ax.xaxis.set_major_formatter(_formatter(lang))
+        else:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.xaxis.set_major_formatter(_formatter(lang))
+        ax.yaxis.set_major_formatter(_formatter(lang))
         if len(post_values):
-            hits = np.mean(np.abs(post_values - obs.value) <= (0.05 if share else 0.5))
-            ax.set_xlabel(
-                f"{'share' if share else 'count'}; observed {obs.value:g}; "
-                f"posterior runs equal to it: {hits:.0%}",
-                fontsize=8,
-            )
-        period = (
-            obs.date_to if obs.date_from == obs.date_to else f"{obs.date_from} to {obs.date_to}"
-        )
-        ax.set_title(f"{obs.metric}\n{period}", fontsize=9)
-        ax.set_ylabel("share of runs", fontsize=8)
-        ax.tick_params(labelsize=8)
+            hits = float(np.mean(np.abs(post_values - obs.value) <= (0.05 if share else 0.5)))
+            observed = short_number(float(obs.value), lang)
+            label = t("nb.pred.xlabel", lang, value=observed, share=percent(hits, lang))
+            ax.set_xlabel(_wrap(label, 40), fontsize=7.5)
+        ax.set_title(_wrap(figure_label(key, lang), 34), fontsize=8.5)
+        ax.set_ylabel(t("nb.pred.ylabel", lang), fontsize=7.5)
+        ax.tick_params(labelsize=7.5)
     for ax in axes[len(used) :]:
         ax.set_visible(False)
-    fig.legend(
+    figure.legend(
         handles=[
-            Patch(facecolor="none", edgecolor=GREY, lw=1.5, label="runs from the prior"),
-            Patch(facecolor=BLUE, alpha=0.55, label="fresh runs from the posterior"),
-            Line2D([], [], color=VERMILLION, lw=2.5, label="observed"),
+            Patch(facecolor="none", edgecolor=grey, lw=1.5, label=t("nb.pred.prior", lang)),
+            Patch(facecolor=blue, alpha=0.55, label=t("nb.pred.posterior", lang)),
+            Line2D([], [], color=vermillion, lw=2.5, label=t("check.observed", lang)),
         ],
         loc="upper center",
         bbox_to_anchor=(0.5, 0.955),
@@ -226,11 +335,29 @@ def plot_predictive(result: CalibrationResult, path: Path | None = None) -> Path
         frameon=False,
         fontsize=9,
     )
-    fig.suptitle(
-        "Posterior-predictive check: what the model gives for each observed figure",
-        fontsize=11,
-    )
-    return _save(fig, path or result.path / "predictive.png", manifest, "posterior predictive")
+    figure.suptitle(t("nb.pred.title", lang), fontsize=12)
+    figure.text(0.01, 0.005, _source_line(result.manifest, lang), fontsize=7, color=grey)
+    return figure
+
+
+# -- calibration ------------------------------------------------------------------------------
+
+
+def plot_priors_posteriors(
+    result: CalibrationResult, path: Path | None = None, lang: str = "en"
+) -> Path:
+    """Prior against posterior for each calibrated parameter: ``priors_posteriors.png``."""
+    with unregistered():  # made to be written: never left open in pyplot
+        figure = priors_posteriors_figure(result, lang)
+    target = path or result.path / "priors_posteriors.png"
+    return _save(figure, target, result.manifest, "priors/posteriors")
+
+
+def plot_predictive(result: CalibrationResult, path: Path | None = None, lang: str = "en") -> Path:
+    """Prior- and posterior-predictive runs of each observed figure: ``predictive.png``."""
+    with unregistered():
+        figure = predictive_figure(result, lang)
+    return _save(figure, path or result.path / "predictive.png", result.manifest, "predictive")
 
 
 def _generation_zero(result: CalibrationResult) -> pd.DataFrame | None:
@@ -247,72 +374,12 @@ def plot_calibration(folder: str | Path) -> list[Path]:
 # -- sensitivity --------------------------------------------------------------------------------
 
 
-def plot_indices(result: SensitivityResult, path: Path | None = None) -> Path:
-    """The indices of every output: bars with 95 % intervals, one panel per output."""
-    manifest = result.manifest
-    table = result.indices
-    outputs = list(dict.fromkeys(table["output"]))
-    names = list(manifest["parameters"])
-    rows, cols = _grid(len(outputs), 3)
-    fig = _figure(5.2 * cols, 0.42 * len(names) * rows + 1.6 * rows + 1.4, top=0.92)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    y = np.arange(len(names))
-    sobol = manifest["method"] == "sobol"
-    for ax, output in zip(axes, outputs, strict=False):
-        part = table[table["output"] == output].set_index("parameter").reindex(names)
-        if sobol:
-            bars = (
-                ("S1", "S1_conf", BLUE, "first-order index S1 (alone)"),
-                ("ST", "ST_conf", ORANGE, "total index ST (with interactions)"),
-            )
-        else:
-            bars = (
-                ("mu_star", "mu_star_conf", BLUE, "mu* (mean absolute effect)"),
-                ("sigma", None, ORANGE, "sigma (spread: non-linearity, interactions)"),
-            )
-        for k, (column, conf, colour, _label) in enumerate(bars):
-            values = part[column].to_numpy(float)
-            errors = part[conf].to_numpy(float) if conf else None
-            ax.barh(
-                y + (k - 0.5) * 0.38,
-                np.nan_to_num(values),
-                height=0.38,
-                xerr=None if errors is None else np.nan_to_num(errors),
-                color=colour,
-                alpha=0.85,
-                error_kw={"ecolor": BLACK, "capsize": 2, "lw": 1},
-            )
-        if part[bars[0][0]].isna().all():
-            ax.text(0.5, 0.5, "does not vary", transform=ax.transAxes, ha="center", color=GREY)
-        ax.set_yticks(y, names, fontsize=8)
-        ax.invert_yaxis()
-        ax.axvline(0, color=BLACK, lw=0.8)
-        ax.set_title(OUTPUTS.get(output, output), fontsize=10)
-        if sobol:
-            total = np.nansum(part["S1"].to_numpy(float))
-            xlabel = f"share of variance; the S1 add up to {total:.2f}"
-        else:
-            xlabel = "change in the output across the prior's range"
-        ax.set_xlabel(xlabel, fontsize=8)
-        ax.tick_params(axis="x", labelsize=8)
-    for ax in axes[len(outputs) :]:
-        ax.set_visible(False)
-    fig.legend(
-        handles=[Patch(facecolor=colour, alpha=0.85, label=label) for _, _, colour, label in bars]
-        + [Line2D([], [], color=BLACK, lw=1, marker="|", label="95 % bootstrap interval")],
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.965),
-        ncols=3,
-        frameon=False,
-        fontsize=9,
-    )
-    what = "Sobol indices" if sobol else "Morris screening"
-    fig.suptitle(
-        f"{what} of {len(names)} parameters over their priors: {manifest['points']} points x "
-        f"{manifest['reps']} runs, horizon {manifest['scenario']['horizon']}",
-        fontsize=12,
-    )
-    return _save(fig, path or Path(result.path) / "sensitivity.png", manifest, what)
+def plot_indices(result: SensitivityResult, path: Path | None = None, lang: str = "en") -> Path:
+    """The indices of every output with their 95 % intervals, as a PNG (``sensitivity.png``)."""
+    with unregistered():
+        figure = sensitivity_figure(result, lang)
+    what = "Sobol indices" if result.manifest["method"] == "sobol" else "Morris screening"
+    return _save(figure, path or Path(result.path) / "sensitivity.png", result.manifest, what)
 
 
 def plot_sensitivity(folder: str | Path) -> Path:
@@ -382,17 +449,18 @@ def _compact(value: float, lang: str) -> str:
 
 
 def parameter_label(name: str, lang: str, prior: dict[str, Any], description: str = "") -> str:
-    """A heat-map row's label: the parameter in words, then its name, its prior's range and unit."""
-    from sim.parameters import REQUIRED_PARAMETERS
+    """A heat-map row's label: the parameter in words, then its prior's range and unit.
 
-    kind = REQUIRED_PARAMETERS.get(name, ("",))[0]
-    unit = t(f"kind.{kind}", lang) if f"kind.{kind}" in TEXT else ""
+    The code name shows only for a parameter that has no words (neither a
+    translation nor, in English, a description): a reader sees words.
+    """
+    unit = parameter_unit(name, lang)
     low, high = _compact(prior["low"], lang), _compact(prior["high"], lang)
     span = t("ident.range", lang, low=low, high=high, unit=unit) if unit else f"{low}–{high}"
     words = parameter_name(name, lang, description)
-    lines = [textwrap.fill(words, 52, break_on_hyphens=False)] if words else []
-    lines.append(f"{name} · {span}")
-    return "\n".join(lines)
+    if not words:
+        return f"{name} · {span}"
+    return f"{textwrap.fill(words, 52, break_on_hyphens=False)}\n{span}"
 
 
 def identifiability_figure(result: IdentifiabilityResult, lang: str = DEFAULT_LANGUAGE) -> Figure:
@@ -419,7 +487,7 @@ def identifiability_figure(result: IdentifiabilityResult, lang: str = DEFAULT_LA
     n_par, n_fig = len(params), len(figures)
     width = max(10.0, 4.4 + 0.78 * n_fig + 1.3)
     head, body_height, foot = 1.05, 2.9 + 0.62 * n_par, 0.35
-    fig = Figure(figsize=(width, head + body_height + foot), layout="constrained")
+    fig = make_figure((width, head + body_height + foot), layout="constrained")
     top, body, bottom = fig.subfigures(3, 1, height_ratios=[head, body_height, foot], hspace=0)
     chars = int(width * 72 / (9.5 * 0.56))  # characters of 9.5 pt text in the figure's width
     scenario = manifest["scenario"]["name"]
@@ -527,8 +595,10 @@ def identifiability_source_line(manifest: dict[str, Any], lang: str) -> str:
         model += f" (git {commit[:7]}{'+' if git.get('dirty') else ''})"
     scenario = manifest["scenario"]["name"]
     runs = t("ident.runs", lang, draws=manifest["draws"])
+    commune = (manifest["scenario"].get("commune") or {}).get("name")
     parts = [
         f"{t('source', lang)}: {model}",
+        *([t("source.commune", lang, commune=commune)] if commune else []),
         f"{t('scenario_word', lang)} {scenario}: {runs}, {t('seed', lang, seed=manifest['seed'])}",
         t("computed_on", lang, date=date_text(manifest["created"], lang)),
     ]
@@ -544,7 +614,8 @@ def save_identifiability_figure(
         assert result.path is not None
         path = result.path / f"identifiability.{lang}.png"
     path = Path(path)
-    fig = identifiability_figure(result, lang)
+    with unregistered():  # made to be written: never left open in pyplot
+        fig = identifiability_figure(result, lang)
     git = manifest.get("git") or {}
     tmp = path.with_name(f".tmp-{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
     try:

@@ -405,7 +405,6 @@ def comparison_table(ensembles: dict[str, EnsembleResult]) -> pd.DataFrame:
     """
     labels = list(ensembles)
     first = ensembles[labels[0]]
-    reference = _by_replication(first)
     for label in labels[1:]:
         other = ensembles[label]
         if other.manifest.get("seed") != first.manifest.get("seed") or other.reps != first.reps:
@@ -420,12 +419,25 @@ def comparison_table(ensembles: dict[str, EnsembleResult]) -> pd.DataFrame:
                 f"{parameters_of(first.manifest)['sentence']}): only ensembles on the same "
                 "particles can be paired"
             )
+    return paired_table({label: _by_replication(ensembles[label]) for label in labels})
+
+
+def paired_table(runs: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The long comparison table (:data:`COLUMNS`) of replication tables aligned run by run.
+
+    ``runs`` maps each label to its ``replications`` rows, row ``i`` of
+    every table being the same replication (the same seed); the first label
+    is the reference. :func:`comparison_table` passes whole ensembles; the
+    planner's screen passes the replications finished so far (the same
+    indices in each), which gives the preliminary answer.
+    """
+    labels = list(runs)
+    reference = runs[labels[0]]
     rows = []
     for key in MEASURE_KEYS:
         kind = "probability" if key in TARGET_KEYS else "mean"
         for order, label in enumerate(labels):
-            runs = _by_replication(ensembles[label])
-            values = runs[key].to_numpy()
+            values = runs[label][key].to_numpy()
             if kind == "probability":
                 flags = values.astype(bool)
                 value = float(flags.mean())
@@ -477,11 +489,18 @@ def _by_replication(result: EnsembleResult) -> pd.DataFrame:
 
 
 def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """The mean of a count with its normal 95 % interval, cut at zero.
+
+    Both means are of counts (admissions, white villages), which cannot be
+    negative: near zero the normal interval would reach below it, so its
+    lower end is cut there (the part below zero holds no possible value).
+    Differences of means keep their sign.
+    """
     mean = float(values.mean())
     if len(values) < 2:
         return mean, math.nan, math.nan
     half = Z95 * float(values.std(ddof=1)) / math.sqrt(len(values))
-    return mean, mean - half, mean + half
+    return mean, max(0.0, mean - half), mean + half
 
 
 def _delay_table(long: pd.DataFrame, rows: list[dict[str, Any]], base: str) -> pd.DataFrame:

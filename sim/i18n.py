@@ -61,6 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
     "runs_each": {"vi": "mỗi kịch bản {reps} lần mô phỏng", "en": "{reps} runs each"},
     "seed": {"vi": "seed {seed}", "en": "seed {seed}"},
     "computed_on": {"vi": "tính ngày {date}", "en": "computed {date}"},
+    "source.commune": {"vi": "số liệu xã {commune}", "en": "{commune} commune data"},
     "source.params.commune": {
         "vi": "tham số từ hiệu chỉnh của xã (số liệu {years})",
         "en": "parameters from the commune's calibration ({years} record)",
@@ -244,6 +245,18 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Chỉ có một kịch bản: không có gì để so sánh",
         "en": "One scenario only: nothing to compare with",
     },
+    "compare.mean_note": {
+        "vi": "Trung bình các lần mô phỏng (khoảng tin cậy 95{nbsp}%)",
+        "en": "Mean of the runs (95{nbsp}% confidence interval)",
+    },
+    "compare.difference_paired": {
+        "vi": "Điểm phần trăm (khoảng tin cậy 95{nbsp}%, so theo cặp)",
+        "en": "Percentage points (95{nbsp}% interval, paired runs)",
+    },
+    "compare.difference_apart": {
+        "vi": "Điểm phần trăm (khoảng tin cậy 95{nbsp}%, chạy độc lập)",
+        "en": "Percentage points (95{nbsp}% interval, independent runs)",
+    },
     "compare.delay": {
         "vi": "Cái giá nếu chậm {months} tháng từng giải pháp của “{scenario}”",
         "en": "The cost of starting each measure of “{scenario}” {months} months later",
@@ -300,6 +313,126 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Chi bộ nào cũng kết nạp",
         "en": "Every cell admits",
     },
+    # -- tables shown in notebooks and on the planner's screen ----------------------
+    "table.target": {"vi": "Chỉ tiêu", "en": "Target"},
+    "table.chance": {"vi": "Xác suất đạt", "en": "Chance"},
+    "table.interval": {"vi": "Khoảng tin cậy 95{nbsp}%", "en": "95{nbsp}% interval"},
+    "table.value_interval": {"vi": "{value} ({low}–{high})", "en": "{value} ({low}–{high})"},
+    "table.change": {
+        "vi": "Thay đổi so với “{reference}”",
+        "en": "Change against “{reference}”",
+    },
+    "table.change_points": {
+        "vi": "{value} điểm % ({low} đến {high})",
+        "en": "{value} points ({low} to {high})",
+    },
+    "table.change_number": {
+        "vi": "{value} ({low} đến {high})",
+        "en": "{value} ({low} to {high})",
+    },
+    "table.reference": {"vi": "(mốc so sánh)", "en": "(reference)"},
+    "table.white_villages": {
+        "vi": "Số bản trắng đảng viên bình quân ({horizon})",
+        "en": "Mean number of white villages ({horizon})",
+    },
+    "table.admissions_mean": {
+        "vi": "Số kết nạp bình quân/năm, {term}",
+        "en": "Mean admissions a year, {term}",
+    },
+    "table.mean": {"vi": "Bình quân", "en": "Mean"},
+    "table.range90": {
+        "vi": "9/10 kết quả trong khoảng",
+        "en": "9 in 10 outcomes between",
+    },
+    "table.admissions_year": {"vi": "Kết nạp năm {year}", "en": "Admitted in {year}"},
+    "table.how_to_read": {
+        "vi": "Xác suất: tỷ lệ số lần mô phỏng đạt chỉ tiêu, kèm khoảng tin cậy 95{nbsp}%. "
+        "Thay đổi: hiệu số trên cùng các lần mô phỏng (cùng số ngẫu nhiên), tính bằng điểm "
+        "phần trăm, kèm khoảng tin cậy 95{nbsp}%.",
+        "en": "Chance: the share of simulated runs that reach the target, with a 95{nbsp}% "
+        "confidence interval. Change: the difference over the same runs (the same random "
+        "numbers), in percentage points, with a 95{nbsp}% confidence interval.",
+    },
+    # -- the planner's screen ---------------------------------------------------------
+    "screen.title": {
+        "vi": "Kế hoạch phát triển đảng viên: giải pháp nào, bắt đầu khi nào?",
+        "en": "The recruitment plan: which measures, started when?",
+    },
+    "screen.intro": {
+        "vi": "Chọn giải pháp, ngày bắt đầu, mức độ và các bản áp dụng, rồi bấm "
+        "**Chạy mô phỏng**. Kế hoạch được so sánh với việc giữ nguyên như hiện nay trên "
+        "cùng các lần mô phỏng. Mức độ 1 là như Nghị quyết năm 2015 đề ra; 0 là không thực "
+        "hiện.",
+        "en": "Choose the measures, their start dates, intensities and villages, then press "
+        "**Run**. The plan is compared with making no new measures over the same simulated "
+        "runs. Intensity 1 is what the 2015 resolution describes; 0 is not in force.",
+    },
+    "screen.plan_name": {"vi": "Tên kế hoạch", "en": "Plan name"},
+    "screen.default_plan": {"vi": "Kế hoạch của tôi", "en": "My plan"},
+    "screen.measure": {"vi": "Giải pháp", "en": "Measure"},
+    "screen.start": {"vi": "Bắt đầu từ", "en": "Starts on"},
+    "screen.intensity": {"vi": "Mức độ", "en": "Intensity"},
+    "screen.villages": {
+        "vi": "Bản áp dụng (không chọn: cả xã)",
+        "en": "Villages (none chosen: all)",
+    },
+    "screen.horizon": {"vi": "Tính đến hết năm", "en": "Until the end of"},
+    "screen.calibrated": {
+        "vi": "Dùng tham số đã hiệu chỉnh theo số liệu của xã",
+        "en": "Use the commune's calibrated parameters",
+    },
+    "screen.runs": {"vi": "Số lần mô phỏng", "en": "Simulated runs"},
+    "screen.run": {"vi": "Chạy mô phỏng", "en": "Run"},
+    "screen.baseline_running": {
+        "vi": "Đang tính kịch bản “{baseline}” (chỉ tính một lần, sau đó dùng lại)…",
+        "en": "Computing “{baseline}” (once; reused afterwards)…",
+    },
+    "screen.running": {
+        "vi": "Đang chạy “{plan}”: {done}/{total} lần mô phỏng",
+        "en": "Running “{plan}”: {done} of {total} runs",
+    },
+    "screen.preliminary": {
+        "vi": "Kết quả sơ bộ sau {done}/{total} lần mô phỏng (sẽ cập nhật khi chạy thêm)",
+        "en": "Preliminary answer after {done} of {total} runs (updates as more finish)",
+    },
+    "screen.final": {
+        "vi": "Kết quả đầy đủ: {total} lần mô phỏng, {seconds} giây",
+        "en": "Full answer: {total} runs, {seconds} s",
+    },
+    "screen.from_store": {
+        "vi": "Kết quả đầy đủ: {total} lần mô phỏng, lấy lại từ kết quả đã lưu (cùng thiết lập)",
+        "en": "Full answer: {total} runs, from the stored results (same settings)",
+    },
+    "screen.headline": {
+        "vi": "Với “{plan}”, khả năng {target} là {p} ({ci}: {low}–{high}); {change}.",
+        "en": "With “{plan}”, the chance of {target} is {p} ({ci}: {low}–{high}); {change}.",
+    },
+    "screen.higher": {
+        "vi": "cao hơn “{reference}” {points} điểm phần trăm ({ci}: {low} đến {high})",
+        "en": "{points} percentage points above “{reference}” ({ci}: {low} to {high})",
+    },
+    "screen.lower": {
+        "vi": "thấp hơn “{reference}” {points} điểm phần trăm ({ci}: {low} đến {high})",
+        "en": "{points} percentage points below “{reference}” ({ci}: {low} to {high})",
+    },
+    "screen.same": {
+        "vi": "không khác “{reference}” ({ci} của chênh lệch: {low} đến {high} điểm phần trăm)",
+        "en": "no different from “{reference}” ({ci} of the difference: {low} to {high} "
+        "percentage points)",
+    },
+    "screen.no_measure": {
+        "vi": "Chưa chọn giải pháp nào: hãy đánh dấu ít nhất một giải pháp.",
+        "en": "No measure chosen: tick at least one.",
+    },
+    "screen.problem": {"vi": "Không chạy được: {message}", "en": "Cannot run: {message}"},
+    "screen.preparing_pdf": {
+        "vi": "Đang chuẩn bị bản tóm tắt PDF…",
+        "en": "Preparing the PDF briefing…",
+    },
+    "screen.download": {
+        "vi": "Tải bản tóm tắt cho Đảng ủy (PDF)",
+        "en": "Download the committee briefing (PDF)",
+    },
     # -- the one-page summary ---------------------------------------------------------
     "brief.title": {
         "vi": "Dự báo phát triển đảng viên xã {commune}, {start}–{end}",
@@ -343,6 +476,13 @@ TEXT: dict[str, dict[str, str]] = {
         "of runs made.",
     },
     "brief.figures": {"vi": "Hình", "en": "Figures"},
+    "brief.scenario_column": {"vi": "Kịch bản", "en": "Scenario"},
+    "brief.page": {"vi": "Trang {page}/{pages}", "en": "Page {page} of {pages}"},
+    "brief.printable": {"vi": "Bản in (PDF, khổ A4)", "en": "Printable version (PDF, A4)"},
+    "brief.files_in": {
+        "vi": "Mỗi hình có ba tệp (PNG, SVG, PDF) trong thư mục",
+        "en": "Each figure is in three files (PNG, SVG, PDF) in the folder",
+    },
     "brief.cell_note": {
         "vi": "Về chỉ tiêu “chi bộ nào cũng kết nạp ít nhất {per_cell} đảng viên mỗi năm”: "
         "phải cả {cells} chi bộ cùng đạt trong cả {years} năm, tức {n} lần cùng đạt. Trong "
@@ -530,6 +670,234 @@ TEXT: dict[str, dict[str, str]] = {
     "kind.age": {"vi": "tuổi", "en": "years of age"},
     "kind.count": {"vi": "số lượng", "en": "count"},
     "kind.multiplier": {"vi": "hệ số nhân", "en": "multiplier"},
+    # -- the quickstart and researcher notebooks --------------------------------------
+    "param.crude_birth_rate_per_1000": {
+        "vi": "Tỷ suất sinh thô (số trẻ sinh ra trên 1.000 dân mỗi năm)",
+        "en": "Crude birth rate (births per 1,000 people a year)",
+    },
+    "nb.commune": {
+        "vi": "Xã {commune}: {villages} bản, {cells} chi bộ, {people} người, {members} đảng viên "
+        "(số liệu ngày {date}).",
+        "en": "{commune} commune: {villages} villages, {cells} party cells, {people} people, "
+        "{members} party members (figures of {date}).",
+    },
+    "nb.village": {"vi": "Bản", "en": "Village"},
+    "nb.population": {"vi": "Số dân", "en": "People"},
+    "nb.households": {"vi": "Số hộ", "en": "Households"},
+    "nb.village_members": {
+        "vi": "Đảng viên (cả dự bị)",
+        "en": "Party members (incl. probationary)",
+    },
+    "nb.scenario": {
+        "vi": "Kịch bản “{scenario}”: {n} giải pháp, mô phỏng từ {start} đến {horizon}. "
+        "Mức độ 1 là như Nghị quyết đề ra.",
+        "en": "Scenario “{scenario}”: {n} measures, simulated from {start} to {horizon}. "
+        "Intensity 1 is what the resolution describes.",
+    },
+    "nb.where": {"vi": "Bản áp dụng", "en": "Villages"},
+    "nb.all_villages": {"vi": "Cả xã", "en": "All villages"},
+    "nb.one_run": {
+        "vi": "Một lần mô phỏng (seed {seed}): {total} đảng viên được kết nạp trong các năm "
+        "{years}.",
+        "en": "One run (seed {seed}): {total} members admitted over {years}.",
+    },
+    "nb.ensemble": {
+        "vi": "**{scenario}**: {reps} lần mô phỏng, seed {seed}.",
+        "en": "**{scenario}**: {reps} runs, seed {seed}.",
+    },
+    "nb.last_white": {
+        "vi": "Bản trắng đảng viên cuối cùng được xóa vào {median} (trung vị; 5{nbsp}% số lần "
+        "mô phỏng xóa xong trước {early}, 5{nbsp}% sau {late}).",
+        "en": "The last white village is eliminated in {median} (median; 5{nbsp}% of runs by "
+        "{early}, 5{nbsp}% after {late}).",
+    },
+    "nb.last_white_open": {
+        "vi": "Bản trắng đảng viên cuối cùng được xóa vào {median} (trung vị; 5{nbsp}% số lần "
+        "mô phỏng xóa xong trước {early}).",
+        "en": "The last white village is eliminated in {median} (median; 5{nbsp}% of runs by "
+        "{early}).",
+    },
+    "nb.no_last_white": {
+        "vi": "Ở phần lớn số lần mô phỏng, đến {horizon} vẫn chưa xóa hết bản trắng đảng viên.",
+        "en": "In most runs some village is still white at {horizon}.",
+    },
+    "nb.still_white": {
+        "vi": "Đến {horizon}, {p} số lần mô phỏng vẫn còn bản trắng đảng viên "
+        "({ci}: {low}–{high}).",
+        "en": "At {horizon} some village is still white in {p} of runs ({ci}: {low}–{high}).",
+    },
+    "nb.white_mean": {
+        "vi": "Số bản trắng đảng viên vào {horizon}: bình quân {mean}, 9/10 kết quả từ {low} "
+        "đến {high}.",
+        "en": "White villages at {horizon}: {mean} on average, 9 in 10 outcomes between {low} "
+        "and {high}.",
+    },
+    "nb.parameter": {"vi": "Tham số", "en": "Parameter"},
+    "nb.value": {"vi": "Giá trị", "en": "Value"},
+    "nb.low": {"vi": "Thấp nhất", "en": "Low"},
+    "nb.high": {"vi": "Cao nhất", "en": "High"},
+    "nb.unit": {"vi": "Đơn vị", "en": "Unit"},
+    "nb.basis": {"vi": "Căn cứ", "en": "Basis"},
+    "nb.assumption": {"vi": "Giả định", "en": "Assumption"},
+    "nb.assumption_informed": {
+        "vi": "Giả định, có tham khảo {sources}",
+        "en": "Assumption, informed by {sources}",
+    },
+    "nb.level": {"vi": "Mức", "en": "Level"},
+    "nb.level.low": {"vi": "Thấp", "en": "Low"},
+    "nb.level.value": {"vi": "Giữa", "en": "Central"},
+    "nb.level.high": {"vi": "Cao", "en": "High"},
+    "nb.chance_of": {"vi": "Xác suất: {target}", "en": "Chance: {target}"},
+    "nb.sweep": {
+        "vi": "Mỗi dòng: {reps} lần mô phỏng, seed {seed}, trên cùng các số ngẫu nhiên (các dòng "
+        "so sánh được với nhau); chỉ một tham số thay đổi, các tham số khác giữ giá trị giả định. "
+        "Trong ngoặc: khoảng tin cậy 95{nbsp}%.",
+        "en": "Each row: {reps} runs, seed {seed}, on the same random numbers (the rows compare "
+        "with one another); one parameter changes, the others keep their assumed values. In "
+        "brackets: the 95{nbsp}% confidence interval.",
+    },
+    "sensitivity.output.admissions_term_mean": {
+        "vi": "Số kết nạp bình quân/năm trong nhiệm kỳ",
+        "en": "Admissions a year, term mean",
+    },
+    "sensitivity.output.admissions_min_target_year": {
+        "vi": "Số kết nạp của năm thấp nhất",
+        "en": "Admissions in the weakest target year",
+    },
+    "sensitivity.output.white_villages_at_horizon": {
+        "vi": "Số bản trắng đảng viên cuối kỳ",
+        "en": "White villages at the horizon",
+    },
+    "sensitivity.output.own_cell_villages_at_horizon": {
+        "vi": "Số bản có chi bộ riêng cuối kỳ",
+        "en": "Villages with their own cell at the horizon",
+    },
+    "sensitivity.output.members_at_horizon": {
+        "vi": "Số đảng viên cuối kỳ",
+        "en": "Party members at the horizon",
+    },
+    "nb.method.morris": {"vi": "Sàng lọc Morris", "en": "Morris screening"},
+    "nb.method.sobol": {"vi": "Chỉ số Sobol", "en": "Sobol indices"},
+    "nb.output": {"vi": "Kết quả mô phỏng", "en": "Output"},
+    "nb.rank": {"vi": "Hạng", "en": "Rank"},
+    "nb.mu_star": {"vi": "μ* (tác động trung bình)", "en": "μ* (mean absolute effect)"},
+    "nb.sigma": {
+        "vi": "σ (độ phân tán: phi tuyến, tương tác)",
+        "en": "σ (spread: non-linearity, interactions)",
+    },
+    "nb.s1": {"vi": "S1 (riêng tham số)", "en": "S1 (alone)"},
+    "nb.st": {"vi": "ST (kể cả tương tác)", "en": "ST (with interactions)"},
+    "nb.index_interval": {
+        "vi": "Khoảng tin cậy 95{nbsp}% của {index}",
+        "en": "95{nbsp}% interval of {index}",
+    },
+    "nb.screening": {
+        "vi": "{method}: {params} tham số cùng thay đổi trong khoảng của phân phối tiên nghiệm, "
+        "tổng cộng {runs} lần mô phỏng ({points} điểm × {reps} lần), tính đến {horizon}. "
+        "Bảng: {top} tham số tác động mạnh nhất đến từng kết quả, đo bằng đơn vị của kết quả "
+        "khi tham số đi hết khoảng tiên nghiệm.",
+        "en": "{method}: {params} parameters varied together over their priors' ranges, "
+        "{runs} runs in all ({points} points × {reps}), until {horizon}. Table: the {top} "
+        "parameters with the largest effect on each output, in the output's units across the "
+        "prior's range.",
+    },
+    "nb.sens.title": {
+        "vi": "{method}: tác động của {params} tham số đến từng kết quả",
+        "en": "{method}: the effect of {params} parameters on each output",
+    },
+    "nb.sens.morris_axis": {
+        "vi": "Thay đổi của kết quả khi tham số đi hết khoảng tiên nghiệm",
+        "en": "Change in the output across the prior's range",
+    },
+    "nb.sens.sobol_axis": {
+        "vi": "Tỷ lệ phương sai; tổng các S1 là {total}",
+        "en": "Share of variance; the S1 add up to {total}",
+    },
+    "nb.sens.constant": {"vi": "Không thay đổi", "en": "Does not vary"},
+    "nb.ident.figure": {"vi": "Số liệu cho biết nhiều nhất", "en": "Most informative figure"},
+    "nb.ident.r": {"vi": "Hệ số Spearman r", "en": "Spearman's r"},
+    "nb.ident.mi": {"vi": "Thông tin tương hỗ (nat)", "en": "Mutual information (nats)"},
+    "nb.ident.beyond": {"vi": "Số liệu vượt ngưỡng", "en": "Figures beyond the bound"},
+    "nb.ident.informed": {"vi": "Được số liệu cho biết", "en": "Informed"},
+    "nb.yes": {"vi": "Có", "en": "Yes"},
+    "nb.no": {"vi": "Không", "en": "No"},
+    "nb.ident.summary": {
+        "vi": "{runs}, seed {seed}. Ngưỡng độc lập: |r| ≤ {bound}. {informed}/{total} tham số "
+        "được ít nhất một số liệu quan sát cho biết; tham số không được số liệu nào cho biết "
+        "sẽ giữ nguyên phân phối tiên nghiệm sau hiệu chỉnh.",
+        "en": "{runs}, seed {seed}. Independence bound: |r| ≤ {bound}. {informed} of {total} "
+        "parameters are informed by at least one observed figure; a parameter no figure "
+        "informs keeps its prior through calibration.",
+    },
+    "nb.calib.generation": {"vi": "Thế hệ", "en": "Generation"},
+    "nb.calib.tolerance": {"vi": "Ngưỡng khoảng cách", "en": "Tolerance"},
+    "nb.calib.ess": {"vi": "Cỡ mẫu hiệu dụng", "en": "Effective sample size"},
+    "nb.calib.acceptance": {"vi": "Tỷ lệ chấp nhận", "en": "Acceptance rate"},
+    "nb.calib.cost": {"vi": "Số lần mô phỏng cần", "en": "Runs needed"},
+    "nb.calib.runs": {"vi": "Số lần mô phỏng đã chạy", "en": "Runs made"},
+    "nb.calib.distance_median": {"vi": "Khoảng cách trung vị", "en": "Median distance"},
+    "nb.calib.distance_max": {"vi": "Khoảng cách lớn nhất", "en": "Largest distance"},
+    "nb.calib.seconds": {"vi": "Thời gian (giây)", "en": "Time (s)"},
+    "nb.calib.summary": {
+        "vi": "Hiệu chỉnh ABC theo {figures} số liệu quan sát: giữ {particles} bộ tham số sau "
+        "{generations} thế hệ, cỡ mẫu hiệu dụng {ess}, ngưỡng khoảng cách cuối {tolerance}.",
+        "en": "ABC calibration against {figures} observed figures: {particles} parameter sets "
+        "kept after {generations} generations, effective sample size {ess}, final tolerance "
+        "{tolerance}.",
+    },
+    "nb.post.prior": {"vi": "Phân phối tiên nghiệm", "en": "Prior"},
+    "nb.post.prior_interval": {
+        "vi": "Khoảng 90{nbsp}% tiên nghiệm",
+        "en": "Prior 90{nbsp}% interval",
+    },
+    "nb.post.median": {"vi": "Trung vị hậu nghiệm", "en": "Posterior median"},
+    "nb.post.interval": {
+        "vi": "Khoảng 90{nbsp}% hậu nghiệm",
+        "en": "Posterior 90{nbsp}% interval",
+    },
+    "nb.post.width": {"vi": "Độ rộng so với tiên nghiệm", "en": "Width against the prior"},
+    "nb.post.value": {"vi": "Giá trị trong parameters.csv", "en": "Value in parameters.csv"},
+    "nb.post.note": {
+        "vi": "Trung vị và khoảng 90{nbsp}% có trọng số của {particles} bộ tham số được giữ. "
+        "Độ rộng so với tiên nghiệm: 100{nbsp}% là số liệu quan sát không cho biết thêm gì về "
+        "tham số.",
+        "en": "Weighted median and 90{nbsp}% interval of the {particles} parameter sets kept. "
+        "Width against the prior: 100{nbsp}% means the observations taught nothing about the "
+        "parameter.",
+    },
+    "prior.uniform": {"vi": "đều, {low}–{high}", "en": "uniform, {low}–{high}"},
+    "prior.loguniform": {"vi": "log-đều, {low}–{high}", "en": "log-uniform, {low}–{high}"},
+    "prior.triangular": {
+        "vi": "tam giác, {low}–{high}, đỉnh {mode}",
+        "en": "triangular, {low}–{high}, mode {mode}",
+    },
+    "prior.normal": {
+        "vi": "chuẩn, trung bình {mean}, độ lệch chuẩn {sd}, trong {low}–{high}",
+        "en": "normal, mean {mean}, sd {sd}, within {low}–{high}",
+    },
+    "nb.pp.title": {
+        "vi": "Phân phối tiên nghiệm (xám) và hậu nghiệm (xanh): {particles} bộ tham số, "
+        "cỡ mẫu hiệu dụng {ess}, {generations} thế hệ",
+        "en": "Priors (grey) and posteriors (blue): {particles} parameter sets, effective "
+        "sample size {ess}, {generations} generations",
+    },
+    "nb.pp.prior": {"vi": "Tiên nghiệm", "en": "Prior"},
+    "nb.pp.posterior": {"vi": "Hậu nghiệm", "en": "Posterior"},
+    "nb.pp.median": {"vi": "Trung vị hậu nghiệm", "en": "Posterior median"},
+    "nb.pp.band": {"vi": "Khoảng 90{nbsp}% hậu nghiệm", "en": "Posterior 90{nbsp}% interval"},
+    "nb.pp.value": {"vi": "Giá trị trong parameters.csv", "en": "Value in parameters.csv"},
+    "nb.pp.ylabel": {"vi": "Xác suất mỗi khoảng", "en": "Probability per bin"},
+    "nb.pred.title": {
+        "vi": "Mô hình so với số liệu quan sát: trước hiệu chỉnh (xám) và sau hiệu chỉnh (xanh)",
+        "en": "The model against the observed figures: before (grey) and after (blue) calibration",
+    },
+    "nb.pred.prior": {"vi": "Các lần chạy từ tiên nghiệm", "en": "Runs from the priors"},
+    "nb.pred.posterior": {"vi": "Các lần chạy từ hậu nghiệm", "en": "Runs from the posterior"},
+    "nb.pred.xlabel": {
+        "vi": "Quan sát: {value}; số lần chạy hậu nghiệm bằng số này: {share}",
+        "en": "Observed {value}; posterior runs equal to it: {share}",
+    },
+    "nb.pred.ylabel": {"vi": "Tỷ lệ số lần chạy", "en": "Share of runs"},
     # -- predictive checks (validate-model) -----------------------------------------
     "check.title": {
         "vi": "Mô hình có tái hiện được số liệu quan sát không?",

@@ -232,8 +232,9 @@ def test_figure_labels_say_the_figure_and_its_date_in_each_language() -> None:
     assert figure_label(span, "vi") == "Số bản trắng đảng viên đã xóa, 01/01/2015–14/04/2017"
     prior = {"dist": "loguniform", "low": 0.01, "high": 0.2}
     assert parameter_label("leave_hazard_young", "vi", prior) == (
-        "Tỷ lệ thanh niên rời địa phương mỗi năm\nleave_hazard_young · 0,01–0,2 (mỗi năm)"
-    )
+        "Tỷ lệ thanh niên rời địa phương mỗi năm\n0,01–0,2 (mỗi năm)"
+    )  # words and the range, no code name
+    assert parameter_label("not_translated", "vi", prior).startswith("not_translated · ")
     assert parameter_label("leave_hazard_young", "en", prior).startswith(
         "Young people leaving each year\n"
     )
