@@ -1,144 +1,92 @@
-# ---
-# jupyter:
-#   jupytext:
-#     formats: ipynb,py:percent
-#     text_representation:
-#       extension: .py
-#       format_name: percent
-#   kernelspec:
-#     display_name: Python 3 (ipykernel)
-#     language: python
-#     name: python3
-# ---
-
 # %% [markdown]
-# # Planner: which measure, started when, moves the odds?
+# # Kế hoạch phát triển đảng viên: giải pháp nào, bắt đầu khi nào?
 #
-# Choose a measure, its start date, its intensity and the villages it covers;
-# the notebook runs the plan against the baseline **on common random numbers**
-# (the same simulated histories, so the difference is the plan's effect, not
-# noise) and redraws the figures. Change the controls and press **Run**.
+# Chọn các giải pháp, ngày bắt đầu, mức độ và các bản áp dụng, đặt tên cho kế
+# hoạch rồi bấm **Chạy mô phỏng**. Kế hoạch được so sánh với việc giữ nguyên như
+# hiện nay trên **cùng các lần mô phỏng** (cùng số ngẫu nhiên), nên chênh lệch là
+# tác dụng của kế hoạch chứ không phải do ngẫu nhiên. Kết quả sơ bộ hiện ra sau
+# vài giây và được cập nhật cho đến khi chạy đủ số lần. Nút ở trên cùng chuyển
+# sang tiếng Anh.
 #
-# Intensity 1 means "as the 2015 resolution describes"; 0 means "not in force".
+# *Choose the measures, their start dates, intensities and villages, name the
+# plan and press **Run**. The plan is compared with making no new measures over
+# the same simulated runs (common random numbers), so the difference is the
+# plan's effect, not noise. A preliminary answer shows within seconds and
+# updates until every run is in. The switch at the top changes the language.*
 #
-# **Parameters.** When the commune has a calibration (`data/nahy/calibration/`),
-# every run draws its rates from it, the same draw for run *i* of both
-# scenarios; otherwise the runs use the assumed values of `parameters.csv`.
-# Untick *Calibrated* to run at the assumed values anyway. The output's
-# `Parameters:` line always says which.
+# *Parameters: when the commune has a calibration (`data/nahy/calibration/`),
+# every run draws its rates from it, the same draw for run i of both plans;
+# untick the calibration box to use the assumed values of `parameters.csv`.*
 
 # %%
 import os
-from datetime import date
 from pathlib import Path
 
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 import sim
-from sim.interventions import MEASURES
-from sim.plots import admissions_fan, target_probabilities, village_timeline
-from sim.posterior import COMMUNE
+from sim.language_switch import bilingual, language_switch
+from sim.planner_screen import PlannerScreen
+from sim.plots import scenario_comparison
+from sim.presentation import comparison_view
 
 REPS = int(os.environ.get("NAHY_NOTEBOOK_REPS", "200"))
+SMALL = "NAHY_NOTEBOOK_REPS" in os.environ  # the test suite runs this notebook small
+WORKERS = 1 if SMALL else None  # small runs: no worker pool to start
 SEED = 2015
-LANG = "en"  # "vi" for Vietnamese labels
 DATA = Path(sim.__file__).resolve().parents[1] / "data" / "nahy"
 RESULTS = Path(os.environ.get("NAHY_NOTEBOOK_RESULTS", "results"))
 
+language_switch()
+
+# %% [markdown]
+# ## Chọn kế hoạch · *Choose the plan*
+#
+# Lúc mở, kế hoạch là giải pháp thứ nhất của Nghị quyết: Ủy viên Ban Thường vụ
+# phụ trách năm bản vùng cao biên giới, từ tháng 7/2015 (như kịch bản
+# `alone-standing-committee.toml`). Kịch bản gốc được tính một lần rồi dùng lại.
+#
+# *At first the plan is the resolution's first measure: Standing Committee
+# members in charge of the five remote border villages from July 2015 (as in
+# `alone-standing-committee.toml`). The baseline is computed once and reused.*
+
+# %%
 baseline = sim.load_scenario(DATA / "scenarios" / "baseline.toml")
-villages = [v.id for v in baseline.commune.villages]
+screen = PlannerScreen(
+    baseline,
+    initial=sim.load_scenario(DATA / "scenarios" / "alone-standing-committee.toml").interventions,
+    reps=REPS,
+    seed=SEED,
+    out=RESULTS,
+    workers=WORKERS,
+)
+display(screen)
+_ = screen.prepare()
 
 # %% [markdown]
-# ## The controls
+# ## Kết quả với kế hoạch lúc mở · *The answer for the plan as it opens*
+#
+# (Thay đổi lựa chọn ở trên rồi bấm **Chạy mô phỏng** để xem kế hoạch khác.)
+#
+# *(Change the controls above and press **Run** for another plan.)*
 
 # %%
-measure = widgets.Dropdown(
-    options=sorted(MEASURES), value="standing_committee_assignment", description="Measure"
-)
-start = widgets.DatePicker(value=date(2016, 1, 1), description="Start")
-intensity = widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.25, description="Intensity")
-where = widgets.SelectMultiple(
-    options=villages, value=("V08", "V09", "V10"), rows=5, description="Villages"
-)
-horizon = widgets.Dropdown(
-    options=["2020-12-31", "2025-12-31", "2030-12-31"], value="2020-12-31", description="Horizon"
-)
-calibrated = widgets.Checkbox(value=True, description="Calibrated (the commune's calibration)")
-run_button = widgets.Button(description="Run", button_style="primary")
-output = widgets.Output()
-display(widgets.VBox([measure, start, intensity, where, horizon, calibrated, run_button, output]))
-
+comparison = screen.run()
 
 # %% [markdown]
-# ## What Run does
+# ## Từng giải pháp của Nghị quyết 2015, riêng lẻ · *The resolution's measures, each alone*
 #
-# It builds the plan as a scenario (the baseline plus one measure), checks it
-# (a start date outside the period or an unknown village is reported in one
-# line), runs both scenarios and shows the comparison and the figures.
-
-
-# %%
-def plan_scenario() -> sim.Scenario:
-    """The baseline plus the measure chosen with the controls."""
-    chosen = sim.Intervention(
-        measure=measure.value,
-        start=start.value,
-        intensity=intensity.value,
-        villages=tuple(where.value) or None,
-    )
-    return baseline.with_horizon(horizon.value).with_interventions(chosen)
-
-
-def run_plan(_button=None) -> sim.Comparison:
-    """Run the plan against the baseline and show the comparison and figures."""
-    output.clear_output()
-    with output:
-        try:
-            plan = plan_scenario()
-        except sim.InputError as problem:
-            print(problem)
-            return None
-        comparison = sim.compare(
-            [baseline.with_horizon(horizon.value), plan],
-            reps=REPS,
-            seed=SEED,
-            out=RESULTS,
-            posterior=COMMUNE if calibrated.value else None,
-        )
-        print(comparison.manifest["parameters"]["sentence"])
-        print()
-        print(comparison.text())
-        results = list(comparison.results.values())
-        for draw in (admissions_fan, target_probabilities, village_timeline):
-            display(draw(results, LANG))
-            plt.close("all")
-        return comparison
-
-
-run_button.on_click(run_plan)
-
-# %% [markdown]
-# ## A first run with the default controls
+# Thư viện kịch bản có từng giải pháp của Nghị quyết năm 2015 thực hiện riêng:
+# giải pháp nào thay đổi mỗi chỉ tiêu nhiều nhất?
 #
-# (Press **Run** above after changing the controls.)
-
-# %%
-comparison = run_plan()
-comparison.table[
-    ["scenario", "measure", "value", "difference", "difference_low", "difference_high"]
-].head(12)
-
-# %% [markdown]
-# ## The resolution's measures, each alone
-#
-# The scenario library holds each of the 2015 resolution's measures alone:
-# which one moves each target most?
+# *The scenario library holds each of the 2015 resolution's measures alone:
+# which one moves each target most?*
 
 # %%
 library = [DATA / "scenarios" / "baseline.toml"] + sorted((DATA / "scenarios").glob("alone-*.toml"))
-alone = sim.compare(library, reps=REPS, seed=SEED, out=RESULTS)
-print(alone.manifest["parameters"]["sentence"])
-print()
-print(alone.text())
+alone = sim.compare(library, reps=REPS, seed=SEED, out=RESULTS, workers=WORKERS, quiet=True)
+targets = next(iter(alone.results.values())).manifest["targets"]
+bilingual(lambda lang: comparison_view(alone.table, targets, lang))
+
+# %%
+bilingual(lambda lang: scenario_comparison(list(alone.results.values()), lang))

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -247,6 +248,7 @@ def run_ensemble(
     quiet: bool = False,
     fresh: bool = False,
     posterior: Any = COMMUNE,
+    on_progress: Callable[[pd.DataFrame], None] | None = None,
 ) -> EnsembleResult:
     """Run ``reps`` independent replications of ``scenario`` and reduce them.
 
@@ -265,7 +267,10 @@ def run_ensemble(
     folder, a posterior table or its file. Drawn parameters the scenario sets
     itself keep the scenario's values. The manifest and the summary say
     which under ``parameters`` (:func:`sim.posterior.parameters_record`),
-    and name the table's hash when drawn.
+    and name the table's hash when drawn. ``on_progress``, when given, is
+    called after every finished chunk with the ``replications`` rows finished
+    so far (those resumed from the store included), so that a screen can
+    show a preliminary answer long before the last run.
     """
     seed = _check(scenario, reps, seed)
     definitions = definitions_for(scenario)
@@ -301,6 +306,7 @@ def run_ensemble(
     if missing:
         seeds = replication_seeds(seed, reps)
         bar = _progress(reps, len(done), scenario.name, quiet)
+        finished = _Finished(on_progress, store if done else None)
         try:
             with runner:
                 shared = runner.share(scenario)
@@ -319,6 +325,7 @@ def run_ensemble(
                     else:
                         memory.append(chunk)
                     bar.update(chunk.stop - chunk.start)
+                    finished.add(chunk.tables["replications"])
         except (KeyboardInterrupt, WorkerLost) as error:
             stored = len(store.done()) if store is not None else 0
             where = f" in {store.path}" if store is not None else ""
@@ -365,6 +372,24 @@ def run_ensemble(
     return EnsembleResult(
         **frames, summary=summary, manifest=manifest, path=store.path if store else None
     )
+
+
+class _Finished:
+    """The replications finished so far, handed to ``on_progress`` after each chunk."""
+
+    def __init__(self, listener: Callable[[pd.DataFrame], None] | None, resumed: Any) -> None:
+        self.listener = listener
+        self.tables: list[pa.Table] = []
+        if listener is not None and resumed is not None:
+            self.tables.append(resumed.read_parts()["replications"])
+
+    def add(self, replications: pa.Table) -> None:
+        if self.listener is None:
+            return
+        self.tables.append(replications)
+        rows = pa.concat_tables(self.tables, promote_options="default").to_pandas()
+        rows = rows.drop_duplicates("replication").sort_values("replication", kind="stable")
+        self.listener(rows.reset_index(drop=True))
 
 
 def load_ensemble(path: str | Path, reused: bool = False) -> EnsembleResult:

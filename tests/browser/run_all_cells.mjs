@@ -1,29 +1,27 @@
 // Opens a notebook in JupyterLab in headless Chromium, runs all cells, and
-// reports what a user would see: whether any cell errored and whether the
-// expected text appeared. Usage:
-//   node run_all_cells.mjs URL EXPECTED_TEXT SCREENSHOT_PATH
+// reports what a user would see: whether any cell errored, whether the
+// expected text appeared and how many images the outputs show. With a button
+// label, it then presses that button (the planner's Run) and reports whether
+// the answer under it shows an image and the expected text again. Usage:
+//   node run_all_cells.mjs URL EXPECTED_TEXT SCREENSHOT_PATH [BUTTON_LABEL]
 // Prints one JSON line; exits 0 when the run finished without errors and the
-// text appeared, 1 otherwise.
-import { chromium } from "playwright-core";
+// text appeared (and, after the button, an image with it), 1 otherwise.
+import { launch } from "./chromium.mjs";
 
-const [url, expected, screenshot] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const [url, expected, screenshot, button] = process.argv.slice(2);
 const timeoutMs = Number(process.env.BROWSER_TIMEOUT_MS || 240000);
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
-const report = { url, ok: false, errors: 0, found: false, cells: 0, message: "" };
+const browser = await launch();
+const report = {
+  url: url.replace(/token=[^&]+/, "token=…"),
+  ok: false,
+  errors: 0,
+  found: false,
+  cells: 0,
+  images: 0,
+  pressed: null,
+  message: "",
+};
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(url, { waitUntil: "domcontentloaded", timeout: 60000 });
@@ -51,7 +49,37 @@ try {
   report.cells = await page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt", { hasText: /\[\d+\]/ }).count();
   report.errors = await page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']", { hasText: /Traceback|Error/ }).count()
     + await page.locator(".jp-RenderedText .ansi-red-fg", { hasText: /Error/ }).count();
+  report.images = await page.locator(".jp-OutputArea-output img").count();
   report.ok = report.found && report.errors === 0;
+  if (button && report.ok) {
+    // The planner presses Run: the answer must be drawn again, with its figures.
+    const press = page.getByRole("button", { name: button }).first();
+    await press.scrollIntoViewIfNeeded();
+    const answer = page.locator(".nahy-answer");
+    await answer.evaluate((node) => { node.dataset.before = node.innerText; });
+    const started = Date.now();
+    await press.click();
+    await page.waitForFunction(
+      (b) => [...document.querySelectorAll("button")].some((x) => x.innerText.includes(b) && x.disabled),
+      button, { timeout: 20000 },
+    ).catch(() => {});
+    await page.waitForFunction(
+      ([b, text]) => {
+        const run = [...document.querySelectorAll("button")].find((x) => x.innerText.includes(b));
+        const node = document.querySelector(".nahy-answer");
+        return run && !run.disabled && node && node.querySelectorAll("img").length > 0
+          && node.innerText.includes(text);
+      },
+      [button, expected], { timeout: timeoutMs },
+    );
+    report.pressed = {
+      seconds: (Date.now() - started) / 1000,
+      images: await answer.locator("img").count(),
+      rendered: await answer.locator("img").first().evaluate((img) => img.naturalWidth > 0),
+    };
+    await answer.scrollIntoViewIfNeeded();
+    report.ok = report.pressed.images > 0 && report.pressed.rendered;
+  }
 } catch (error) {
   report.message = String(error).split("\n")[0];
 } finally {
