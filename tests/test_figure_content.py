@@ -16,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -82,6 +83,41 @@ def tick_labels(figure: Figure) -> list[str]:
         for ax in figure.axes
         for label in [*ax.get_yticklabels(), *ax.get_xticklabels()]
     ]
+
+
+# -- nothing cut off ---------------------------------------------------------------------
+
+
+def test_no_text_runs_off_the_figure(figures: dict) -> None:
+    """Every title, label and legend entry lies within the figure as it is saved.
+
+    The briefing's files are saved at the figure's own size (not a tight box),
+    so a label wider than its panel's room is cut off there: a reader would
+    see half a sentence.
+    """
+    for (name, lang), figure in figures.items():
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        figure.draw(renderer)
+        width, height = figure.bbox.width, figure.bbox.height
+        unseen = unseen_ticks(figure)
+        for text in figure.findobj(Text):
+            if not (text.get_visible() and text.get_text().strip()) or id(text) in unseen:
+                continue
+            box = text.get_window_extent(renderer)
+            inside = box.x0 >= -1 and box.y0 >= -1 and box.x1 <= width + 1 and box.y1 <= height + 1
+            assert inside, f"{name} ({lang}): {text.get_text()!r} runs off the figure"
+
+
+def unseen_ticks(figure: Figure) -> set[int]:
+    """Tick labels matplotlib keeps but does not draw (their tick lies outside the view)."""
+    unseen = set()
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+                if not low - 1e-9 <= tick.get_loc() <= high + 1e-9:
+                    unseen.update({id(tick.label1), id(tick.label2)})
+    return unseen
 
 
 # -- village names -----------------------------------------------------------------------

@@ -278,9 +278,9 @@ def _differences(
 ) -> None:
     """The table's change in each target's probability against the first scenario."""
     fields = target_fields(results[0], lang)
-    ax.set_title(wrap(t("compare.difference", lang, reference=names[0]), 52), fontsize=16)
+    ax.set_title(wrap(t("compare.difference", lang, reference=names[0]), 34), fontsize=16)
     note = "compare.difference_paired" if _paired_method(table) else "compare.difference_apart"
-    ax.set_xlabel(wrap(t(note, lang), 56))
+    ax.set_xlabel(wrap(t(note, lang), 34))
     rows = np.arange(len(TARGET_KEYS))
     ax.set_yticks(rows)
     ax.set_yticklabels([t(f"compare.short.{k}", lang, **fields) for k in TARGET_KEYS])
