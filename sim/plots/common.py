@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import matplotlib.dates as mdates
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -108,3 +109,35 @@ def wrap(text: str, width: int) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False)) or text
+
+
+def interval_whiskers(
+    ax: Axes,
+    x: np.ndarray,
+    y: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    gid: str,
+    zorder: float = 3,
+) -> None:
+    """Horizontal 95 % whiskers from ``low`` to ``high`` at ``(x, y)``, tagged ``gid``.
+
+    None where the interval is unknown; a bound on the wrong side of ``x``
+    (a clipped interval) draws no whisker on that side, never a negative one.
+    """
+    known = np.isfinite(low) & np.isfinite(high) & np.isfinite(x)
+    if not known.any():
+        return
+    x, y, low, high = x[known], y[known], low[known], high[known]
+    bars = ax.errorbar(
+        x,
+        y,
+        xerr=[np.maximum(x - low, 0), np.maximum(high - x, 0)],
+        fmt="none",
+        ecolor="black",
+        elinewidth=2,
+        capsize=5,
+        capthick=2,
+        zorder=zorder,
+    )
+    bars.lines[2][0].set_gid(gid)

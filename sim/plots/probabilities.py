@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.i18n import check_language, percent, t
-from sim.plots.common import finish, halo, legend_below, percent_axis, wrap
+from sim.plots.common import finish, halo, interval_whiskers, legend_below, percent_axis, wrap
 from sim.plots.data import Results, as_results, labels, scenario_name, tag, target_fields
 from sim.plots.style import SCENARIO_COLOURS, SLIDE, house_style, new_figure
 from sim.targets import TARGET_KEYS
@@ -47,18 +47,8 @@ def target_probabilities(
             bars = ax.barh(y, p, height=height * 0.9, color=colour, label=names[i])
             for j, bar in enumerate(bars):
                 bar.set_gid(tag(scenario_name(result), f"bar{j}"))
-            whiskers = ax.errorbar(
-                p,
-                y,
-                xerr=[np.maximum(p - low, 0), np.maximum(high - p, 0)],
-                fmt="none",
-                ecolor="black",
-                elinewidth=2,
-                capsize=5,
-                capthick=2,
-                zorder=4,
-            )
-            whiskers.lines[2][0].set_gid(tag(scenario_name(result), "chance-interval"))
+            gid = tag(scenario_name(result), "chance-interval")
+            interval_whiskers(ax, np.asarray(p), np.asarray(y), low, high, gid, zorder=4)
             for value, top, yy in zip(p, high, y, strict=True):
                 ax.text(
                     top + 1.5,

@@ -35,7 +35,7 @@ from matplotlib.patches import Patch
 
 from sim.ensemble import EnsembleResult
 from sim.i18n import TEXT, check_language, number, scenario_label, smart_number, t
-from sim.plots.common import empty_panel, finish, halo, legend_below, wrap
+from sim.plots.common import empty_panel, finish, halo, interval_whiskers, legend_below, wrap
 from sim.plots.data import (
     Results,
     as_results,
@@ -208,28 +208,6 @@ def scenario_comparison(results: Results, lang: str = "vi", *, delay: Any = None
         return figure
 
 
-def _interval(
-    ax: Axes, x: np.ndarray, y: np.ndarray, low: np.ndarray, high: np.ndarray, gid: str
-) -> None:
-    """Whiskers from ``low`` to ``high`` at ``x`` (none where the interval is unknown)."""
-    known = np.isfinite(low) & np.isfinite(high) & np.isfinite(x)
-    if not known.any():
-        return
-    x, y, low, high = x[known], y[known], low[known], high[known]
-    bars = ax.errorbar(
-        x,
-        y,
-        xerr=[np.maximum(x - low, 0), np.maximum(high - x, 0)],
-        fmt="none",
-        ecolor="black",
-        elinewidth=2,
-        capsize=5,
-        capthick=2,
-        zorder=3,
-    )
-    bars.lines[2][0].set_gid(gid)
-
-
 def _means(
     ax: Axes, results: list[EnsembleResult], names: list[str], lang: str, table: pd.DataFrame
 ) -> None:
@@ -247,7 +225,7 @@ def _means(
         lo = max(lo, 0.0)  # a mean of counts: the table cuts its interval at zero too
         name = scenario_name(result)
         x, y = np.array([mean]), np.array([float(i)])
-        _interval(ax, x, y, np.array([lo]), np.array([hi]), tag(name, "mean-interval"))
+        interval_whiskers(ax, x, y, np.array([lo]), np.array([hi]), tag(name, "mean-interval"))
         (dot,) = ax.plot([mean], [i], "o", ms=13, color=colour, mec="white", mew=2, zorder=4)
         dot.set_gid(tag(name, "mean"))
         ax.annotate(
@@ -303,7 +281,7 @@ def _differences(
         lo = part["difference_low"].to_numpy(dtype=float) * 100
         hi = part["difference_high"].to_numpy(dtype=float) * 100
         name = scenario_name(results[order])
-        _interval(ax, d, y, lo, hi, tag(name, "difference-interval"))
+        interval_whiskers(ax, d, y, lo, hi, tag(name, "difference-interval"))
         (dots,) = ax.plot(d, y, "o", ms=12, color=colour, mec="white", mew=1.5, zorder=4)
         dots.set_gid(tag(name, "difference"))
         for value, yy, h in zip(d, y, hi, strict=True):
@@ -350,7 +328,7 @@ def _delay(
             label=t(f"compare.short.{key}", lang, **fields),
             gid=f"delay:{key}",
         )
-        _interval(ax, d, y, lo, hi, f"delay:{key}:difference-interval")
+        interval_whiskers(ax, d, y, lo, hi, f"delay:{key}:difference-interval")
     ax.set_yticks(rows)
     ax.set_yticklabels([measure_label(m, lang, villages) for m in measures])
     ax.invert_yaxis()
