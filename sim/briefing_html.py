@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,13 +38,10 @@ from sim.i18n import check_language, t
 from sim.plots import FIGURES, KEY_FIGURES
 from sim.plots.data import as_results
 from sim.plots.export import provenance_text
-from sim.plots.style import house_style
+from sim.plots.style import SCREEN_DPI, house_style, release
 
 if TYPE_CHECKING:
     from sim.briefing import Briefing
-
-#: Resolution of the key figures in the HTML (a slide about 1470 px wide).
-SCREEN_DPI = 110
 
 
 def briefing_html(results: Any, lang: str = "vi", *, pdf: bool = True) -> str:
@@ -61,7 +57,7 @@ def briefing_html(results: Any, lang: str = "vi", *, pdf: bool = True) -> str:
     for name in KEY_FIGURES:
         figure = FIGURES[name](results, lang)
         images[name] = figure_png(figure, SCREEN_DPI)
-        _forget(figure)
+        release(figure)
     data = None
     if pdf:
         from sim.briefing_pdf import render_pdf
@@ -158,10 +154,3 @@ def figure_png(figure: Figure, dpi: int = SCREEN_DPI) -> bytes:
     with house_style():
         figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
-
-
-def _forget(figure: Figure) -> None:
-    """Close ``figure`` in pyplot if pyplot holds it (a script importing pyplot)."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        pyplot.close(figure)

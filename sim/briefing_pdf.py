@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import io
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +46,7 @@ from sim.i18n import check_language, t
 from sim.plots import FIGURES, KEY_FIGURES
 from sim.plots.data import as_results
 from sim.plots.export import metadata_for
-from sim.plots.style import house_style
+from sim.plots.style import house_style, release
 
 #: The PDF's file name in a briefing folder.
 PDF_NAME = "briefing.pdf"
@@ -125,7 +124,7 @@ def briefing_pages(
             for number, page in enumerate(pages, 1)
         ]
     for figure in drawn.values():
-        _forget(figure)
+        release(figure)
     return out
 
 
@@ -485,13 +484,6 @@ def _key_figure(
     with house_style():
         figure.savefig(buffer, format="png", dpi=max(dpi * width / 72 / wide, 10))
     if figure is not drawn:
-        _forget(figure)
+        release(figure)
     buffer.seek(0)
     return imread(buffer)
-
-
-def _forget(figure: Figure) -> None:
-    """Close ``figure`` in pyplot if pyplot holds it (a script importing pyplot)."""
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        pyplot.close(figure)
