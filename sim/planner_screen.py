@@ -42,7 +42,13 @@ from sim.i18n import NBSP, percent, scenario_label, t
 from sim.interventions import MEASURES
 from sim.language_switch import LANGUAGE, Language, show_in
 from sim.posterior import COMMUNE, resolve_posterior
-from sim.presentation import comparison_view, signed_points, whole_percent, wording_fields
+from sim.presentation import (
+    comparison_view,
+    display_name,
+    signed_points,
+    whole_percent,
+    wording_fields,
+)
 from sim.scenario import Intervention, Scenario
 
 #: The targets the headline sentences speak of (the resolution's two goals).
@@ -84,7 +90,7 @@ class PlannerScreen:
         self._backend: Backend | None = None
         self._shown: tuple[str, Any] | None = None
         self._default_name = True
-        villages = [(v.name, v.id) for v in baseline.commune.villages]
+        villages = [(display_name(v.name), v.id) for v in baseline.commune.villages]
         chosen = {item.measure: item for item in initial}
         lang = language.value
 

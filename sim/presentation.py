@@ -34,6 +34,16 @@ from sim.parameters import REQUIRED_PARAMETERS
 from sim.targets import TARGET_KEYS
 
 
+def display_name(name: str) -> str:
+    """A village's or cell's name as readers see it: ``Bản 1 (placeholder)`` -> ``Bản 1``.
+
+    The data mark names no source gives as placeholders; the mark is for the
+    data's readers, not the committee's (figures, tables and the screen all
+    show names through here, so they agree).
+    """
+    return name.replace("(placeholder)", "").strip()
+
+
 def target_words(targets: dict[str, Any], lang: str) -> dict[str, str]:
     """Each target key's name (``target.<key>``) with this ensemble's thresholds and years."""
     fields = wording_fields(targets, lang)
@@ -265,7 +275,7 @@ def village_table(commune: Any, lang: str) -> pd.DataFrame:
     """One row per village (by its name in ``villages.csv``): people, households, members."""
     rows = [
         {
-            t("nb.village", lang): village.name,
+            t("nb.village", lang): display_name(village.name),
             t("nb.population", lang): number(village.population, lang),
             t("nb.households", lang): number(village.households, lang),
             t("nb.village_members", lang): number(
@@ -291,7 +301,7 @@ def scenario_text(scenario: Any, lang: str) -> str:
 
 def measures_table(scenario: Any, lang: str) -> pd.DataFrame:
     """A scenario's measures: the measure in words, its start, intensity and villages by name."""
-    names = {village.id: village.name for village in scenario.commune.villages}
+    names = {village.id: display_name(village.name) for village in scenario.commune.villages}
     rows = [
         {
             t("screen.measure", lang): t(f"measure.{item.measure}", lang),

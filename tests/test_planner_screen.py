@@ -153,6 +153,7 @@ def test_every_label_follows_the_language(screen: PlannerScreen) -> None:
     assert screen.rows["propaganda"].ticked.description == "Tuyên truyền, giáo dục về Đảng"
     options = dict(screen.rows["propaganda"].villages.options)
     assert all(not name.startswith("V0") for name in options)  # names, ids behind them
+    assert "(placeholder)" not in " ".join(options)  # as the figures name them
     screen.run()
     screen.language.set("en")
     assert screen.run_button.description == "Run"

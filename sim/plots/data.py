@@ -25,7 +25,7 @@ import pandas as pd
 from sim.ensemble import EnsembleResult, load_ensemble
 from sim.i18n import date_text, parameters_text, scenario_label, t
 from sim.posterior import parameters_of
-from sim.presentation import wording_fields
+from sim.presentation import display_name, wording_fields
 
 Results = EnsembleResult | str | Path | Sequence[EnsembleResult | str | Path]
 
@@ -216,20 +216,15 @@ def _facts_from(folder: str) -> CommuneFacts:
     from sim.commune import load_commune
 
     commune = load_commune(folder)
-    names = {v.id: _clean_name(v.name) for v in commune.villages}
+    names = {v.id: display_name(v.name) for v in commune.villages}
     return CommuneFacts(
         name=commune.name,
         admissions_min=int(commune.targets.admissions_per_year_min),
         admissions_max=int(commune.targets.admissions_per_year_max),
         observed=commune.observed,
         village_names=names,
-        cell_names={c.id: _clean_name(c.name) for c in commune.cells},
+        cell_names={c.id: display_name(c.name) for c in commune.cells},
     )
-
-
-def _clean_name(name: str) -> str:
-    """``Bản 1 (placeholder)`` -> ``Bản 1``: the data's note is not for the committee's eyes."""
-    return name.replace("(placeholder)", "").strip()
 
 
 def observed_admissions(facts: CommuneFacts) -> list[tuple[date, date, float]]:
