@@ -38,10 +38,10 @@ from sim.backends import Backend, make_backend
 from sim.comparison import Comparison, compare, paired_table
 from sim.ensemble import EnsembleResult, run_ensemble
 from sim.errors import InputError
-from sim.i18n import NBSP, percent, scenario_label, t
+from sim.i18n import NBSP, parameters_text, percent, scenario_label, t
 from sim.interventions import MEASURES
 from sim.language_switch import LANGUAGE, Language, show_in
-from sim.posterior import COMMUNE, resolve_posterior
+from sim.posterior import COMMUNE, parameters_of, resolve_posterior
 from sim.presentation import (
     comparison_view,
     display_name,
@@ -328,6 +328,7 @@ class PlannerScreen:
         if kind == "preliminary":
             table, reference, plan, done = state
             targets = reference.manifest.get("targets", {})
+            manifest = reference.manifest
             heading = t("screen.preliminary", lang, done=done, total=self.reps)
             self.status.value = t("screen.running", lang, plan=plan, done=done, total=self.reps)
             figures: list[Any] = []
@@ -335,10 +336,12 @@ class PlannerScreen:
             comparison, reused, seconds = state
             table, plan = comparison.table, comparison.labels[1]
             targets = comparison.manifest.get("targets", {})
+            manifest = comparison.results[comparison.reference].manifest
             key = "screen.from_store" if reused else "screen.final"
             heading = t(key, lang, total=self.reps, seconds=f"{seconds:.0f}")
             self.status.value = heading
             figures = _figures(list(comparison.results.values()), lang)
+        parameters = parameters_text(parameters_of(manifest), lang)  # where the rates came from
         names = {table["scenario"].iloc[0]: _label(table["scenario"].iloc[0], lang)}
         sentences = headline_sentences(table, targets, plan, names, lang)
         view = comparison_view(table, targets, lang, names)
@@ -348,7 +351,7 @@ class PlannerScreen:
                 HTML(f"<p><b>{heading}</b></p>"),
                 HTML("".join(f"<p class='nahy-headline'>{s}</p>" for s in sentences)),
                 view,
-                HTML(f"<p><small>{t('table.how_to_read', lang)}</small></p>"),
+                HTML(f"<p><small>{parameters}. {t('table.how_to_read', lang)}</small></p>"),
                 *figures,
             ],
         )

@@ -71,6 +71,7 @@ def test_the_plan_keeps_the_name_the_planner_gives_it(screen: PlannerScreen) -> 
     assert comparison.labels == ["baseline", "Kế hoạch bản vùng cao"]
     assert screen.progress.description == "Kế hoạch bản vùng cao"
     assert "Kế hoạch bản vùng cao" in _answer_text(screen)
+    assert "Tham số: lấy từ hiệu chỉnh của xã" in _answer_text(screen)  # says which parameters
     assert "Ke-hoach-ban-vung-cao" in str(comparison.results["Kế hoạch bản vùng cao"].path)
     assert "(2)" not in " ".join(comparison.labels)
 
