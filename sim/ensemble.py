@@ -57,7 +57,7 @@ from sim.posterior import (
     resolve_posterior,
 )
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
-from sim.scenario import Scenario
+from sim.scenario import Scenario, load_scenario
 from sim.store import TABLES, RunStore, read_json, slug, write_json_atomic
 from sim.summary import summarise
 from sim.targets import TargetDefinitions, definitions_for, replication_metrics
@@ -237,7 +237,7 @@ def run_folder(root: str | Path, scenario: Scenario, seed: int, reps: int, key: 
 
 
 def run_ensemble(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     reps: int,
     seed: int | None = None,
     *,
@@ -250,7 +250,7 @@ def run_ensemble(
     posterior: Any = COMMUNE,
     on_progress: Callable[[pd.DataFrame], None] | None = None,
 ) -> EnsembleResult:
-    """Run ``reps`` independent replications of ``scenario`` and reduce them.
+    """Run ``reps`` independent replications of ``scenario`` (or a scenario file) and reduce them.
 
     ``seed`` defaults to the scenario's seed, then 0. ``backend`` is
     ``"local"`` (worker processes; ``workers`` defaults to every core, and one
@@ -272,6 +272,8 @@ def run_ensemble(
     so far (those resumed from the store included), so that a screen can
     show a preliminary answer long before the last run.
     """
+    if isinstance(scenario, str | Path):
+        scenario = load_scenario(scenario)
     seed = _check(scenario, reps, seed)
     definitions = definitions_for(scenario)
     drawn = resolve_posterior(posterior, scenario.commune)

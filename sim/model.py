@@ -31,6 +31,7 @@ import gc
 import time as _time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import simpy
@@ -54,7 +55,7 @@ from sim.population import (
 from sim.recorder import Recorder
 from sim.results import RunResult
 from sim.rng import Streams
-from sim.scenario import Scenario
+from sim.scenario import Scenario, load_scenario
 from sim.timeline import DAYS_PER_MONTH, months_between, year_of
 
 
@@ -281,8 +282,13 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def run(scenario: Scenario, seed: int | np.random.SeedSequence | None = None) -> RunResult:
-    """One stochastic run of ``scenario``; ``seed`` defaults to the scenario's seed, then 0."""
+def run(
+    scenario: Scenario | str | Path, seed: int | np.random.SeedSequence | None = None
+) -> RunResult:
+    """One stochastic run of ``scenario`` (a :class:`Scenario` or a scenario file, loaded and
+    checked like ``python -m sim run``'s); ``seed`` defaults to the scenario's seed, then 0."""
+    if isinstance(scenario, str | Path):
+        scenario = load_scenario(scenario)
     if seed is None:
         seed = scenario.seed if scenario.seed is not None else 0
     started = _time.perf_counter()

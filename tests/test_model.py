@@ -569,3 +569,23 @@ def test_people_added_one_at_a_time_or_as_columns_are_the_same() -> None:
     assert one.birth[: one.size] == many.birth[: many.size] == [-12.0]
     assert one.village[: one.size] == many.village[: many.size] == [2]
     assert one.column("birth")[0] == many.column("birth")[0] == -12.0
+
+
+def test_run_and_run_ensemble_take_a_scenario_file(tmp_path) -> None:
+    """A scenario file's path is as good as the loaded scenario (the same numbers)."""
+    from sim.ensemble import run_ensemble
+    from sim.model import run
+    from sim.scenario import load_scenario
+
+    path = NAHY / "scenarios" / "baseline.toml"
+    assert (
+        run(str(path), seed=3)
+        .admissions_by_year()
+        .equals(run(load_scenario(path), seed=3).admissions_by_year())
+    )
+    by_path = run_ensemble(path, reps=2, seed=3, out=None, quiet=True, workers=1)
+    assert by_path.replications["admissions_term_mean"].tolist() == (
+        run_ensemble(load_scenario(path), reps=2, seed=3, out=None, quiet=True, workers=1)
+        .replications["admissions_term_mean"]
+        .tolist()
+    )
