@@ -54,3 +54,27 @@ def test_every_make_command_in_the_readme_exists() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+def test_a_plain_install_gets_every_subpackage_and_the_apps_template() -> None:
+    """What `pip install .` ships: every package under sim/ (the editable install of the
+    Makefile would hide a missing one) and the committee app's Voilà template."""
+    import fnmatch
+
+    from setuptools import find_packages
+
+    tool = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    found = tool["setuptools"]["packages"]["find"]
+    shipped = set(find_packages(str(REPO), include=found["include"]))
+    on_disk = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "sim").rglob("__init__.py")
+    }
+    assert on_disk and on_disk <= shipped, f"not shipped: {sorted(on_disk - shipped)}"
+    data = tool["setuptools"]["package-data"]["sim"]
+    template = [
+        p.relative_to(REPO / "sim").as_posix()
+        for p in (REPO / "sim" / "app_files").rglob("*")
+        if p.is_file()
+    ]
+    assert template and all(any(fnmatch.fnmatch(f, pattern) for pattern in data) for f in template)
