@@ -26,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -271,5 +272,24 @@ def make_backend(
         raise InputError(
             [Problem("--scheduler", scheduler, "a scheduler address needs --backend dask")]
         )
-    workers = workers or available_cores()
+    workers = local_workers(workers)
     return SerialBackend() if workers == 1 else ProcessBackend(workers, preload=preload)
+
+
+def local_workers(asked: int | None) -> int:
+    """Local worker processes: all cores by default, never more than the cores.
+
+    More processes than cores only compete for them (and 1,000 of them would
+    exhaust the machine), so a larger number is capped, with one line on
+    stderr saying so.
+    """
+    cores = available_cores()
+    if asked is None:
+        return cores
+    if asked > cores:
+        print(
+            f"--workers {asked} is more than this machine's {cores} cores: using {cores}",
+            file=sys.stderr,
+        )
+        return cores
+    return asked

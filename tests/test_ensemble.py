@@ -193,3 +193,17 @@ def test_plan_chunks_keeps_consecutive_indices_and_shrinks() -> None:
 def test_bad_reps_or_seed_is_an_input_error(scenario, reps, seed) -> None:
     with pytest.raises(sim.InputError):
         run_ensemble(scenario, reps, seed, out=None, quiet=True)
+
+
+def test_more_workers_than_cores_are_capped_with_one_line(capsys, monkeypatch) -> None:
+    """--workers 1000 on a small machine starts as many processes as it has cores."""
+    import sim.backends as backends
+
+    monkeypatch.setattr(backends, "available_cores", lambda: 2)
+    backend = backends.make_backend("local", workers=1000)
+    assert backend.workers == 2
+    note = capsys.readouterr().err.strip().splitlines()
+    assert note == ["--workers 1000 is more than this machine's 2 cores: using 2"]
+    assert backends.make_backend("local", workers=1).workers == 1
+    assert backends.make_backend("local").workers == 2
+    assert capsys.readouterr().err == ""
