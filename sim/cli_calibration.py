@@ -17,6 +17,16 @@ from sim.scenario import load_scenario
 from sim.store import slug
 
 
+def default_folder(kind: str, name: str) -> Path:
+    """``results/<kind>/<name, made folder-safe>``: a scenario's name never leads elsewhere.
+
+    The name comes from a scenario file; ``../../x`` or ``/an/absolute/path``
+    must not make a command write (or, with ``--fresh``, delete) outside
+    ``results/``, as ``run`` already ensures for its folders.
+    """
+    return Path("results") / kind / slug(name)
+
+
 def _run_options(parser: argparse.ArgumentParser) -> None:
     _backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -112,7 +122,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
         metrics=metrics,
     )
     settings.check()
-    out = Path(args.out) if args.out else Path("results") / "calibration" / scenario.name
+    out = Path(args.out) if args.out else default_folder("calibration", scenario.name)
 
     def go() -> int:
         result = calibrate(scenario, out, settings, fresh=args.fresh, quiet=args.quiet, **options)
@@ -207,7 +217,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     out = (
         Path(args.out)
         if args.out
-        else Path("results") / "sensitivity" / f"{scenario.name}-{args.method}"
+        else default_folder("sensitivity", f"{scenario.name}-{args.method}")
     )
 
     def go() -> int:
@@ -288,7 +298,7 @@ def identify_command(args: argparse.Namespace) -> int:
     options = _backend_args(args)
     scenario = load_scenario(args.scenario)
     seed = args.seed if args.seed is not None else (scenario.seed or 0)
-    out = Path(args.out) if args.out else Path("results") / "identifiability" / slug(scenario.name)
+    out = Path(args.out) if args.out else default_folder("identifiability", scenario.name)
 
     def go() -> int:
         result = identify(

@@ -119,3 +119,13 @@ def test_help_through_python_m_sim() -> None:
     )
     assert done.returncode == 0
     assert "--particles" in done.stdout and "--max-runs" in done.stdout
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/etc/cron.d/x", "..", "a/../../b", ""])
+def test_default_folders_stay_inside_results_whatever_the_scenario_name(name: str) -> None:
+    from sim.cli_calibration import default_folder
+
+    for kind in ("calibration", "sensitivity", "identifiability"):
+        folder = default_folder(kind, name)
+        assert folder.parent == Path("results") / kind and folder.name not in ("", ".", "..")
+        assert ".." not in folder.parts and not folder.is_absolute()
