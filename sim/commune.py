@@ -32,11 +32,13 @@ from sim.errors import (
     Problem,
     did_you_mean,
     domain_message,
+    listing,
     parse_date,
     parse_number,
     read_text,
     show,
 )
+from sim.limits import Limits, commune_limits, default_limits, file_within_limit
 from sim.parameters import REQUIRED_PARAMETERS
 from sim.switches import SWITCHES
 
@@ -127,6 +129,10 @@ OPTIONAL_COLUMNS = {"observed.csv": frozenset({"uncertainty", "joint"})}
 
 #: Every file a commune folder must hold.
 FILES = ("commune.toml", *COLUMNS, "SOURCES.md")
+
+#: How the model names the cell a village forms during a run (``C-V05`` for V05), see
+#: :func:`formed_cell_id`.
+FORMED_CELL_PREFIX = "C-"
 
 #: The sub-folder holding a commune's calibration (``sim calibrate`` output), when it has one.
 CALIBRATION_FOLDER = "calibration"
@@ -257,6 +263,8 @@ class Commune:
     parameters: dict[str, float] = field(repr=False)
     parameter_table: pd.DataFrame = field(repr=False)
     observed: pd.DataFrame = field(repr=False)
+    #: The input limits in force (``sim/limits.toml`` with the ``[limits]`` of commune.toml).
+    limits: Limits = field(default_factory=default_limits, repr=False)
 
     @property
     def calibration_path(self) -> Path | None:
@@ -290,6 +298,16 @@ class Commune:
         raise KeyError(f"no cell {cell_id!r} in commune {self.id!r} (cells: {known})")
 
 
+def formed_cell_id(village_id: str) -> str:
+    """The id the model gives the cell a village forms during a run (``C-V05``).
+
+    One definition for the model (:mod:`sim.party`) and for validation, which
+    keeps ``cells.csv`` from taking such an id for another cell: the results
+    group admissions by cell id, so two cells sharing one would be mixed.
+    """
+    return f"{FORMED_CELL_PREFIX}{village_id}"
+
+
 # -- loading -----------------------------------------------------------------
 
 
@@ -311,10 +329,14 @@ def load_commune(path: str | Path) -> Commune:
         )
 
     problems: list[Problem] = []
-    _read_text(folder / "SOURCES.md", problems)
+    # commune.toml first: its [limits] decide how big the other files may be
     meta = _read_commune_toml(folder, problems)
+    limits = meta["limits"] if meta is not None else default_limits()
+    _read_sources(folder / "SOURCES.md", problems, limits)
     tables = {
-        name: _read_csv(folder / name, columns, problems, allow_empty=name == "observed.csv")
+        name: _read_csv(
+            folder / name, columns, problems, limits, allow_empty=name == "observed.csv"
+        )
         for name, columns in COLUMNS.items()
     }
 
@@ -370,25 +392,77 @@ class _Table:
         return all(c in self.columns for c in columns) and all(r.has(*columns) for r in self.rows)
 
 
-def _read_text(path: Path, problems: list[Problem]) -> str | None:
+def _read_text(
+    path: Path, problems: list[Problem], limits: Limits, limit: str = "file_bytes"
+) -> str | None:
+    """The file's text, or ``None`` after reporting it missing, too big or not UTF-8.
+
+    The size is checked with stat before reading, so a wrong multi-gigabyte
+    file is refused at once.
+    """
+    if not file_within_limit(path, limit, limits, problems):
+        return None
     return read_text(path, problems, missing=f"missing (a commune folder needs {path.name})")
+
+
+def _read_sources(path: Path, problems: list[Problem], limits: Limits) -> None:
+    """SOURCES.md must be readable and say something: every value's source is listed there."""
+    text = _read_text(path, problems, limits)
+    if text is not None and not text.strip():
+        problems.append(
+            Problem(str(path), "(file)", "empty (expected the sources of the data, by key)")
+        )
+
+
+def _data_rows(text: str) -> int:
+    """The number of data rows (non-blank CSV records after the header), read cheaply.
+
+    Lines bound records from above, so only a file with more lines than a
+    limit is counted record by record (quoted cells may span lines); a record
+    that cannot be read stops the count, and the full read reports it.
+    """
+    records = 0
+    try:
+        for record in csv.reader(io.StringIO(text, newline="")):
+            if any(cell.strip() for cell in record):
+                records += 1
+    except csv.Error:
+        pass
+    return max(records - 1, 0)
+
+
+def _within_row_limit(path: Path, text: str, limits: Limits, checker: Checker) -> bool:
+    """False (after reporting it) if the table has more data rows than its limit allows."""
+    name = f"{path.name.removesuffix('.csv')}_rows"
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if breaks <= limits[name]:  # the header and the rows are at most breaks + 1 records
+        return True
+    message = limits.over(_data_rows(text), "rows", name)
+    if message is None:
+        return True
+    checker.add("(rows)", message)
+    return False
 
 
 def _read_csv(
     path: Path,
     columns: dict[str, ColumnKind],
     problems: list[Problem],
+    limits: Limits,
     *,
     allow_empty: bool = False,
 ) -> _Table | None:
     """Read a table, reporting missing/unknown columns and every bad cell.
 
     Only ``observed.csv`` may have no rows: a commune may have observed nothing.
+    A table over its size or row limit is not parsed at all.
     """
-    text = _read_text(path, problems)
+    text = _read_text(path, problems, limits)
     if text is None:
         return None
     checker = Checker(str(path), problems)
+    if not _within_row_limit(path, text, limits, checker):
+        return None
     reader = csv.reader(io.StringIO(text, newline=""))
     expected = ", ".join(columns)
     header: list[str] | None = None
@@ -506,10 +580,13 @@ def _parse_cell(kind: ColumnKind, raw: str) -> tuple[Any, str | None]:
     return (None, message) if message else (number, None)
 
 
-def _read_commune_toml(folder: Path, problems: list[Problem]) -> dict[str, dict] | None:
-    """Read and check ``commune.toml``; ``None`` if it could not be read at all."""
+def _read_commune_toml(folder: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    """Read and check ``commune.toml``; ``None`` if it could not be read at all.
+
+    ``meta["limits"]`` holds the limits in force for the rest of the folder.
+    """
     path = folder / "commune.toml"
-    text = _read_text(path, problems)
+    text = _read_text(path, problems, default_limits(), "toml_bytes")
     if text is None:
         return None
     ck = Checker(str(path), problems)
@@ -518,8 +595,8 @@ def _read_commune_toml(folder: Path, problems: list[Problem]) -> dict[str, dict]
     except tomllib.TOMLDecodeError as error:
         ck.add("(syntax)", f"not valid TOML: {error}")
         return None
-    ck.keys(data, "", ("commune", "targets", "calendar", "switches"))
-    meta: dict[str, dict] = {}
+    ck.keys(data, "", ("commune", "targets", "calendar", "switches", "limits"))
+    meta: dict[str, Any] = {"limits": commune_limits(data.get("limits"), ck)}
 
     commune = ck.table(data, "commune") or {}
     ck.keys(commune, "commune", _COMMUNE_KEYS, _COMMUNE_KEYS)
@@ -547,6 +624,7 @@ def _read_commune_toml(folder: Path, problems: list[Problem]) -> dict[str, dict]
             "targets.term_end",
             f"{t['term_end']} is not after targets.term_start {t['term_start']}",
         )
+    _check_data_date(meta["commune"]["data_date"], t["term_end"], ck)
     low, high = t["admissions_per_year_min"], t["admissions_per_year_max"]
     if low is not None and high is not None and high < low:
         ck.add(
@@ -575,6 +653,21 @@ def _read_commune_toml(folder: Path, problems: list[Problem]) -> dict[str, dict]
     meta["switches"] = {key: ck.boolean(switches, key, "switches") for key in SWITCHES}
     ck.text(switches, "source", "switches")
     return meta
+
+
+def _check_data_date(data_date: date | None, term_end: date | None, ck: Checker) -> None:
+    """The data must describe a date before the term ends.
+
+    Every run starts at ``data_date`` and by default ends at the term's end,
+    so a commune whose data_date is not before it has no run at all; said
+    here, once, rather than on each of its scenarios.
+    """
+    if data_date and term_end and data_date >= term_end:
+        ck.add(
+            "commune.data_date",
+            f"{data_date} is not before targets.term_end {term_end} (runs start at "
+            "data_date and end by default at the term's end)",
+        )
 
 
 def _month_list(calendar: dict, key: str, ck: Checker) -> list[int | None]:
@@ -663,6 +756,8 @@ def _check_cells(cells: _Table | None, villages: _Table | None) -> None:
         {r["village_id"] for r in villages.rows if r.has("village_id")} if villages else set()
     )
     covered_by: dict[str, str] = {}
+    if cells is not None and villages is not None:
+        _check_formed_cell_ids(cells, village_ids)
     if cells is not None:
         for row in cells.rows:
             if not row.has("kind"):
@@ -696,7 +791,7 @@ def _check_cells(cells: _Table | None, villages: _Table | None) -> None:
                         "villages",
                         f"unknown village {village_id!r}"
                         f"{did_you_mean(village_id, village_ids)}; "
-                        f"villages.csv has: {', '.join(sorted(village_ids))}",
+                        f"villages.csv has: {listing(sorted(village_ids))}",
                     )
                 elif kind == "village" and row.has("cell_id"):
                     if village_id in covered_by:
@@ -720,7 +815,7 @@ def _check_cells(cells: _Table | None, villages: _Table | None) -> None:
                 row,
                 "host_cell",
                 f"unknown cell {host!r}{did_you_mean(host, cell_rows)}; "
-                f"cells.csv has: {', '.join(sorted(cell_rows))}",
+                f"cells.csv has: {listing(sorted(cell_rows))}",
             )
         elif row.has("village_id") and covered_by.get(row["village_id"], host) != host:
             villages.add(
@@ -731,8 +826,34 @@ def _check_cells(cells: _Table | None, villages: _Table | None) -> None:
             )
 
 
+def _check_formed_cell_ids(cells: _Table, village_ids: set[str]) -> None:
+    """No cell takes the id a village's own cell gets when it forms during a run.
+
+    A village without a cell forms one named :func:`formed_cell_id` (``C-V05``)
+    when it has enough members; a school or agency cell already called that
+    would be mixed with it in the results. Only the village cell covering
+    that village may carry its name.
+    """
+    for row in cells.rows:
+        if not row.has("cell_id", "kind"):
+            continue
+        cell_id, kind = row["cell_id"], row["kind"]
+        village = cell_id.removeprefix(FORMED_CELL_PREFIX)
+        if village == cell_id or village not in village_ids:
+            continue
+        if kind == "village" and village in row.values.get("villages", ()):
+            continue
+        cells.add(
+            row,
+            "cell_id",
+            f"{cell_id!r} is the id the model gives the cell village {village!r} forms "
+            f"during a run; only a village cell covering {village!r} may use it, not this "
+            f"{kind} cell (choose another id)",
+        )
+
+
 def _check_totals(
-    meta: dict[str, dict] | None,
+    meta: dict[str, Any] | None,
     villages: _Table | None,
     cells: _Table | None,
     ck: Checker,
@@ -910,9 +1031,27 @@ def _check_parameters(table: _Table | None) -> None:
 
 
 def _check_observed(table: _Table | None) -> None:
+    """Periods in order, uncertainties >= 0, and one figure per metric and period.
+
+    A repeated figure would be compared with the model twice (calibration
+    keys each figure by metric and dates), and two different values for the
+    same figure cannot both be what was observed.
+    """
     if table is None:
         return
+    first: dict[tuple[str, date, date], _Row] = {}
     for row in table.rows:
+        if row.has("metric", "date_from", "date_to"):
+            key = (row["metric"], row["date_from"], row["date_to"])
+            if key in first:
+                table.add(
+                    row,
+                    "metric",
+                    f"duplicate observation of {key[0]!r} for {key[1]} to {key[2]} "
+                    f"(first on row {first[key].line}; one figure per metric and period)",
+                )
+            else:
+                first[key] = row
         if row.has("date_from", "date_to") and row["date_to"] < row["date_from"]:
             table.add(row, "date_to", f"{row['date_to']} is before date_from {row['date_from']}")
         if row.has("uncertainty") and row["uncertainty"] is not None and row["uncertainty"] < 0:
@@ -931,7 +1070,7 @@ def _frame(table: _Table, convert: dict[str, Callable[[pd.Series], pd.Series]] |
     return frame
 
 
-def _build(folder: Path, meta: dict[str, dict], tables: dict[str, _Table]) -> Commune:
+def _build(folder: Path, meta: dict[str, Any], tables: dict[str, _Table]) -> Commune:
     c, t, k = meta["commune"], meta["targets"], meta["calendar"]
     villages = tuple(
         Village(
@@ -995,4 +1134,5 @@ def _build(folder: Path, meta: dict[str, dict], tables: dict[str, _Table]) -> Co
         parameters={r["name"]: float(r["value"]) for r in parameter_rows},
         parameter_table=_frame(tables["parameters.csv"], floats),
         observed=_frame(tables["observed.csv"], dates),
+        limits=meta["limits"],
     )

@@ -38,7 +38,21 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
+        return one_line(f"{self.file}: {self.field}: {self.message}")
+
+
+#: What ``str.splitlines`` breaks a line at, escaped as Python writes it (``\\n``).
+_LINE_BREAKS = {c: repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break escaped, so that one problem stays one line.
+
+    Fields and messages quote what the file has (a column name, a TOML key),
+    and a quoted name may hold a line break; printed raw it would split the
+    problem in two and break "one line per problem" for tools that read it.
+    """
+    return text.translate(str.maketrans(_LINE_BREAKS))
 
 
 class InputError(Exception):
@@ -69,6 +83,18 @@ def did_you_mean(name: str, options: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def listing(names: Iterable[str], most: int = 20) -> str:
+    """``"a, b, c"``, or the first ``most`` names and ``"... (N more)"``.
+
+    A message that lists the known ids helps with ten villages and buries the
+    problem under thousands: it must stay one readable line.
+    """
+    names = list(names)
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:most])}, ... ({len(names) - most} more)"
 
 
 def show(value: Any) -> str:

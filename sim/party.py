@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.clock import Clock, calls
+from sim.commune import formed_cell_id
 from sim.population import (
     BEYOND,
     GONE,
@@ -243,7 +244,7 @@ class Party:
         reason = ""
         if new == OWN_CELL and self.own_cell[v] < 0:
             village = model.commune.villages[v]
-            cell = CellState(f"C-{village.id}", "village", {v}, formed=model.env._now)
+            cell = CellState(self._new_cell_id(village.id), "village", {v}, formed=model.env._now)
             self.cells.append(cell)
             self.cell_index[cell.id] = len(self.cells) - 1
             old = int(self.village_cell[v])
@@ -263,6 +264,21 @@ class Party:
                 reason = f"cell {cell.id} dissolved"
         model.recorder.log_status(v, STATUSES[new], reason)
         model.pipeline.status_changed(v)
+
+    def _new_cell_id(self, village_id: str) -> str:
+        """An id no cell of the run has: ``C-<village>``, or ``C-<village>-2``, ... if taken.
+
+        Validation keeps ``cells.csv`` off these ids, but a commune built in
+        code is not validated, and a village whose cell dissolved and forms
+        again must not reuse the old cell's id: the results group admissions
+        and members by cell id, so two cells sharing one would be mixed.
+        """
+        base = formed_cell_id(village_id)
+        candidate, n = base, 1
+        while candidate in self.cell_index:
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
 
     def official_in_cell(self, c: int) -> int:
         """Official members who attend cell ``c`` (residents of its villages and its staff)."""

@@ -208,7 +208,7 @@ def _check_prior(name: str, spec: Any, ck: Checker) -> Prior | None:
     if dist is None:
         ck.add(f"{field}.dist", f"missing (required; allowed: {', '.join(DISTRIBUTIONS)})")
         return None
-    if dist not in DISTRIBUTIONS:
+    if not isinstance(dist, str) or dist not in DISTRIBUTIONS:
         ck.add(
             f"{field}.dist",
             f"{show(dist)} is not allowed{did_you_mean(str(dist), DISTRIBUTIONS)}; "

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from sim.commune import Commune, load_commune
-from sim.errors import Checker, InputError, Problem, did_you_mean, read_text, show
+from sim.errors import Checker, InputError, Problem, did_you_mean, listing, read_text, show
 from sim.interventions import MEASURES
+from sim.limits import default_limits, file_within_limit
 from sim.parameters import REQUIRED_PARAMETERS
 from sim.priors import Prior, check_priors
 from sim.switches import SWITCHES
@@ -188,6 +189,8 @@ def load_scenario(path: str | Path) -> Scenario:
     problems: list[Problem] = []
     if path.is_dir():
         raise InputError([Problem(source, "(file)", "is a folder (expected a scenario .toml)")])
+    if not file_within_limit(path, "toml_bytes", default_limits(), problems):
+        raise InputError(problems)
     text = read_text(path, problems, missing="does not exist (expected a scenario .toml)")
     if text is None:
         raise InputError(problems)
@@ -364,6 +367,12 @@ def _interventions(
     if not isinstance(items, list | tuple):
         ck.add("interventions", f"{show(items)} is not a list (expected [[interventions]] tables)")
         return ()
+    # checked before any item: the commune's [limits] can raise it
+    limits = commune.limits if commune else default_limits()
+    too_many = limits.over(len(items), "interventions", "scenario_interventions")
+    if too_many:
+        ck.add("interventions", too_many)
+        return ()
     village_ids = [v.id for v in commune.villages] if commune else None
     result = []
     for index, item in enumerate(items):
@@ -434,7 +443,7 @@ def _villages(
             ck.add(
                 field_name,
                 f"unknown village {village!r}{did_you_mean(village, village_ids)}; "
-                f"the commune has: {', '.join(village_ids)}",
+                f"the commune has: {listing(village_ids)}",
             )
     if len(set(value)) != len(value):
         ck.add(field_name, f"{show(list(value))} names a village twice")

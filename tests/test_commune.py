@@ -480,6 +480,17 @@ def test_commune_toml(commune: CommuneFolder, old: str, new: str, field: str, me
     assert matches, "\n".join(map(str, problems))
 
 
+@pytest.mark.parametrize("data_date", ["2020-12-31", "2021-06-01"])
+def test_data_date_on_or_after_the_term_end_is_reported_on_commune_toml(
+    commune: CommuneFolder, data_date: str
+) -> None:
+    """Every run starts at data_date: the commune itself is wrong, not each of its scenarios."""
+    commune.replace("commune.toml", "data_date = 2015-01-01", f"data_date = {data_date}")
+    [problem] = problems_of(commune.path)
+    assert (problem.file, problem.field) == (commune.file("commune.toml"), "commune.data_date")
+    assert problem.message.startswith(f"{data_date} is not before targets.term_end 2020-12-31")
+
+
 # -- reporting ---------------------------------------------------------------------------
 
 

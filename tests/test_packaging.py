@@ -9,6 +9,8 @@ from tests.conftest import REPO
 
 #: conda spells some pip extras as packages of their own
 CONDA_EXTRAS = {"dask[distributed]": ("distributed",)}
+#: and names others differently
+CONDA_NAMES = {"build": "python-build"}
 
 
 def pyproject_requirements() -> dict[str, str]:
@@ -36,7 +38,7 @@ def test_environment_yml_mirrors_pyproject() -> None:
     expected = {"python": ">=3.11"}
     for name, spec in pip.items():
         base = re.sub(r"\[.*\]", "", name)
-        expected[base] = spec
+        expected[CONDA_NAMES.get(base, base)] = spec
         for extra in CONDA_EXTRAS.get(name, ()):
             expected[extra] = spec
     assert conda == expected
