@@ -622,8 +622,8 @@ def comparison_text(table: pd.DataFrame, manifest: dict[str, Any], path: Path | 
 
 #: Short column heads of the delay table.
 _SHORT = {
-    "admissions_every_year_ge_7": "≥{n} every year",
-    "admissions_term_mean_ge_7": "≥{n} on average",
+    "admissions_every_year_meet_target": "≥{n} every year",
+    "admissions_term_mean_meets_target": "≥{n} on average",
     "no_white_village_at_horizon": "no white village",
     "every_village_has_cell_at_horizon": "all own cells",
     "every_cell_admits_each_year": "cells ≥{c} a year",

@@ -50,8 +50,10 @@ def target_phrases(targets: dict[str, Any]) -> dict[str, str]:
     term_years = _span(targets["term_years"])
     horizon = targets["horizon"]
     return {
-        "admissions_every_year_ge_7": f"admitting at least {minimum} every year {target_years}",
-        "admissions_term_mean_ge_7": (
+        "admissions_every_year_meet_target": (
+            f"admitting at least {minimum} every year {target_years}"
+        ),
+        "admissions_term_mean_meets_target": (
             f"admitting at least {minimum} a year on average over {term_years}"
         ),
         "no_white_village_at_horizon": f"no white village (one without members) at {horizon}",

@@ -143,11 +143,11 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Xác suất đạt từng chỉ tiêu",
         "en": "Chance of reaching each target",
     },
-    "target.admissions_every_year_ge_7": {
+    "target.admissions_every_year_meet_target": {
         "vi": "Kết nạp ≥ {min} đảng viên mỗi năm, {years}",
         "en": "At least {min} admitted every year, {years}",
     },
-    "target.admissions_term_mean_ge_7": {
+    "target.admissions_term_mean_meets_target": {
         "vi": "Bình quân ≥ {min} đảng viên/năm, {term}",
         "en": "At least {min} a year on average, {term}",
     },
@@ -293,11 +293,11 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Thêm chỗ học lớp nhận thức về Đảng",
         "en": "More awareness-class seats",
     },
-    "compare.short.admissions_every_year_ge_7": {
+    "compare.short.admissions_every_year_meet_target": {
         "vi": "≥ {min} mỗi năm",
         "en": "≥ {min} every year",
     },
-    "compare.short.admissions_term_mean_ge_7": {
+    "compare.short.admissions_term_mean_meets_target": {
         "vi": "Bình quân ≥ {min}/năm",
         "en": "Mean ≥ {min} a year",
     },
@@ -448,7 +448,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "the chance of {target} is {p} ({ci}: {low}–{high})",
     },
     "ci95_inline": {"vi": "khoảng tin cậy 95{nbsp}%", "en": "95{nbsp}% confidence interval"},
-    "brief.phrase.admissions_every_year_ge_7": {
+    "brief.phrase.admissions_every_year_meet_target": {
         "vi": "năm nào cũng kết nạp được ít nhất {min} đảng viên ({years})",
         "en": "admitting at least {min} members in every year {years}",
     },

@@ -52,7 +52,7 @@ from sim.presentation import (
 from sim.scenario import Intervention, Scenario
 
 #: The targets the headline sentences speak of (the resolution's two goals).
-HEADLINE_TARGETS = ("admissions_every_year_ge_7", "no_white_village_at_horizon")
+HEADLINE_TARGETS = ("admissions_every_year_meet_target", "no_white_village_at_horizon")
 
 #: Horizons offered: the end of the 2015-2020 term and of the two terms after it.
 HORIZON_YEARS = (2020, 2025, 2030)

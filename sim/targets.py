@@ -7,24 +7,29 @@ They are written down once, here, and every ensemble, summary and sentence
 uses them. Thresholds come from the commune's ``[targets]`` table, never from
 code.
 
-Definitions (``start`` and ``horizon`` are the scenario's dates):
+Definitions (``start`` and ``horizon`` are the scenario's dates, ``term_start``
+the commune's ``targets.term_start``):
 
 - **Counted admissions**: rows of ``RunResult.admissions`` with
   ``counted == True``. Rows with ``counted == False`` are soldiers admitted by
   the army during service; the commune's cells did not admit them.
-- **Target years** ("every year"): the calendar years ``start.year + 1`` to
-  ``horizon.year`` (baseline: 2016-2020). The first year is left out because a
-  candidate spotted at the start cannot be admitted within it (cultivation
-  alone takes about a year). A partial last year still counts as a year.
-  With no target year (a horizon in the start year) the "every year" targets
-  hold vacuously.
-- **Term years** ("term mean"): ``start.year`` to ``horizon.year``
+- **Run years**: ``start.year`` to ``horizon.year``: every year the run
+  simulates; the per-year and per-cell tables have one row for each.
+- **Target years** ("every year"): the calendar years from ``start.year + 1``
+  (or ``term_start.year`` if later) to ``horizon.year`` (baseline: 2016-2020).
+  The run's first year is left out because a candidate spotted at the start
+  cannot be admitted within it (cultivation alone takes about a year). A
+  partial last year still counts as a year. With no target year (a horizon in
+  the start year) the "every year" targets hold vacuously.
+- **Term years** ("term mean"): the run years from ``term_start.year`` on
   (2015-2020); the mean of counted admissions over them is compared with the
-  threshold.
-- **admissions_every_year_ge_7**: counted admissions >= ``admissions_per_year_min``
-  in every target year. The key keeps the Nà Hỳ resolution's name; the
-  threshold used is always the commune's (recorded in the manifest).
-- **admissions_term_mean_ge_7**: the term mean >= ``admissions_per_year_min``.
+  threshold. Years of the term before the commune's data (``start``) are not
+  simulated and so not counted: the definitions in the manifest list the
+  years used.
+- **admissions_every_year_meet_target**: counted admissions >= ``admissions_per_year_min``
+  in every target year. The threshold is the commune's (recorded in the
+  manifest), so the key names no number.
+- **admissions_term_mean_meets_target**: the term mean >= ``admissions_per_year_min``.
 - **At the horizon**: the last row of ``village_status_monthly`` for each
   village (the snapshot taken at the end of the run).
 - **no_white_village_at_horizon**: no village's last status is ``white``.
@@ -70,8 +75,8 @@ if TYPE_CHECKING:
 
 #: The boolean targets, in the order summaries list them (fixed summary.json keys).
 TARGET_KEYS = (
-    "admissions_every_year_ge_7",
-    "admissions_term_mean_ge_7",
+    "admissions_every_year_meet_target",
+    "admissions_term_mean_meets_target",
     "no_white_village_at_horizon",
     "every_village_has_cell_at_horizon",
     "every_cell_admits_each_year",
@@ -96,16 +101,29 @@ class TargetDefinitions:
     admissions_per_cell_per_year_min: int
     cells: tuple[str, ...]
     villages: tuple[str, ...]
+    #: the commune's ``targets.term_start``; ``None``: the term starts with the run
+    term_start: date | None = None
+
+    @property
+    def run_years(self) -> tuple[int, ...]:
+        """Every year the run simulates: start.year .. horizon.year."""
+        return tuple(range(self.start.year, self.horizon.year + 1))
 
     @property
     def target_years(self) -> tuple[int, ...]:
-        """Years that must each reach the threshold: start.year + 1 .. horizon.year."""
-        return tuple(range(self.start.year + 1, self.horizon.year + 1))
+        """Years that must each reach the threshold: from start.year + 1 (or the term's
+        first year, if later) to horizon.year."""
+        first = max(self.start.year + 1, self._term_year)
+        return tuple(range(first, self.horizon.year + 1))
 
     @property
     def term_years(self) -> tuple[int, ...]:
-        """Years of the term mean: start.year .. horizon.year."""
-        return tuple(range(self.start.year, self.horizon.year + 1))
+        """Years of the term mean: the run years from the term's first year on."""
+        return tuple(y for y in self.run_years if y >= self._term_year)
+
+    @property
+    def _term_year(self) -> int:
+        return (self.term_start or self.start).year
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable, for the manifest (every figure traceable to its definition)."""
@@ -114,6 +132,8 @@ class TargetDefinitions:
             "horizon": self.horizon.isoformat(),
             "admissions_per_year_min": self.admissions_per_year_min,
             "admissions_per_cell_per_year_min": self.admissions_per_cell_per_year_min,
+            "term_start": (self.term_start or self.start).isoformat(),
+            "run_years": list(self.run_years),
             "target_years": list(self.target_years),
             "term_years": list(self.term_years),
             "cells": list(self.cells),
@@ -132,6 +152,7 @@ def definitions_for(scenario: Scenario) -> TargetDefinitions:
         admissions_per_cell_per_year_min=int(commune.targets.admissions_per_cell_per_year_min),
         cells=tuple(c.id for c in commune.cells),
         villages=tuple(v.id for v in commune.villages),
+        term_start=commune.targets.term_start,
     )
 
 
@@ -379,11 +400,12 @@ def replication_metrics(result: Any, definitions: TargetDefinitions) -> Replicat
     run = result if isinstance(result, RunDigest) else digest(result)
     threshold = d.admissions_per_year_min
     by_year = Counter(year for year, _ in run.counted)
-    per_year = np.array([by_year[y] for y in d.term_years], dtype=np.int64)
+    per_year = np.array([by_year[y] for y in d.run_years], dtype=np.int64)
+    term = np.array([by_year[y] for y in d.term_years], dtype=np.int64)
     target = np.array([by_year[y] for y in d.target_years], dtype=np.int64)
     by_cell = Counter(run.counted)
     others = sorted({cell for _, cell in run.counted} - set(d.cells))
-    keys = [(c, y) for c in (*d.cells, *others) for y in d.term_years]
+    keys = [(c, y) for c in (*d.cells, *others) for y in d.run_years]
     cells = pd.DataFrame(
         {
             "cell": pd.array([c for c, _ in keys], dtype="str"),
@@ -405,10 +427,10 @@ def replication_metrics(result: Any, definitions: TargetDefinitions) -> Replicat
         members_at_horizon=np.array([run.members_end.get(v, 0) for v in d.villages], np.int64),
     )
     months = run.months
-    term_mean = float(per_year.mean()) if len(per_year) else 0.0
+    term_mean = float(term.mean()) if len(term) else 0.0
     scalars: dict[str, Any] = {
-        "admissions_every_year_ge_7": bool((target >= threshold).all()),
-        "admissions_term_mean_ge_7": bool(term_mean >= threshold),
+        "admissions_every_year_meet_target": bool((target >= threshold).all()),
+        "admissions_term_mean_meets_target": bool(term_mean >= threshold),
         "no_white_village_at_horizon": bool((status != "white").all()),
         "every_village_has_cell_at_horizon": bool((status == "own_cell").all()),
         "every_cell_admits_each_year": bool(per_cell_ok),
@@ -422,7 +444,7 @@ def replication_metrics(result: Any, definitions: TargetDefinitions) -> Replicat
             months["white_villages"].to_numpy(), months["date"].to_numpy()
         ),
     }
-    years = pd.DataFrame({"year": np.array(d.term_years, dtype=np.int64), "admissions": per_year})
+    years = pd.DataFrame({"year": np.array(d.run_years, dtype=np.int64), "admissions": per_year})
     return ReplicationMetrics(
         scalars=scalars,
         years=years,

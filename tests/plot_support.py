@@ -142,8 +142,8 @@ def synthetic_ensemble(commune: Path, name: str, shift: int) -> EnsembleResult:
         }
     )
     flags = {
-        "admissions_every_year_ge_7": reps % 4 < 1 + shift,
-        "admissions_term_mean_ge_7": reps % 4 < 2 + shift,
+        "admissions_every_year_meet_target": reps % 4 < 1 + shift,
+        "admissions_term_mean_meets_target": reps % 4 < 2 + shift,
         "no_white_village_at_horizon": reps % 5 != 4,
         "every_village_has_cell_at_horizon": reps % 3 == 0,
         "every_cell_admits_each_year": reps % 10 == 0,

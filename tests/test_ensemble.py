@@ -92,8 +92,8 @@ def test_summary_json_has_exactly_the_listed_keys(reference, scenario) -> None:
     # posterior's description too), else the assumed values
     drawn = resolve_posterior(COMMUNE, scenario.commune) is not None
     assert list(summary) == [
-        "admissions_every_year_ge_7",
-        "admissions_term_mean_ge_7",
+        "admissions_every_year_meet_target",
+        "admissions_term_mean_meets_target",
         "no_white_village_at_horizon",
         "every_village_has_cell_at_horizon",
         "every_cell_admits_each_year",

@@ -19,7 +19,7 @@ scenario = scenario.with_horizon("{SHORT_HORIZON}")
 def share(result, key):  # a notebook function: never sent to the workers
     return result.summary[key]["p"]""",
     """result = sim.run_ensemble(scenario, 4, 3, workers=2, out=None)
-p = share(result, "admissions_every_year_ge_7")
+p = share(result, "admissions_every_year_meet_target")
 print(result.reps, result.manifest["backend"]["workers"], 0 <= p <= 1)""",
 ]
 

@@ -158,7 +158,7 @@ def test_comparison_with_cost_of_delay_and_one_scenario_only(synthetic: list) ->
     table = pd.DataFrame(
         {
             "label": ["propaganda"] * 2 + ["targeted_sourcing (V03)"] * 2,
-            "measure": ["admissions_every_year_ge_7", "no_white_village_at_horizon"] * 2,
+            "measure": ["admissions_every_year_meet_target", "no_white_village_at_horizon"] * 2,
             "difference": [-0.1, 0.0, -0.05, -0.2],
             "difference_low": [-0.2, -0.1, -0.15, -0.3],
             "difference_high": [0.0, 0.1, 0.05, -0.1],

@@ -375,7 +375,7 @@ def test_the_search_draws_from_the_calibration_and_keys_its_study_by_it(
 ) -> None:
     file = calibrated / "scenarios" / "measures.toml"
     options = {
-        "target": "admissions_term_mean_ge_7",
+        "target": "admissions_term_mean_meets_target",
         "p": 0.5,
         "reps": 2,
         "seed": 1,

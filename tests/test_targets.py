@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from types import SimpleNamespace
 
@@ -106,8 +107,8 @@ STATUSES = {
 def test_target_booleans_known_answers() -> None:
     m = replication_metrics(fake_run(ADMISSIONS, STATUSES), definitions(per_year=2))
     s = m.scalars
-    assert s["admissions_every_year_ge_7"] is True  # 3 and 3 in 2016-2017
-    assert s["admissions_term_mean_ge_7"] is True  # 7 / 3 >= 2
+    assert s["admissions_every_year_meet_target"] is True  # 3 and 3 in 2016-2017
+    assert s["admissions_term_mean_meets_target"] is True  # 7 / 3 >= 2
     assert s["no_white_village_at_horizon"] is True
     assert s["every_village_has_cell_at_horizon"] is False  # V2, V3 joint
     assert s["every_cell_admits_each_year"] is True  # C1, C2 each year 2016-2017
@@ -122,17 +123,17 @@ def test_threshold_comes_from_definitions_and_army_is_not_counted() -> None:
     # threshold 3: 2016 and 2017 have 3 each, but the term mean is 7/3 < 3
     # (counting the army admissions would lift it to 10/3)
     s = replication_metrics(fake_run(ADMISSIONS, STATUSES), definitions(per_year=3)).scalars
-    assert s["admissions_every_year_ge_7"] is True
-    assert s["admissions_term_mean_ge_7"] is False
+    assert s["admissions_every_year_meet_target"] is True
+    assert s["admissions_term_mean_meets_target"] is False
     s = replication_metrics(fake_run(ADMISSIONS, STATUSES), definitions(per_year=4)).scalars
-    assert s["admissions_every_year_ge_7"] is False
+    assert s["admissions_every_year_meet_target"] is False
 
 
 def test_first_year_is_not_a_target_year() -> None:
     # no admission at all in 2015 does not break "every year" (2016-2017)
     admissions = [a for a in ADMISSIONS if a[0] != 2015]
     s = replication_metrics(fake_run(admissions, STATUSES), definitions(per_year=3)).scalars
-    assert s["admissions_every_year_ge_7"] is True
+    assert s["admissions_every_year_meet_target"] is True
 
 
 def test_every_cell_admits_fails_when_one_cell_misses_a_year() -> None:
@@ -256,8 +257,6 @@ def test_summary_keys_and_values() -> None:
 @pytest.mark.parametrize("name", ["baseline", "resolution-2015"])
 def test_record_and_tables_give_the_same_metrics(name: str) -> None:
     """The fast path (the run's record) and the table path agree on real runs."""
-    from types import SimpleNamespace
-
     import sim
     from sim.results import TABLES
     from sim.targets import definitions_for, digest_record, digest_tables
@@ -276,3 +275,39 @@ def test_record_and_tables_give_the_same_metrics(name: str) -> None:
             assert value == other or (pd.isna(value) and pd.isna(other)), key
         for table in ("years", "cells", "villages", "months"):
             pd.testing.assert_frame_equal(getattr(fast, table), getattr(slow, table), obj=table)
+
+
+def test_a_later_term_start_moves_the_term_mean_and_the_every_year_span() -> None:
+    """targets.term_start is used: a term from 2016 averages 2016-2017 only (3 and 3),
+    while the per-year table still has every simulated year."""
+    later = replace(definitions(per_year=3), term_start=date(2016, 1, 1))
+    assert later.run_years == (2015, 2016, 2017)
+    assert later.term_years == (2016, 2017)
+    assert later.target_years == (2016, 2017)
+    m = replication_metrics(fake_run(ADMISSIONS, STATUSES), later)
+    assert m.scalars["admissions_term_mean"] == 3.0  # (3 + 3) / 2, not 7 / 3
+    assert m.scalars["admissions_term_mean_meets_target"] is True
+    assert list(m.years["year"]) == [2015, 2016, 2017]
+    assert later.to_dict()["term_years"] == [2016, 2017]
+    # a term from 2017: only 2017 must reach the threshold
+    latest = replace(definitions(per_year=3), term_start=date(2017, 1, 1))
+    assert latest.target_years == (2017,)
+
+
+def test_the_definitions_take_the_communes_term_start(commune) -> None:
+    from sim.commune import load_commune
+    from sim.targets import definitions_for
+
+    before = load_commune(commune.path).targets.term_start
+    later = date(before.year + 1, 1, 1)
+    commune.replace("commune.toml", f"term_start = {before}", f"term_start = {later}")
+    loaded = load_commune(commune.path)
+    scenario = SimpleNamespace(commune=loaded, start=loaded.data_date, horizon=HORIZON)
+    d = definitions_for(scenario)
+    assert d.term_start == later
+    assert d.term_years[0] == later.year
+
+
+def test_target_keys_name_no_threshold() -> None:
+    """The commune's threshold is data: a key like ..._ge_7 would be wrong for a target of 10."""
+    assert not any(ch.isdigit() for key in TARGET_KEYS for ch in key)

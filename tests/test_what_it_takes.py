@@ -171,7 +171,7 @@ def test_search_on_the_model_scores_mixes_with_their_ensembles(tmp_path: Path) -
     result = search(
         scenario,
         [lever],
-        target="admissions_term_mean_ge_7",
+        target="admissions_term_mean_meets_target",
         p=0.5,
         reps=3,
         seed=9,
@@ -185,7 +185,7 @@ def test_search_on_the_model_scores_mixes_with_their_ensembles(tmp_path: Path) -
     space = make_space(scenario, [lever], 0)
     for candidate in result.candidates:
         direct = run_ensemble(space.apply(candidate.mix), 3, 9, out=None, workers=1, quiet=True)
-        flags = direct.replications["admissions_term_mean_ge_7"]
+        flags = direct.replications["admissions_term_mean_meets_target"]
         assert candidate.successes == int(flags.sum()) and candidate.runs == 3
     zero = next(c for c in result.candidates if c.mix.intensities[ASSIGN] == 0)
     assert zero.mix.effort == 0.0
@@ -223,7 +223,7 @@ def test_search_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         "--out",
         str(tmp_path),
         "--target",
-        "admissions_every_year_ge_7",
+        "admissions_every_year_meet_target",
     ]
     assert main(args) == 0
     captured = capsys.readouterr()
