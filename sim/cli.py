@@ -315,7 +315,7 @@ def run_command(args: argparse.Namespace) -> int:
     options = _ensemble_args(args)
     scenario = load_scenario(args.scenario)
     if args.horizon is not None:
-        scenario = scenario.with_horizon(args.horizon)
+        scenario = scenario.with_horizon(args.horizon, "--horizon")
 
     def go() -> int:
         result = run_ensemble(scenario, args.reps, args.seed, fresh=args.fresh, **options)

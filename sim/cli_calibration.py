@@ -213,7 +213,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
         raise InputError(problems)
     scenario = load_scenario(args.scenario)
     if args.horizon is not None:
-        scenario = scenario.with_horizon(args.horizon)
+        scenario = scenario.with_horizon(args.horizon, "--horizon")
     out = (
         Path(args.out)
         if args.out

@@ -47,7 +47,7 @@ def record_command(args: argparse.Namespace) -> int:
     options = _backend_args(args, _reps_and_seed_problems(args))
     scenarios = [load_scenario(path) for path in args.scenarios]
     if args.horizon is not None:
-        scenarios = [s.with_horizon(args.horizon) for s in scenarios]
+        scenarios = [s.with_horizon(args.horizon, "--horizon") for s in scenarios]
     seed = args.seed if args.seed is not None else (scenarios[0].seed or 0)
     starts = {(s.commune.path, s.start) for s in scenarios}
     if len(starts) > 1:

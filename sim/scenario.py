@@ -129,11 +129,22 @@ class Scenario:
         data["interventions"] = list(interventions)
         return self._rebuild(data)
 
-    def with_horizon(self, horizon: date | str) -> Scenario:
-        """A re-checked copy ending at ``horizon`` (a date or ``YYYY-MM-DD``)."""
+    def with_horizon(self, horizon: date | str, option: str = "horizon") -> Scenario:
+        """A re-checked copy ending at ``horizon`` (a date or ``YYYY-MM-DD``).
+
+        A bad horizon is reported on the scenario's file under ``option`` (the
+        command line passes ``--horizon``): the user typed it there, not in the file.
+        """
         data = self._inputs()
         data["horizon"] = horizon
-        return self._rebuild(data)
+        try:
+            return self._rebuild(data)
+        except InputError as error:
+            where = str(self.path) if self.path is not None else f"scenario {self.name!r}"
+            raise InputError(
+                Problem(where, option, p.message) if p.field == "horizon" else p
+                for p in error.problems
+            ) from None
 
     def with_switches(self, **switches: bool) -> Scenario:
         """A re-checked copy with these switches set (the others unchanged)."""
