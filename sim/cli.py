@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, --version and argument errors
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 2)
     try:
+        if getattr(args, "out", None):
+            from sim.store import writable_folder  # pyarrow: not loaded for --help
+
+            writable_folder(args.out, "--out")
         return args._run(args)
     except InputError as error:
         report(error.problems)
@@ -83,6 +88,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as error:
         report([Problem(str(error.filename or "?"), "(file)", "does not exist")])
         return EXIT_INPUT
+    except BrokenPipeError:  # `sim run ... | head`: the reader has gone, nothing to say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return 0
+    except OSError as error:  # a folder that became read-only, a full disk: one line, no trace
+        report([Problem(str(error.filename or "?"), "(file)", _os_reason(error))])
+        return EXIT_INPUT
+
+
+def _os_reason(error: OSError) -> str:
+    """What went wrong, in words: ``cannot be written (Permission denied)``."""
+    reason = error.strerror or type(error).__name__
+    if isinstance(error, PermissionError | IsADirectoryError | NotADirectoryError):
+        return f"cannot be written or read ({reason})"
+    return reason
 
 
 def report(problems: Sequence[Problem]) -> None:

@@ -58,7 +58,15 @@ from sim.posterior import (
 )
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Scenario, load_scenario
-from sim.store import TABLES, RunStore, read_json, slug, write_json_atomic
+from sim.store import (
+    RESULTS_FORMAT,
+    TABLES,
+    RunStore,
+    read_json,
+    slug,
+    writable_folder,
+    write_json_atomic,
+)
 from sim.summary import summarise
 from sim.targets import TargetDefinitions, definitions_for, replication_metrics
 
@@ -222,6 +230,7 @@ def ensemble_key(
         "seed": seed,
         "reps": reps,
         "version": package_version(),
+        "results_format": RESULTS_FORMAT,
     }
     if posterior is not None:  # only then, so other ensembles keep their keys
         inputs["posterior_sha256"] = posterior.sha256
@@ -279,8 +288,16 @@ def run_ensemble(
     drawn = resolve_posterior(posterior, scenario.commune)
     record = parameters_record(scenario, drawn)
     key, key_inputs = ensemble_key(scenario, seed, reps, drawn)
-    store = RunStore(run_folder(out, scenario, seed, reps, key)) if out is not None else None
-    if store is not None:
+    job = _Job(
+        scenario, seed, reps, key, key_inputs, definitions, drawn, record,
+        backend=backend, workers=workers, scheduler=scheduler, quiet=quiet,
+        on_progress=on_progress,
+    )  # fmt: skip
+    if out is None:
+        return _fill(None, job)
+    store = RunStore(run_folder(out, scenario, seed, reps, key))
+    writable_folder(out, "out")
+    with store.working(on_wait=None if quiet else lambda: _say_waiting(store)):
         if fresh:
             store.clear()
         elif store.is_complete(key):
@@ -290,7 +307,43 @@ def run_ensemble(
             reused.summary.setdefault("parameters", record)
             return reused
         store.prepare()
+        return _fill(store, job)
 
+
+@dataclass
+class _Job:
+    """What one ensemble is: its inputs, its key, and how to run it."""
+
+    scenario: Scenario
+    seed: int
+    reps: int
+    key: str
+    key_inputs: dict[str, Any]
+    definitions: TargetDefinitions
+    drawn: Posterior | None
+    record: dict[str, Any]
+    backend: str | Backend = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+    quiet: bool = False
+    on_progress: Callable[[pd.DataFrame], None] | None = None
+
+
+def _say_waiting(store: RunStore) -> None:
+    print(
+        f"another process is running this ensemble in {store.path}; "
+        "waiting for it, then its result is reused",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _fill(store: RunStore | None, job: _Job) -> EnsembleResult:
+    """Run the replications no part of ``store`` holds, then consolidate (and store) them."""
+    scenario, seed, reps, key = job.scenario, job.seed, job.reps, job.key
+    key_inputs, definitions, drawn, record = job.key_inputs, job.definitions, job.drawn, job.record
+    backend, workers, scheduler = job.backend, job.workers, job.scheduler
+    quiet, on_progress = job.quiet, job.on_progress
     started = datetime.now(UTC)
     clock = time.perf_counter()
     done = store.done() if store is not None else set()
@@ -397,19 +450,23 @@ class _Finished:
 def load_ensemble(path: str | Path, reused: bool = False) -> EnsembleResult:
     """Read a complete ensemble back from its run folder (plots and notebooks use this)."""
     store = RunStore(path)
-    if not store.is_complete():
-        raise InputError(
-            [
-                Problem(
-                    str(path), "(folder)", "holds no complete ensemble (no complete manifest.json)"
-                )
-            ]
-        )
-    frames = {name: table.to_pandas() for name, table in store.read_final().items()}
+    with store.reading():  # a run clearing or consolidating this folder waits meanwhile
+        if not store.is_complete():
+            raise InputError(
+                [
+                    Problem(
+                        str(path),
+                        "(folder)",
+                        "holds no complete ensemble (no complete manifest.json)",
+                    )
+                ]
+            )
+        frames = {name: table.to_pandas() for name, table in store.read_final().items()}
+        summary, manifest = read_json(store.summary_path), store.manifest()
     return EnsembleResult(
         **frames,
-        summary=read_json(store.summary_path) or {},
-        manifest=store.manifest() or {},
+        summary=summary or {},
+        manifest=manifest or {},
         path=store.path,
         reused=reused,
     )

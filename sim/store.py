@@ -26,6 +26,7 @@ Layout of a run folder::
         replications.parquet  years.parquet  cells.parquet  villages.parquet  months.parquet
         village_changes.parquet  losses.parquet
         parts/r000000-000008/<table>.parquet ...   (only while incomplete)
+        .work.lock  .commit.lock                   (empty lock files)
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ import re
 import shutil
 import unicodedata
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sim.errors import InputError, Problem
 
 #: The per-replication tables, and the columns that identify a row of each.
 TABLES: dict[str, tuple[str, ...]] = {
@@ -57,6 +61,11 @@ TABLES: dict[str, tuple[str, ...]] = {
 
 _PART = re.compile(r"r(\d{6,})-(\d{6,})")
 _TMP_PREFIX = ".tmp-"
+#: Bumped when the stored tables or summary keys change, so that a store written by
+#: an earlier layout is never reused as if it were current (it is part of the key).
+RESULTS_FORMAT = 2
+_WORK_LOCK = ".work.lock"
+_COMMIT_LOCK = ".commit.lock"
 
 
 def slug(text: str) -> str:
@@ -121,6 +130,30 @@ def write_parquet_atomic(path: Path, table: pa.Table) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def writable_folder(path: str | Path, field: str) -> None:
+    """Check, without creating anything, that results can be written at ``path``.
+
+    Why: a run that fails after minutes because its folder is read-only, or lies
+    under a regular file, wastes the user's time and used to end in a
+    traceback; this says so in one line before any work. The folder and its
+    parents are created later, by the run itself.
+    """
+    path = Path(path)
+    existing = path
+    try:
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+    except OSError as error:  # a parent this user may not enter
+        reason = error.strerror or type(error).__name__
+        raise InputError([Problem(str(path), field, f"cannot be reached ({reason})")]) from None
+    if existing.exists() and not existing.is_dir():
+        where = "is a file" if existing == path else f"is under {existing}, which is a file"
+        raise InputError([Problem(str(path), field, f"{where}, not a folder")])
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "" if existing == path else f" ({existing} is not)"
+        raise InputError([Problem(str(path), field, f"is not a folder this user can write{where}")])
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -189,9 +222,43 @@ class RunStore:
                     _remove(entry)
 
     def clear(self) -> None:
-        """Forget everything stored here (``fresh=True``)."""
-        if self.path.exists():
-            shutil.rmtree(self.path)
+        """Forget everything stored here (``fresh=True``) but the lock files."""
+        if not self.path.is_dir():
+            return
+        with self.committing():
+            for entry in self.path.iterdir():
+                if entry.name not in (_WORK_LOCK, _COMMIT_LOCK):
+                    _remove(entry)
+
+    # -- locks ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def working(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the folder for filling it; wait (after calling ``on_wait``) while another
+        process does."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with _locked(self.path / _WORK_LOCK, exclusive=True, on_wait=on_wait):
+            yield
+
+    @contextlib.contextmanager
+    def committing(self) -> Iterator[None]:
+        """Hold off readers while the finished tables are written or removed."""
+        with _locked(self.path / _COMMIT_LOCK, exclusive=True):
+            yield
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read a consistent folder: no clearing or consolidating meanwhile.
+
+        A folder that does not exist or cannot be written (someone else's results,
+        a read-only copy) is read without the lock: no run of ours can change it.
+        """
+        try:
+            handle = open(self.path / _COMMIT_LOCK, "a+b")  # noqa: SIM115 - closed below
+        except OSError:
+            yield
+            return
+        with handle, _holding(handle, exclusive=False):
+            yield
 
     def write_part(self, start: int, stop: int, tables: dict[str, pa.Table]) -> bool:
         """Store one chunk atomically; ``False`` if another process stored it first."""
@@ -229,15 +296,50 @@ class RunStore:
         self, tables: dict[str, pa.Table], summary: dict[str, Any], manifest: dict[str, Any]
     ) -> None:
         """Consolidate: the tables, the summary, then the complete manifest; drop the parts."""
-        for name, table in tables.items():
-            write_parquet_atomic(self.table_path(name), table)
-        write_json_atomic(self.summary_path, summary)
-        write_json_atomic(self.manifest_path, manifest)
-        shutil.rmtree(self.parts_dir, ignore_errors=True)
+        with self.committing():
+            for name, table in tables.items():
+                write_parquet_atomic(self.table_path(name), table)
+            write_json_atomic(self.summary_path, summary)
+            write_json_atomic(self.manifest_path, manifest)
+            shutil.rmtree(self.parts_dir, ignore_errors=True)
 
     def read_final(self) -> dict[str, pa.Table]:
         """The consolidated tables of a complete folder."""
         return {name: pq.read_table(self.table_path(name)) for name in TABLES}
+
+
+@contextlib.contextmanager
+def _locked(
+    path: Path, exclusive: bool, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """An advisory lock on ``path`` (created empty if missing)."""
+    with open(path, "a+b") as handle, _holding(handle, exclusive, on_wait):
+        yield
+
+
+@contextlib.contextmanager
+def _holding(
+    handle: Any, exclusive: bool, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Lock an open file (``flock``), waiting if need be; the operating system releases it
+    when the process ends, so a crashed run never leaves a folder locked. Without
+    ``fcntl`` (Windows) folders are not locked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    try:
+        fcntl.flock(handle, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if on_wait is not None:
+            on_wait()
+        fcntl.flock(handle, mode)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table | None:
