@@ -7,6 +7,7 @@ import importlib
 #: benchmark modules, each with a ``main()`` that prints its figures
 MODULES = (
     "benchmarks.model_bench",
+    "benchmarks.intervention_bench",
     "benchmarks.ensemble_bench",
     "benchmarks.calibration_bench",
 )

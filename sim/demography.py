@@ -10,6 +10,7 @@ poverty) and the level held at any age follows from the completion ages.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -138,7 +139,8 @@ class Demography:
         self._schedule_birth()
 
     # -- poverty ------------------------------------------------------------
-    def _schedule_poverty(self, household: int) -> None:
+    def _schedule_poverty(self, household: int, keep: bool = True) -> None:
+        """Draw the household's next poverty change (``keep=False``: only consume the draw)."""
         model, households = self.model, self.model.households
         households.version[household] += 1
         if households.poor[household]:
@@ -148,7 +150,8 @@ class Demography:
         if rate <= 0:
             return
         when = model.env._now + self.poverty_clock.exponential() / rate
-        model.at(when, self.on_poverty_change, household, households.version[household])
+        if keep:
+            model.at(when, self.on_poverty_change, household, households.version[household])
 
     def _on_poverty_change(self, clock: Clock) -> None:
         """The household moves in or out of poverty.
@@ -164,10 +167,17 @@ class Demography:
         households.poor[h] = not households.poor[h]
         self._schedule_poverty(h)
 
-    def poverty_changed(self, villages: np.ndarray) -> None:
-        """A measure changed poverty exit in ``villages``: redraw poor households' clocks."""
+    def poverty_changed(
+        self, villages: np.ndarray, superseded: AbstractSet[int] = frozenset()
+    ) -> None:
+        """A measure changed poverty exit in ``villages``: redraw poor households' clocks.
+
+        The households of ``superseded`` (village indices) only consume their draws: a
+        later measure of the same instant redraws them.
+        """
         households = self.model.households
-        for v in villages:
-            for h in self.households_by_village[int(v)]:
+        for v in villages.tolist():
+            keep = v not in superseded
+            for h in self.households_by_village[v]:
                 if households.poor[h]:
-                    self._schedule_poverty(h)
+                    self._schedule_poverty(h, keep)

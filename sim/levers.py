@@ -1,27 +1,70 @@
 """The measures in force, as per-village multipliers that the processes read.
 
-Each intervention of the scenario becomes one calendar event at its start
-date. That event changes the multipliers of the villages it covers and asks
-the affected processes to draw their clocks again. An intervention at
-intensity 0 schedules nothing at all, so a scenario whose measures are all at
-zero reproduces the baseline draw for draw.
+The interventions of the scenario that start at the same instant share one
+calendar event. That event puts them in force one after the other, in the
+scenario's order, each as if it were alone: it changes the multipliers of the
+villages it covers, then asks the affected processes to draw their clocks
+again. An intervention at intensity 0 schedules nothing at all, so a scenario
+whose measures are all at zero reproduces the baseline draw for draw.
+
+Why one event per instant: a redrawn clock leaves the old one on the queue,
+stale, until it falls due, and N measures starting together on one village
+redrew every clock of its people N times, so a run's time and memory grew
+with the number of measures rather than with what they changed. Within the
+event, a redraw that a later measure of the same instant repeats (same
+process, same village) only consumes its random draws and schedules no clock;
+the last one schedules it (when a later measure redraws all the people of a
+redraw, their draws are counted and taken at once: :func:`consume`). Each
+clock is therefore drawn with the rates in force once every measure of that
+instant that affects it is in force, from the same random numbers as with one
+event per measure: every run gives the same numbers as before, only without
+the clocks nobody would have used.
 
 A multiplier ``m`` given for intensity 1 acts as ``1 + intensity * (m - 1)``
-(never below 0); additive effects scale linearly with intensity.
+(never below 0); additive effects scale linearly with intensity. A measure
+applied twice to the same village acts twice: its multipliers compose.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.clock import calls
+from sim.rng import Stream
 from sim.scenario import Intervention
 from sim.timeline import months_between
 
 if TYPE_CHECKING:
     from sim.model import CommuneModel
+
+#: the key of school and agency staff among the village indices of a redraw
+STAFF = -1
+
+# what a measure's start asks of the processes
+SPOTTING = "spotting"
+POOLS = "pools"
+ORGANISATIONS = "organisations"
+DROPOUT = "dropout"
+POVERTY = "poverty"
+
+#: per measure, in order, the processes its start redraws (or, for ``POOLS``, serves),
+#: each with whether staff are included when the measure covers the whole commune
+REDRAWS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "standing_committee_assignment": ((SPOTTING, False), (POOLS, False)),
+    "cell_admission_quota": ((SPOTTING, True),),
+    "targeted_sourcing": ((SPOTTING, False),),
+    "propaganda": ((ORGANISATIONS, False), (DROPOUT, True)),
+    "household_economy": ((POVERTY, False),),
+    "mass_org_renewal": ((ORGANISATIONS, False),),
+    "extra_class_seats": (),
+}
+
+#: one process's redraw: (process, village indices, staff too)
+Redraw = tuple[str, np.ndarray, bool]
 
 
 def scaled(multiplier: float, intensity: float) -> float:
@@ -39,6 +82,45 @@ def multiply(values: list[float], villages: np.ndarray, factor: float) -> None:
     """Multiply the entries of ``villages`` by ``factor``."""
     for v in villages.tolist():
         values[v] *= factor
+
+
+def consume(stream: Stream, draws: int) -> None:
+    """Advance ``stream`` by ``draws`` exponential draws, as that many redraws would.
+
+    A redraw that a later measure of the same instant repeats schedules no clock, but
+    takes its random numbers all the same, so that every later draw is the one it was.
+    The pre-drawn block is cut in one go (:attr:`sim.rng.Stream.exponentials`).
+    """
+    drawn = stream.exponentials
+    while draws > 0:
+        if not drawn:
+            stream.exponential()  # draws the next block into ``drawn``, and takes one
+            draws -= 1
+            continue
+        taken = min(draws, len(drawn))
+        del drawn[len(drawn) - taken :]
+        draws -= taken
+
+
+def all_superseded(superseded: AbstractSet[int], villages: np.ndarray, staff: bool) -> bool:
+    """Whether ``superseded`` holds every village of a redraw (and ``STAFF`` if it covers
+    staff): a later measure of the same instant redraws all its people."""
+    return len(superseded) == len(villages) + staff
+
+
+def redraw_keys(villages: np.ndarray, staff: bool) -> list[int]:
+    """The villages a redraw covers, with ``STAFF`` if it covers staff."""
+    return villages.tolist() + ([STAFF] if staff else [])
+
+
+def last_redraws(plans: Sequence[Sequence[Redraw]]) -> dict[tuple[str, int], int]:
+    """For each (process, village or ``STAFF``), the last measure of ``plans`` redrawing it."""
+    last = {}
+    for k, plan in enumerate(plans):
+        for process, villages, staff in plan:
+            for key in redraw_keys(villages, staff):
+                last[process, key] = k
+    return last
 
 
 class Levers:
@@ -69,16 +151,19 @@ class Levers:
         self._index = {v.id: i for i, v in enumerate(model.commune.villages)}
 
     def start(self) -> None:
-        """Schedule each intervention's start (none for zero intensity)."""
+        """Schedule one start event per instant at which interventions start (none for
+        zero intensity); it holds them in the scenario's order."""
+        starts: dict[float, list[Intervention]] = {}
         for intervention in self.model.scenario.interventions:
-            if intervention.intensity <= 0:
-                continue
-            when = months_between(self.model.start, intervention.start)
-            self.model.at(max(when, 0.0), calls(self._starter(intervention)))
+            if intervention.intensity > 0:
+                when = max(months_between(self.model.start, intervention.start), 0.0)
+                starts.setdefault(when, []).append(intervention)
+        for when, group in starts.items():
+            self.model.at(when, calls(self._starter(group)))
 
-    def _starter(self, intervention: Intervention):
+    def _starter(self, group: list[Intervention]):
         def on_start(_event) -> None:
-            self.apply(intervention)
+            self.apply_all(group)
 
         return on_start
 
@@ -98,19 +183,54 @@ class Levers:
             return np.arange(len(self.model.commune.villages))
         return np.array([self._index[v] for v in intervention.villages], dtype=np.int64)
 
+    def redraws(self, intervention: Intervention) -> list[Redraw]:
+        """What the start of ``intervention`` redraws, in order."""
+        villages = self.villages_of(intervention)
+        whole_commune = intervention.villages is None
+        return [
+            (process, villages, staff and whole_commune)
+            for process, staff in REDRAWS[intervention.measure]
+        ]
+
+    def apply_all(self, group: Sequence[Intervention]) -> None:
+        """Put the measures that start now in force, one after the other (module docstring)."""
+        plans = [self.redraws(intervention) for intervention in group]
+        last = last_redraws(plans)
+        for k, (intervention, plan) in enumerate(zip(group, plans, strict=True)):
+            self.apply(intervention)
+            for process, villages, staff in plan:
+                keys = redraw_keys(villages, staff)
+                superseded = {key for key in keys if last[process, key] > k}
+                self._redraw(process, villages, staff, superseded)
+            self.model.recorder.log_lever(intervention)
+
+    def _redraw(
+        self, process: str, villages: np.ndarray, staff: bool, superseded: set[int]
+    ) -> None:
+        """Ask ``process`` to redraw (only consuming the draws of ``superseded``)."""
+        model = self.model
+        if process == SPOTTING:
+            model.pipeline.villages_changed(villages, staff, superseded)
+        elif process == POOLS:
+            model.pipeline.refresh_all_pools()
+        elif process == ORGANISATIONS:
+            model.organisations.villages_changed(villages, superseded)
+        elif process == DROPOUT:
+            model.pipeline.dropout_changed(villages, staff, superseded)
+        else:
+            model.demography.poverty_changed(villages, superseded)
+
     def apply(self, intervention: Intervention) -> None:
-        """Put a measure in force and let the affected processes redraw their clocks."""
-        model, p, x = self.model, self.model.p, intervention.intensity
+        """Change the multipliers of a measure (the clocks are redrawn by :meth:`apply_all`)."""
+        p, x = self.model.p, intervention.intensity
         villages = self.villages_of(intervention)
         whole_commune = intervention.villages is None
         measure = intervention.measure
         if measure == "standing_committee_assignment":
             for v in villages.tolist():
-                self.assigned_since.setdefault(v, model.env._now)
+                self.assigned_since.setdefault(v, self.model.env._now)
             add(self.spot_add, villages, x * p["assignment_spotting_rate"])
             add(self.mentor_extra, villages, x * p["assignment_mentors"])
-            model.pipeline.villages_changed(villages)
-            model.pipeline.refresh_all_pools()
         elif measure == "cell_admission_quota":
             # a plan of at least the quota for each cell covered, and more spotting in
             # those behind it for the year (sim.pipeline.Pipeline.effort)
@@ -118,27 +238,20 @@ class Levers:
             if whole_commune:
                 self.quota_all = True
             self.quota_villages.update(villages.tolist())
-            model.pipeline.villages_changed(villages, staff=whole_commune)
         elif measure == "targeted_sourcing":
             multiply(self.target_mult, villages, scaled(p["targeting_spotting_multiplier"], x))
-            model.pipeline.villages_changed(villages)
         elif measure == "propaganda":
             m = scaled(p["propaganda_dropout_multiplier"], x)
             multiply(self.dropout_mult, villages, m)
             if whole_commune:
                 self.staff_dropout_mult *= m
             multiply(self.join_mult, villages, scaled(p["propaganda_join_multiplier"], x))
-            model.organisations.villages_changed(villages)
-            model.pipeline.dropout_changed(villages, staff=whole_commune)
         elif measure == "household_economy":
             multiply(self.exit_mult, villages, scaled(p["economy_exit_multiplier"], x))
-            model.demography.poverty_changed(villages)
         elif measure == "mass_org_renewal":
             multiply(self.join_mult, villages, scaled(p["renewal_join_multiplier"], x))
             multiply(self.leave_mult, villages, scaled(p["renewal_leave_multiplier"], x))
-            model.organisations.villages_changed(villages)
         elif measure == "extra_class_seats":
             self.extra_seats += x * p["class_seats_per_unit"]
         else:  # pragma: no cover - scenario validation rejects unknown measures
             raise ValueError(f"unknown measure {measure!r}")
-        model.recorder.log_lever(intervention)

@@ -18,6 +18,7 @@ former soldiers. Anyone away is inactive.
 from __future__ import annotations
 
 import math
+from collections.abc import Set as AbstractSet
 from heapq import heappush
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ import numpy as np
 from simpy.core import NORMAL
 
 from sim.clock import Callbacks, Clock, calls
+from sim.levers import all_superseded, consume
 from sim.population import (
     FARMERS,
     FEMALE,
@@ -127,18 +129,10 @@ class Organisations:
         """
         model, pop, households = self.model, self.model.pop, self.model.households
         residents = np.flatnonzero((pop.column("place") == HOME) & ~pop.column("staff"))
-        birth = pop.column("birth")[residents]
         household = pop.column("household")[residents]
         village = pop.column("village")[residents]
         accept = np.asarray(self.accept)[np.asarray(households.poor, dtype=np.int64)[household]]
-        never = np.full(len(residents), np.inf)
-        adult = birth + self.adult
-        windows = {
-            YOUTH_UNION: (birth + self.yu_from, birth + self.yu_to),
-            WOMENS_UNION: (np.where(pop.column("sex")[residents] == FEMALE, adult, never), np.inf),
-            FARMERS: (np.where(np.asarray(households.farming)[household], adult, never), np.inf),
-            VETERANS: (np.where(pop.array("veteran")[residents], adult, never), np.inf),
-        }
+        windows = self._windows(residents)
         leave = np.asarray(self.leave_table)[village]
         uniforms = self.clock.generator.random((len(ORGANISATIONS), len(residents)))
         clocks = self.clock.generator.standard_exponential((len(ORGANISATIONS), len(residents)))
@@ -161,8 +155,42 @@ class Organisations:
             due = active | (when < hi)
             model.at_many(when[due], self.on_change[org], residents[due])
 
-    def schedule_all(self, pid: int) -> None:
-        """Draw again every organisation clock of a resident (a joining ring if inactive)."""
+    def _windows(self, residents: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray | float]]:
+        """:meth:`windows` of ``residents`` (not staff), vectorised: per organisation, the
+        arrays (or a number) of the times from and until which they may be active in it
+        (from infinity: never)."""
+        pop, households = self.pop, self.model.households
+        birth = pop.column("birth")[residents]
+        household = pop.column("household")[residents]
+        never = np.full(len(residents), np.inf)
+        adult = birth + self.adult
+        return {
+            YOUTH_UNION: (birth + self.yu_from, birth + self.yu_to),
+            WOMENS_UNION: (np.where(pop.column("sex")[residents] == FEMALE, adult, never), np.inf),
+            FARMERS: (np.where(np.asarray(households.farming)[household], adult, never), np.inf),
+            VETERANS: (np.where(pop.array("veteran")[residents], adult, never), np.inf),
+        }
+
+    def _draws(self, residents: np.ndarray) -> int:
+        """How many draws :meth:`schedule_all` makes for ``residents`` (at home) now,
+        counted vectorised."""
+        now, horizon = self.env._now, self.model.horizon
+        village = self.pop.column("village")[residents]
+        active = self.pop.array("active")[:, residents]
+        leaving = np.asarray(self.leave_table)[village] > 0
+        draws = 0
+        for org, (lo, hi) in self._windows(residents).items():
+            joining = np.asarray(self.join_table[org])[village] > 0
+            drawn = (hi > now) & (lo < horizon) & np.where(active[org], leaving, joining)
+            draws += int(np.count_nonzero(drawn))
+        return draws
+
+    def schedule_all(self, pid: int, keep: bool = True) -> None:
+        """Draw again every organisation clock of a resident (a joining ring if inactive).
+
+        ``keep=False`` consumes the draws and schedules nothing: a measure starting at the
+        same instant draws the clocks again (see ``sim.levers``).
+        """
         pop = self.pop
         for versions in self.versions:
             versions[pid] += 1
@@ -183,7 +211,8 @@ class Organisations:
                 when = max(now, lo) + self.clock.exponential() / rate
                 if when >= hi:
                     continue
-            self.scheduler.at(when, self.on_change[org], pid, self.versions[org][pid])
+            if keep:
+                self.scheduler.at(when, self.on_change[org], pid, self.versions[org][pid])
 
     def _handler(self, org: int) -> Callbacks:
         """The callbacks of ``org``'s clocks: ``pid`` leaves, or a joining ring (accepted or not).
@@ -259,8 +288,15 @@ class Organisations:
                 self.active_count[org] -= 1
             pop.v_org[org][pid] += 1
 
-    def villages_changed(self, villages: np.ndarray) -> None:
-        """A measure changed joining or leaving rates in ``villages``: redraw those clocks."""
+    def villages_changed(
+        self, villages: np.ndarray, superseded: AbstractSet[int] = frozenset()
+    ) -> None:
+        """A measure changed joining or leaving rates in ``villages``: redraw those clocks.
+
+        The residents of ``superseded`` (village indices) only consume their draws: a
+        later measure of the same instant redraws them (all at once if that is everyone,
+        as :meth:`sim.pipeline.Pipeline.villages_changed`).
+        """
         self.rates_changed()
         pop = self.model.pop
         residents = np.flatnonzero(
@@ -268,5 +304,9 @@ class Organisations:
             & (pop.column("place") == HOME)
             & ~pop.column("staff")
         )
+        if all_superseded(superseded, villages, staff=False):
+            consume(self.clock, self._draws(residents))
+            return
+        village_of = pop.village
         for pid in residents.tolist():
-            self.schedule_all(pid)
+            self.schedule_all(pid, village_of[pid] not in superseded)

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,7 @@ import numpy as np
 from sim.cell_plans import CellPlans
 from sim.clock import Clock, calls
 from sim.introducers import Introducers
+from sim.levers import STAFF, all_superseded, consume
 from sim.population import (
     APPLICATION,
     CULTIVATION,
@@ -225,23 +227,10 @@ class Pipeline:
                 model.at(t, self.on_meeting)
         staff = pop.column("staff")
         village = pop.column("village")
-        education = pop.column("education")
-        waiting = (
-            (pop.array("stage") == NO_STAGE)
-            & (pop.array("member") == NOT_MEMBER)
-            & (pop.column("place") == HOME)
-        )
-        exempt = (
-            self.exemption
-            & ~staff
-            & (pop.column("ethnic") != KINH)
-            & self.remote[np.maximum(village, 0)]
-        )
+        exempt = self._exempt()
         floor_age = np.where(exempt, self.floor_age[PRIMARY], self.floor_age[LOWER_SECONDARY])
-        eligible = waiting & (education >= np.where(exempt, PRIMARY, LOWER_SECONDARY))
-        ceilings = np.array([self.village_ceiling(v) for v in range(len(self.remote))])
-        rate = np.where(staff, self.staff_ceiling(), ceilings[np.maximum(village, 0)])
-        pids = np.flatnonzero(eligible & (rate > 0))
+        rate = self.ceilings()
+        pids = np.flatnonzero(rate > 0)
         birth = pop.column("birth")[pids]
         no_cell = np.array([status != 2 for status in model.party.status])
         over_age = self.over_60 & ~staff[pids] & no_cell[village[pids]]
@@ -251,6 +240,33 @@ class Pipeline:
         due = when < hi
         versions = pop.array("v_spot")[pids]
         model.at_many(when[due], self.on_spotted, pids[due], versions[due])
+
+    def _exempt(self) -> np.ndarray:
+        """Per person: the education exemption applies (:meth:`education_floor`, vectorised)."""
+        pop = self.model.pop
+        return (
+            self.exemption
+            & ~pop.column("staff")
+            & (pop.column("ethnic") != KINH)
+            & self.remote[np.maximum(pop.column("village"), 0)]
+        )
+
+    def ceilings(self) -> np.ndarray:
+        """Per person, the rate :meth:`schedule_spot` would draw their spotting clock at now,
+        0 for those it would give none (vectorised: the start, and measures' redraws)."""
+        pop = self.model.pop
+        staff, village = pop.column("staff"), pop.column("village")
+        waiting = (
+            (pop.array("stage") == NO_STAGE)
+            & (pop.array("member") == NOT_MEMBER)
+            & (pop.column("place") == HOME)
+            & pop.array("alive")
+        )
+        floor = np.where(self._exempt(), PRIMARY, LOWER_SECONDARY)
+        eligible = waiting & (pop.column("education") >= floor)
+        by_village = np.array([self.village_ceiling(v) for v in range(len(self.remote))])
+        rate = np.where(staff, self.staff_ceiling(), by_village[np.maximum(village, 0)])
+        return np.where(eligible, rate, 0.0)
 
     def _set_stage(self, pid: int, stage: int) -> None:
         """Move a candidate to ``stage``, keeping the per-stage counts of the monthly series."""
@@ -342,8 +358,12 @@ class Pipeline:
             rate *= levers.target_mult[v]
         return rate * age_mult * self.plans.effort(int(model.party.village_cell[v]))
 
-    def schedule_spot(self, pid: int) -> None:
-        """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state)."""
+    def schedule_spot(self, pid: int, keep: bool = True) -> None:
+        """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state).
+
+        ``keep=False`` consumes the draw and schedules nothing: a measure starting at the
+        same instant draws the clock again (see ``sim.levers``).
+        """
         pop, model = self.model.pop, self.model
         pop.v_spot[pid] += 1
         if (
@@ -362,7 +382,7 @@ class Pipeline:
         lo = pop.birth[pid] + 12.0 * self.floor_age[floor]
         hi = np.inf if self.over_age_allowed(pid) else pop.birth[pid] + 12.0 * self.age_limit
         when = max(model.env._now, lo) + self.clock.exponential() / rate
-        if when < hi:
+        if keep and when < hi:
             model.at(when, self.on_spotted, pid, pop.v_spot[pid])
 
     def _on_spotted(self, clock: Clock) -> None:
@@ -412,11 +432,29 @@ class Pipeline:
             return
         self.villages_changed(np.array([v]))
 
-    def villages_changed(self, villages: np.ndarray, staff: bool = False) -> None:
-        """Spotting rates changed in ``villages``: redraw those clocks."""
-        for pid in self._people_in(villages, staff):
-            if pop_can_wait(self.model.pop, pid):
-                self.schedule_spot(pid)
+    def villages_changed(
+        self, villages: np.ndarray, staff: bool = False, superseded: AbstractSet[int] = frozenset()
+    ) -> None:
+        """Spotting rates changed in ``villages``: redraw those clocks.
+
+        The people of ``superseded`` (village indices, ``sim.levers.STAFF`` for staff) only
+        consume their draws: a later measure of the same instant redraws them. If that is
+        everyone, the draws are counted and taken at once, and their clocks' versions are
+        left for that redraw to move on.
+        """
+        pop = self.model.pop
+        people = self._people_in(villages, staff)
+        if all_superseded(superseded, villages, staff):
+            consume(self.clock, int(np.count_nonzero(self.ceilings()[people] > 0)))
+            return
+        for pid in people:
+            if pop_can_wait(pop, pid):
+                self.schedule_spot(pid, not superseded or self._key(pid) not in superseded)
+
+    def _key(self, pid: int) -> int:
+        """``pid``'s village, or ``sim.levers.STAFF``: the key of measures' redraws."""
+        pop = self.model.pop
+        return STAFF if pop.staff[pid] else pop.village[pid]
 
     def _people_in(self, villages: np.ndarray, staff: bool) -> list[int]:
         """People at home in ``villages`` (and all staff if ``staff``)."""
@@ -442,7 +480,8 @@ class Pipeline:
         self.refresh_pool(new)
 
     # -- drop-out -------------------------------------------------------------
-    def _schedule_dropout(self, pid: int) -> None:
+    def _schedule_dropout(self, pid: int, keep: bool = True) -> None:
+        """Draw ``pid``'s drop-out clock (``keep=False``: only consume the draw)."""
         pop, model, levers = self.model.pop, self.model, self.model.levers
         pop.v_drop[pid] += 1
         mult = (
@@ -451,7 +490,8 @@ class Pipeline:
         rate = self.dropout_rate * mult
         if rate > 0:
             when = model.env._now + self.steps.exponential() / rate
-            model.at(when, self.on_dropout, pid, pop.v_drop[pid])
+            if keep:
+                model.at(when, self.on_dropout, pid, pop.v_drop[pid])
 
     def _on_dropout(self, event: Clock) -> None:
         pid, pop = event.pid, self.model.pop
@@ -459,12 +499,15 @@ class Pipeline:
             return
         self.lose(pid, "dropout")
 
-    def dropout_changed(self, villages: np.ndarray, staff: bool = False) -> None:
-        """A measure changed drop-out in ``villages``: redraw the early candidates' clocks."""
+    def dropout_changed(
+        self, villages: np.ndarray, staff: bool = False, superseded: AbstractSet[int] = frozenset()
+    ) -> None:
+        """A measure changed drop-out in ``villages``: redraw the early candidates' clocks
+        (only consuming the draws of ``superseded``, as :meth:`villages_changed`)."""
         pop = self.model.pop
         for pid in self._people_in(villages, staff):
             if pop.stage[pid] in _EARLY and not self.has_file(pid):
-                self._schedule_dropout(pid)
+                self._schedule_dropout(pid, not superseded or self._key(pid) not in superseded)
 
     # -- mentors and introducers ------------------------------------------------
     def add_pool(self) -> None:

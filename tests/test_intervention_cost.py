@@ -1,0 +1,142 @@
+"""What measures cost a run: only the clocks they change, whatever their number.
+
+Measures starting at the same instant share one start event, which redraws
+each affected clock once (``sim.levers``). These tests count the clocks that
+event schedules and where their people live; none of them times anything.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.clock import Clock
+from sim.levers import consume, scaled
+from sim.model import CommuneModel
+from sim.rng import Stream
+from sim.scenario import Intervention
+from sim.timeline import months_between
+from tests.conftest import NAHY
+
+BASELINE = NAHY / "scenarios" / "baseline.toml"
+#: mid-month, so that no calendar event of the commune falls at the same instant
+START = date(2016, 1, 16)
+#: small, so that a hundred copies hardly change the rates the clocks are drawn with
+INTENSITY = 0.001
+#: every measure whose start redraws clocks of the people of the villages it covers
+REDRAWING = (
+    "standing_committee_assignment",
+    "cell_admission_quota",
+    "targeted_sourcing",
+    "propaganda",
+    "household_economy",
+    "mass_org_renewal",
+)
+
+
+def on_one_village(copies: int, village: str = "V01") -> sim.Scenario:
+    """``copies`` of every redrawing measure on ``village`` at START."""
+    measures = [
+        Intervention(measure, START, INTENSITY, (village,))
+        for measure in REDRAWING
+        for _ in range(copies)
+    ]
+    return sim.load_scenario(BASELINE).with_interventions(*measures)
+
+
+def at_the_start_event(scenario: sim.Scenario) -> tuple[CommuneModel, int, list[Clock]]:
+    """A model stopped just after the measures' start at START, how many clocks their start
+    scheduled (``model.events`` counts them) and those of them still queued."""
+    model = CommuneModel(scenario, seed=1)
+    when = months_between(scenario.start, START)
+    model.env.run(until=when)
+    # at that instant only the start (calendar clocks) and the stop event of ``run(until=)``
+    at_start = [entry[3] for entry in model.env._queue if entry[0] == when]
+    assert all(not isinstance(e, Clock) or e.pid == -1 for e in at_start), at_start
+    first_id = next(model.env._eid)
+    before = model.events
+    while model.env.peek() == when:
+        model.env.step()
+    entries = [*model.env._queue, *(e for bucket in model.scheduler.buckets for e in bucket)]
+    clocks = [entry[3] for entry in entries if entry[2] > first_id]
+    return model, model.events - before, clocks
+
+
+def test_the_clocks_redrawn_do_not_grow_with_the_number_of_measures() -> None:
+    """A hundred copies used to redraw every clock a hundred times (125,406 clocks, against
+    1,246 for one copy of each measure)."""
+    scheduled = {n: at_the_start_event(on_one_village(n))[1] for n in (1, 10, 100)}
+    assert scheduled[1] > 300  # the measures do redraw the village's clocks
+    # whether a redrawn clock falls before the horizon (and the age limits) is a draw, and
+    # the draws differ with the number of measures: the counts differ by chance, a little
+    assert scheduled[10] < 1.25 * scheduled[1], scheduled
+    assert scheduled[100] < 1.25 * scheduled[1], scheduled
+
+
+def test_a_measure_on_one_village_redraws_only_that_villages_clocks() -> None:
+    model, _, clocks = at_the_start_event(on_one_village(1, "V03"))
+    v03 = [v.id for v in model.commune.villages].index("V03")
+    pipeline, organisations = model.pipeline, model.organisations
+    personal = {pipeline.on_spotted, pipeline.on_dropout, *organisations.on_change}
+    people = [c.pid for c in clocks if c.callbacks in personal]
+    households = [c.pid for c in clocks if c.callbacks == model.demography.on_poverty_change]
+    assert people and households
+    assert {model.pop.village[pid] for pid in people} == {v03}
+    assert not any(model.pop.staff[pid] for pid in people)
+    assert {model.households.village[h] for h in households} == {v03}
+
+
+def test_a_measure_applied_twice_to_a_village_acts_twice() -> None:
+    model, _, _ = at_the_start_event(on_one_village(2, "V03"))
+    v03 = [v.id for v in model.commune.villages].index("V03")
+    p, levers = model.p, model.levers
+    assert levers.target_mult[v03] == pytest.approx(
+        scaled(p["targeting_spotting_multiplier"], INTENSITY) ** 2
+    )
+    assert levers.spot_add[v03] == pytest.approx(2 * INTENSITY * p["assignment_spotting_rate"])
+    assert levers.quota_mult == pytest.approx(
+        scaled(p["quota_spotting_multiplier"], INTENSITY) ** 2
+    )
+    others = [m for v, m in enumerate(levers.target_mult) if v != v03]
+    assert others == [1.0] * len(others)
+
+
+@pytest.mark.parametrize("scenario", ["resolution-2015", "stronger-all"])
+def test_measures_starting_together_give_the_numbers_of_one_event_each(scenario: str) -> None:
+    """One start event for all gives exactly what one event per measure gives, in fewer
+    clocks: the redraws a later measure repeats only consume their draws."""
+    measures = sim.load_scenario(NAHY / "scenarios" / f"{scenario}.toml").interventions
+    measures = measures + measures  # every clock redrawn at least twice
+    baseline = sim.load_scenario(BASELINE)
+
+    def run(groups: list[tuple[Intervention, ...]]) -> tuple[sim.RunResult, int]:
+        model = CommuneModel(baseline, seed=3)
+        for group in groups:  # at the start of the run, before its first event
+            model.levers.apply_all(group)
+        result = model.run()
+        events = model.events
+        model.close()
+        return result, events
+
+    together, fewer = run([measures])
+    one_by_one, more = run([(m,) for m in measures])
+    for name, table in together.tables().items():
+        pd.testing.assert_frame_equal(table, one_by_one.tables()[name], obj=name)
+    assert len(together.admissions) > 0
+    assert fewer < more
+
+
+@pytest.mark.parametrize("draws", [0, 1, 300, 511, 512, 513, 2000])
+def test_consuming_draws_leaves_a_stream_where_drawing_them_would(draws: int) -> None:
+    drawn, consumed = Stream(7, "spotting"), Stream(7, "spotting")
+    for stream in (drawn, consumed):  # part of a block already used
+        stream.exponential()
+    for _ in range(draws):
+        drawn.exponential()
+    consume(consumed, draws)
+    assert [consumed.exponential() for _ in range(1100)] == [
+        drawn.exponential() for _ in range(1100)
+    ]
