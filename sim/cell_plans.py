@@ -86,14 +86,14 @@ class CellPlans:
                 elif done >= plan:
                     effort = self.met_mult
         levers = model.levers
-        if levers.quota_mult != 1.0 and done < self.quota and levers.quota_covers(cell):
-            effort *= levers.quota_mult
+        if levers.quota_in_force and done < self.quota:
+            effort *= levers.quota_multiplier(cell)
         return effort
 
     def effort_ceiling(self) -> float:
         """The highest :meth:`effort` any cell can have (the spotting clocks run at it)."""
         plan = max(1.0, self.short_mult, self.met_mult) if self.on else 1.0
-        return plan * max(1.0, self.model.levers.quota_mult)
+        return plan * max(1.0, self.model.levers.quota_ceiling)
 
     def held(self, pid: int, cell: int, year: int) -> bool:
         """Whether the file waits: ``year``'s plan (its ceremony's) is already met."""

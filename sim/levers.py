@@ -141,11 +141,13 @@ class Levers:
         self.staff_spot_mult = 1.0
         self.staff_dropout_mult = 1.0
         self.extra_seats = 0.0
-        #: the cell quota measure: its spotting multiplier (for cells behind their quota),
-        #: and whom it covers (every cell, or the cells of these villages)
-        self.quota_mult = 1.0
-        self.quota_all = False
-        self.quota_villages: set[int] = set()
+        #: the cell quota measure's spotting multiplier (for cells behind their quota) by
+        #: village, and for school and agency cells (set by whole-commune measures only);
+        #: ``quota_ceiling`` is the highest, at which the spotting clocks run
+        self.quota_village_mult = np.ones(n)
+        self.quota_staff_mult = 1.0
+        self.quota_ceiling = 1.0
+        self.quota_in_force = False
         #: since when a Standing Committee member has been in charge of each village
         self.assigned_since: dict[int, float] = {}
         self._index = {v.id: i for i, v in enumerate(model.commune.villages)}
@@ -167,15 +169,17 @@ class Levers:
 
         return on_start
 
-    def quota_covers(self, cell: int) -> bool:
-        """Whether the cell quota measure is in force for ``cell`` (school and agency cells
-        only when it covers the whole commune)."""
-        if self.quota_all:
-            return True
-        if not self.quota_villages:
-            return False
-        village_cell = self.model.party.village_cell
-        return any(village_cell[v] == cell for v in self.quota_villages)
+    def quota_multiplier(self, cell: int) -> float:
+        """The cell quota measure's multiplier for ``cell``: the highest of the villages it
+        serves (a cell is under the measure if one of its villages is); a school or agency
+        cell, serving no village, has the whole-commune measures' multiplier.
+
+        Per village, not one number for the commune: two measures on two different
+        villages must not multiply each other's effect."""
+        serves = self.model.party.village_cell == cell
+        if serves.any():
+            return float(self.quota_village_mult[serves].max())
+        return self.quota_staff_mult
 
     def villages_of(self, intervention: Intervention) -> np.ndarray:
         """Indices of the villages an intervention covers."""
@@ -187,6 +191,11 @@ class Levers:
         """What the start of ``intervention`` redraws, in order."""
         villages = self.villages_of(intervention)
         whole_commune = intervention.villages is None
+        if intervention.measure == "cell_admission_quota":
+            # it may raise quota_ceiling, at which everyone's spotting clock runs, so every
+            # clock is drawn again (a clock drawn at a lower ceiling would be thinned at the
+            # new one: too few spotted outside the villages covered)
+            villages, whole_commune = np.arange(len(self.model.commune.villages)), True
         return [
             (process, villages, staff and whole_commune)
             for process, staff in REDRAWS[intervention.measure]
@@ -234,10 +243,12 @@ class Levers:
         elif measure == "cell_admission_quota":
             # a plan of at least the quota for each cell covered, and more spotting in
             # those behind it for the year (sim.pipeline.Pipeline.effort)
-            self.quota_mult *= scaled(p["quota_spotting_multiplier"], x)
+            m = scaled(p["quota_spotting_multiplier"], x)
+            self.quota_village_mult[villages] *= m
             if whole_commune:
-                self.quota_all = True
-            self.quota_villages.update(villages.tolist())
+                self.quota_staff_mult *= m
+            self.quota_ceiling = max(self.quota_staff_mult, float(self.quota_village_mult.max()))
+            self.quota_in_force = True
         elif measure == "targeted_sourcing":
             multiply(self.target_mult, villages, scaled(p["targeting_spotting_multiplier"], x))
         elif measure == "propaganda":

@@ -37,11 +37,13 @@ REDRAWING = (
 )
 
 
-def on_one_village(copies: int, village: str = "V01") -> sim.Scenario:
-    """``copies`` of every redrawing measure on ``village`` at START."""
+def on_one_village(
+    copies: int, village: str = "V01", measures: tuple[str, ...] | list[str] = REDRAWING
+) -> sim.Scenario:
+    """``copies`` of every redrawing measure (or of ``measures``) on ``village`` at START."""
     measures = [
         Intervention(measure, START, INTENSITY, (village,))
-        for measure in REDRAWING
+        for measure in measures
         for _ in range(copies)
     ]
     return sim.load_scenario(BASELINE).with_interventions(*measures)
@@ -77,7 +79,8 @@ def test_the_clocks_redrawn_do_not_grow_with_the_number_of_measures() -> None:
 
 
 def test_a_measure_on_one_village_redraws_only_that_villages_clocks() -> None:
-    model, _, clocks = at_the_start_event(on_one_village(1, "V03"))
+    local = [m for m in REDRAWING if m != "cell_admission_quota"]  # see the next test
+    model, _, clocks = at_the_start_event(on_one_village(1, "V03", local))
     v03 = [v.id for v in model.commune.villages].index("V03")
     pipeline, organisations = model.pipeline, model.organisations
     personal = {pipeline.on_spotted, pipeline.on_dropout, *organisations.on_change}
@@ -89,6 +92,29 @@ def test_a_measure_on_one_village_redraws_only_that_villages_clocks() -> None:
     assert {model.households.village[h] for h in households} == {v03}
 
 
+def test_cell_quotas_on_two_villages_do_not_multiply_each_other() -> None:
+    """One commune-wide quota multiplier made quota measures on different villages compound
+    (1,000 of them at intensity 0.3 raised it to about 5e8); each village has its own, and
+    the quota's start redraws every spotting clock, since it may raise the commune-wide
+    ceiling at which they run."""
+    scenario = sim.load_scenario(BASELINE).with_interventions(
+        Intervention("cell_admission_quota", START, 1.0, ("V05",)),
+        Intervention("cell_admission_quota", START, 1.0, ("V06",)),
+    )
+    model, _, clocks = at_the_start_event(scenario)
+    levers, party = model.levers, model.party
+    m = scaled(model.p["quota_spotting_multiplier"], 1.0)
+    ids = [v.id for v in model.commune.villages]
+    for village in ("V05", "V06"):
+        cell = int(party.village_cell[ids.index(village)])
+        assert levers.quota_multiplier(cell) == pytest.approx(m)
+    assert levers.quota_ceiling == pytest.approx(m)
+    untouched = int(party.village_cell[ids.index("V01")])
+    assert levers.quota_multiplier(untouched) == 1.0
+    spotted = {c.pid for c in clocks if c.callbacks == model.pipeline.on_spotted}
+    assert {model.pop.village[pid] for pid in spotted} >= {ids.index("V01")}
+
+
 def test_a_measure_applied_twice_to_a_village_acts_twice() -> None:
     model, _, _ = at_the_start_event(on_one_village(2, "V03"))
     v03 = [v.id for v in model.commune.villages].index("V03")
@@ -97,7 +123,7 @@ def test_a_measure_applied_twice_to_a_village_acts_twice() -> None:
         scaled(p["targeting_spotting_multiplier"], INTENSITY) ** 2
     )
     assert levers.spot_add[v03] == pytest.approx(2 * INTENSITY * p["assignment_spotting_rate"])
-    assert levers.quota_mult == pytest.approx(
+    assert levers.quota_village_mult[v03] == pytest.approx(
         scaled(p["quota_spotting_multiplier"], INTENSITY) ** 2
     )
     others = [m for v, m in enumerate(levers.target_mult) if v != v03]
