@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.commune import Commune, load_commune
 from sim.errors import InputError, Problem
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import load_scenario
 
 #: Exit status for bad input (as argparse uses for bad arguments).
 EXIT_INPUT = 2
@@ -116,77 +115,6 @@ def _tolerant_output() -> None:
         if hasattr(stream, "reconfigure"):
             with contextlib.suppress(ValueError, OSError):  # detached or closed stream
                 stream.reconfigure(errors="backslashreplace")
-
-
-# -- validate --------------------------------------------------------------------
-
-
-def _configure_validate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="+",
-        metavar="PATH",
-        help="a commune folder (holding commune.toml), a scenario .toml file, "
-        "or a folder of scenario .toml files",
-    )
-
-
-@command(
-    "validate",
-    help="check commune folders and scenario files against docs/DATA.md",
-    configure=_configure_validate,
-)
-def validate(args: argparse.Namespace) -> int:
-    """Check every PATH, print one ``ok`` line per valid item and every problem.
-
-    All paths are checked even after a failure, so one run lists everything
-    that needs fixing.
-    """
-    problems: list[Problem] = []
-    for raw in args.paths:
-        path = Path(raw)
-        if not path.exists():
-            problems.append(Problem(raw, "(path)", "does not exist"))
-            continue
-        if path.is_file() and path.name == "commune.toml":
-            path = path.parent
-        if path.is_dir() and (path / "commune.toml").exists():
-            items = [(path, load_commune, _describe_commune)]
-        elif path.is_dir():
-            files = sorted(path.glob("*.toml"))
-            if not files:
-                problems.append(
-                    Problem(raw, "(path)", "holds no commune.toml and no scenario .toml files")
-                )
-            items = [(f, load_scenario, _describe_scenario) for f in files]
-        else:
-            items = [(path, load_scenario, _describe_scenario)]
-        for item, load, describe in items:
-            try:
-                loaded = load(item)
-            except InputError as error:
-                problems.extend(error.problems)
-            else:
-                print(f"ok  {item}: {describe(loaded)}")
-    if problems:
-        report(problems)
-        return EXIT_INPUT
-    return 0
-
-
-def _describe_commune(commune: Commune) -> str:
-    return (
-        f"commune {commune.name}, {len(commune.villages)} villages, {len(commune.cells)} cells, "
-        f"{commune.population} people, {commune.party_members} members"
-    )
-
-
-def _describe_scenario(scenario: Scenario) -> str:
-    n = len(scenario.interventions)
-    return (
-        f"scenario {scenario.name!r}, {scenario.start} → {scenario.horizon}, "
-        f"{n} intervention{'' if n == 1 else 's'}"
-    )
 
 
 # -- run and forecast ---------------------------------------------------------------
@@ -390,4 +318,4 @@ import sim.cli_briefing  # noqa: E402, F401  (registers ``briefing``)
 import sim.cli_calibration  # noqa: E402, F401  (registers ``calibrate`` and ``sensitivity``)
 import sim.cli_compare  # noqa: E402, F401  (registers ``compare`` and ``search``)
 import sim.cli_record  # noqa: E402, F401  (registers ``record``)
-import sim.cli_validation  # noqa: E402, F401  (registers ``validate-model``)
+import sim.cli_validation  # noqa: E402, F401  (registers ``validate`` and ``validate-model``)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -189,11 +189,16 @@ class Scenario:
 # -- loading -------------------------------------------------------------------
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(
+    path: str | Path, commune_loader: Callable[[Path], Commune] | None = None
+) -> Scenario:
     """Load and check a scenario file; raise ``InputError`` listing every problem.
 
     The ``commune`` path inside the file is relative to the file; problems in
     the commune folder are reported against the commune's own files.
+    ``commune_loader`` loads that folder instead of :func:`load_commune`
+    (``python -m sim validate`` passes one that loads each folder once for all
+    the scenarios it checks).
     """
     path = Path(path)
     source = str(path)
@@ -209,12 +214,15 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InputError([Problem(source, "(syntax)", f"not valid TOML: {error}")]) from None
-    scenario = scenario_from_dict(data, path.parent, source=source)
+    scenario = scenario_from_dict(data, path.parent, source=source, commune_loader=commune_loader)
     return replace(scenario, path=path)
 
 
 def scenario_from_dict(
-    data: Mapping[str, Any], base_dir: str | Path = ".", source: str = "<dict>"
+    data: Mapping[str, Any],
+    base_dir: str | Path = ".",
+    source: str = "<dict>",
+    commune_loader: Callable[[Path], Commune] | None = None,
 ) -> Scenario:
     """Check and resolve a scenario given as a dict (a parsed file, or built in a notebook).
 
@@ -222,7 +230,8 @@ def scenario_from_dict(
     ``YYYY-MM-DD`` strings; ``commune`` may be a path (relative to
     ``base_dir``) or an already loaded :class:`Commune`; interventions may be
     dicts or :class:`Intervention` objects. ``source`` names the input in
-    problem messages.
+    problem messages; ``commune_loader`` (default :func:`load_commune`) loads a
+    commune given as a path.
     """
     problems: list[Problem] = []
     ck = Checker(source, problems)
@@ -230,7 +239,7 @@ def scenario_from_dict(
         raise InputError([Problem(source, "(scenario)", f"{show(data)} is not a table")])
     ck.keys(data, "", _KEYS)
 
-    commune = _commune(data, Path(base_dir), ck)
+    commune = _commune(data, Path(base_dir), ck, commune_loader)
     name = ck.text(data, "name")
     description = ck.text(data, "description", required=False) or ""
 
@@ -296,7 +305,12 @@ def baseline_scenario(commune_path: str | Path | Commune) -> Scenario:
 # -- parts -----------------------------------------------------------------------
 
 
-def _commune(data: Mapping[str, Any], base_dir: Path, ck: Checker) -> Commune | None:
+def _commune(
+    data: Mapping[str, Any],
+    base_dir: Path,
+    ck: Checker,
+    commune_loader: Callable[[Path], Commune] | None,
+) -> Commune | None:
     """Load the commune the scenario names; its problems join the scenario's."""
     if "commune" not in data:
         ck.add("commune", "missing (required: the commune folder, relative to this file)")
@@ -319,7 +333,7 @@ def _commune(data: Mapping[str, Any], base_dir: Path, ck: Checker) -> Commune | 
         )
         return None
     try:
-        return load_commune(folder)
+        return (commune_loader or load_commune)(folder)
     except InputError as error:
         ck.problems.extend(error.problems)
         return None
