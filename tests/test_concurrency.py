@@ -91,39 +91,15 @@ def test_a_reader_sees_a_complete_result_or_none_while_a_run_replaces_it(tmp_pat
     assert load_ensemble(folder).manifest["status"] == "complete"
 
 
-def test_a_killed_runs_folder_is_free_at_once(tmp_path) -> None:
-    """The lock belongs to the process: killed (even with SIGKILL), it holds nothing."""
-    store = RunStore(tmp_path / "run")
+def hold(store: RunStore, until: str) -> subprocess.Popen:
+    """Another process holding ``store`` for filling it, until ``until`` (Python) returns."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
             "import sys, time; from sim.store import RunStore\n"
             f"with RunStore({str(store.path)!r}).working():\n"
-            "    print('held', flush=True); time.sleep(120)",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "held"
-    waited: list[bool] = []
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.wait(timeout=30)
-    with store.working(on_wait=lambda: waited.append(True)):
-        pass
-    assert waited == []  # the folder was free: nobody to wait for
-
-
-def test_a_second_process_waits_for_the_folder_and_says_so(tmp_path) -> None:
-    store = RunStore(tmp_path / "run")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from sim.store import RunStore\n"
-            f"with RunStore({str(store.path)!r}).working():\n"
-            "    print('held', flush=True); sys.stdin.readline()",
+            f"    print('held', flush=True); {until}",
         ],
         cwd=REPO,
         stdin=subprocess.PIPE,
@@ -131,6 +107,24 @@ def test_a_second_process_waits_for_the_folder_and_says_so(tmp_path) -> None:
         text=True,
     )
     assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_killed_runs_folder_is_free_at_once(tmp_path) -> None:
+    """The lock belongs to the process: killed (even with SIGKILL), it holds nothing."""
+    store = RunStore(tmp_path / "run")
+    holder = hold(store, until="time.sleep(120)")
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait(timeout=30)
+    waited: list[bool] = []
+    with store.working(on_wait=lambda: waited.append(True)):
+        pass
+    assert waited == []  # the folder was free: nobody to wait for
+
+
+def test_a_second_process_waits_for_the_folder_and_says_so(tmp_path) -> None:
+    store = RunStore(tmp_path / "run")
+    holder = hold(store, until="sys.stdin.readline()")
     waited: list[bool] = []
 
     def release() -> None:
