@@ -15,10 +15,10 @@ come close to the observations, starting from the scenario's ``[priors]``.
    logarithm of log-uniform parameters, the value otherwise): for each
    parameter a normal step whose variance is twice the particles' weighted
    variance (Beaumont et al.'s choice), truncated to the prior's support, so
-   that no proposal falls outside (with Nà Hỳ's 17 parameters a correlated
-   Gaussian step fell outside some bound nearly every time, and the sampler
-   gave up). Each proposal is run once and kept if its distance is within
-   ``eps_g``, until ``particles`` are kept. Importance weights
+   that no proposal falls outside (with the twenty or so parameters of a
+   commune's calibration, a correlated Gaussian step fell outside some bound
+   nearly every time, and the sampler gave up). Each proposal is run once and
+   kept if its distance is within ``eps_g``, until ``particles`` are kept. Importance weights
    ``w ∝ prior(z) / sum_k W_k K(z | z_k)``, the truncated kernel's own mass
    included, correct for proposing from the previous particles instead of
    the prior; the effective sample size is ``(sum w)^2 / sum w^2``.

@@ -16,9 +16,9 @@ MEASURES: dict[str, str] = {
         "(assignment_spotting_rate) and mentor places (assignment_mentors)"
     ),
     "cell_admission_quota": (
-        "every cell must admit at least one a year: each cell covered plans at least the "
-        "commune's per-cell quota, and spotting x quota_spotting_multiplier in the cells "
-        "behind it for the year"
+        "every cell must admit at least one a year: spotting x quota_spotting_multiplier "
+        "in the cells covered that are behind the commune's per-cell quota for the year "
+        "(the cells' plans are not raised)"
     ),
     "propaganda": (
         "propaganda and education: cultivation drop-out x propaganda_dropout_multiplier, "

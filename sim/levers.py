@@ -241,8 +241,8 @@ class Levers:
             add(self.spot_add, villages, x * p["assignment_spotting_rate"])
             add(self.mentor_extra, villages, x * p["assignment_mentors"])
         elif measure == "cell_admission_quota":
-            # a plan of at least the quota for each cell covered, and more spotting in
-            # those behind it for the year (sim.pipeline.Pipeline.effort)
+            # more spotting in the cells covered that are behind the per-cell quota for
+            # the year (sim.cell_plans.CellPlans.effort); their plans are not raised
             m = scaled(p["quota_spotting_multiplier"], x)
             self.quota_village_mult[villages] *= m
             if whole_commune:
