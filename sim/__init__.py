@@ -15,26 +15,34 @@ calibration (``<commune>/calibration/``) when it has one, by default;
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
 
-from sim.commune import Commune, load_commune
-from sim.comparison import Comparison, DelayCosts, compare, cost_of_delay
-from sim.ensemble import EnsembleResult, load_ensemble, run_ensemble
 from sim.errors import InputError
-from sim.model import run
-from sim.results import RunResult
-from sim.scenario import (
-    Intervention,
-    Scenario,
-    baseline_scenario,
-    load_scenario,
-    scenario_from_dict,
-)
-from sim.what_it_takes import Lever, SearchResult, search
+from sim.version import __version__
 
-#: Names loaded on first use: they bring scipy and SALib, which most sessions never need.
+#: The public names and the modules that hold them, loaded on first use: ``import sim.model``
+#: (as a worker process does) must not load the analysis and presentation layers, and most
+#: sessions never need scipy and SALib (calibration, sensitivity).
 _LAZY = {
+    "Commune": "sim.commune",
+    "load_commune": "sim.commune",
+    "Comparison": "sim.comparison",
+    "DelayCosts": "sim.comparison",
+    "compare": "sim.comparison",
+    "cost_of_delay": "sim.comparison",
+    "EnsembleResult": "sim.ensemble",
+    "load_ensemble": "sim.ensemble",
+    "run_ensemble": "sim.ensemble",
+    "run": "sim.model",
+    "RunResult": "sim.results",
+    "Intervention": "sim.scenario",
+    "Scenario": "sim.scenario",
+    "baseline_scenario": "sim.scenario",
+    "load_scenario": "sim.scenario",
+    "scenario_from_dict": "sim.scenario",
+    "Lever": "sim.what_it_takes",
+    "SearchResult": "sim.what_it_takes",
+    "search": "sim.what_it_takes",
     "calibrate": "sim.calibration",
     "load_calibration": "sim.calibration",
     "load_posterior": "sim.posterior",
@@ -42,19 +50,38 @@ _LAZY = {
     "load_sensitivity": "sim.sensitivity",
 }
 
+if TYPE_CHECKING:  # what a type checker and an editor see
+    from sim.calibration import calibrate, load_calibration
+    from sim.commune import Commune, load_commune
+    from sim.comparison import Comparison, DelayCosts, compare, cost_of_delay
+    from sim.ensemble import EnsembleResult, load_ensemble, run_ensemble
+    from sim.model import run
+    from sim.posterior import load_posterior
+    from sim.results import RunResult
+    from sim.scenario import (
+        Intervention,
+        Scenario,
+        baseline_scenario,
+        load_scenario,
+        scenario_from_dict,
+    )
+    from sim.sensitivity import load_sensitivity, run_sensitivity
+    from sim.what_it_takes import Lever, SearchResult, search
+
 
 def __getattr__(name: str) -> object:
     if name not in _LAZY:
         raise AttributeError(f"module 'sim' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(_LAZY[name]), name)
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # found once: later uses are plain attribute reads
+    return value
 
 
-try:
-    __version__ = _version("nahy-sim")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0.3.0"
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Commune",

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.commune import FILES, Commune
+from sim.version import __version__
 
 _SOURCE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def package_version() -> str:
     """The installed package version (``sim.__version__``)."""
-    from sim import __version__
-
     return __version__
 
 
