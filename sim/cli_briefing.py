@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import command
+from sim.cli_common import command
 from sim.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 

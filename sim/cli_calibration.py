@@ -11,7 +11,7 @@ import argparse
 import math
 from pathlib import Path
 
-from sim.cli import _backend_args, _backend_options, _interruptible, command
+from sim.cli_common import backend_args, backend_options, command, interruptible
 from sim.errors import InputError, Problem
 from sim.scenario import load_scenario
 from sim.store import slug
@@ -28,7 +28,7 @@ def default_folder(kind: str, name: str) -> Path:
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
-    _backend_options(parser)
+    backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -102,7 +102,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     """Calibrate, store under ``--out``, draw the figures, print the posterior against the prior."""
     from sim.calibration import Settings, calibrate
 
-    options = _backend_args(args)
+    options = backend_args(args)
     scenario = load_scenario(args.scenario)
     seed = args.seed if args.seed is not None else (scenario.seed or 0)
     metrics = (
@@ -133,7 +133,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
         print(calibration_text(result))
         return 0
 
-    return _interruptible(go)
+    return interruptible(go)
 
 
 def calibration_text(result) -> str:  # noqa: ANN001 - a CalibrationResult
@@ -203,7 +203,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     """Run the design, store the indices under ``--out``, draw the figure, print the table."""
     from sim.sensitivity import run_sensitivity
 
-    options = _backend_args(args)
+    options = backend_args(args)
     problems = []
     if args.reps < 1:
         problems.append(Problem("command line", "--reps", f"{args.reps} (allowed: >= 1)"))
@@ -238,7 +238,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
         print(sensitivity_text(result))
         return 0
 
-    return _interruptible(go)
+    return interruptible(go)
 
 
 def sensitivity_text(result) -> str:  # noqa: ANN001 - a SensitivityResult
@@ -295,7 +295,7 @@ def identify_command(args: argparse.Namespace) -> int:
     """Run the prior draws, store them and the heat maps under ``--out``, print the table."""
     from sim.identifiability import identify
 
-    options = _backend_args(args)
+    options = backend_args(args)
     scenario = load_scenario(args.scenario)
     seed = args.seed if args.seed is not None else (scenario.seed or 0)
     out = Path(args.out) if args.out else default_folder("identifiability", scenario.name)
@@ -313,7 +313,7 @@ def identify_command(args: argparse.Namespace) -> int:
         print(identifiability_text(result))
         return 0
 
-    return _interruptible(go)
+    return interruptible(go)
 
 
 def identifiability_text(result) -> str:  # noqa: ANN001 - an IdentifiabilityResult

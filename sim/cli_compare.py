@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli import (
-    _backend_options,
-    _ensemble_args,
-    _ensemble_options,
-    _interruptible,
-    _posterior_options,
+from sim.cli_common import (
+    backend_options,
     command,
+    ensemble_args,
+    ensemble_options,
+    interruptible,
+    posterior_options,
 )
 from sim.errors import InputError, Problem
 from sim.targets import TARGET_KEYS
@@ -31,7 +31,7 @@ def _configure_compare(parser: argparse.ArgumentParser) -> None:
         metavar="SCENARIO",
         help="scenario .toml files; the first is the reference the others are compared with",
     )
-    _ensemble_options(parser, reps=100, out="results")
+    ensemble_options(parser, reps=100, out="results")
     parser.add_argument(
         "--horizon",
         metavar="YYYY-MM-DD",
@@ -58,7 +58,7 @@ def compare_command(args: argparse.Namespace) -> int:
     """Print (and store under ``--out/comparisons/``) the comparison and the delay tables."""
     from sim.comparison import compare, cost_of_delay
 
-    options = _ensemble_args(args)
+    options = ensemble_args(args)
     if args.delay is not None and args.delay < 1:
         raise InputError([Problem("command line", "--delay", f"{args.delay} (allowed: >= 1)")])
     if args.delay is None and len(args.scenarios) < 2:
@@ -101,7 +101,7 @@ def compare_command(args: argparse.Namespace) -> int:
                 print(f"Stored in {delay.path}" if delay.path else "")
         return 0
 
-    return _interruptible(go)
+    return interruptible(go)
 
 
 # -- search ----------------------------------------------------------------------------
@@ -158,14 +158,14 @@ def _configure_search(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--horizon", metavar="YYYY-MM-DD", default=None, help="run to this date instead"
     )
-    _backend_options(parser)
+    backend_options(parser)
     parser.add_argument(
         "--out",
         default="results",
         help="results folder (default results); the study is kept in OUT/searches/ and resumed",
     )
     parser.add_argument("--quiet", action="store_true", help="no line per trial")
-    _posterior_options(parser)
+    posterior_options(parser)
 
 
 @command(
@@ -178,7 +178,7 @@ def search_command(args: argparse.Namespace) -> int:
     from sim.what_it_takes import parse_lever, search
 
     args.fresh = False
-    options = _ensemble_args(args)
+    options = ensemble_args(args)
     levers = [
         parse_lever(part, step=args.step)
         for text in args.levers
@@ -203,4 +203,4 @@ def search_command(args: argparse.Namespace) -> int:
         print(result.text(), end="")
         return 0
 
-    return _interruptible(go)
+    return interruptible(go)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli import (
-    _backend_args,
-    _backend_options,
-    _interruptible,
-    _reps_and_seed_problems,
+from sim.cli_common import (
+    backend_args,
+    backend_options,
     command,
+    interruptible,
+    reps_and_seed_problems,
 )
 from sim.errors import InputError, Problem
 from sim.scenario import load_scenario
@@ -29,7 +29,7 @@ def _configure_record(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=None, help="seed (default: the first scenario's, then 0)"
     )
     parser.add_argument("--horizon", metavar="YYYY-MM-DD", default=None, help="end runs here")
-    _backend_options(parser)
+    backend_options(parser)
     parser.add_argument(
         "--out", default="results/record", help="folder to write (default results/record)"
     )
@@ -44,7 +44,7 @@ def record_command(args: argparse.Namespace) -> int:
     """Run the scenarios, print the report and where it was written."""
     from sim.record import record_report
 
-    options = _backend_args(args, _reps_and_seed_problems(args))
+    options = backend_args(args, reps_and_seed_problems(args))
     scenarios = [load_scenario(path) for path in args.scenarios]
     if args.horizon is not None:
         scenarios = [s.with_horizon(args.horizon, "--horizon") for s in scenarios]
@@ -61,4 +61,4 @@ def record_command(args: argparse.Namespace) -> int:
         print(f"\nWritten to {report.path}")
         return 0
 
-    return _interruptible(go)
+    return interruptible(go)

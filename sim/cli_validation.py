@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import (
+from sim.cli_common import (
     EXIT_INPUT,
-    _backend_args,
-    _backend_options,
-    _interruptible,
+    backend_args,
+    backend_options,
     command,
+    interruptible,
     report,
 )
 from sim.commune import Commune, load_commune
@@ -163,7 +163,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-identifiability", action="store_true", help="skip the identifiability table"
     )
-    _backend_options(parser)
+    backend_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
@@ -182,7 +182,7 @@ def validate_model_command(args: argparse.Namespace) -> int:
         problems.append(Problem("command line", "--draws", f"{args.draws} (allowed: >= 10)"))
     if args.seed < 0:
         problems.append(Problem("command line", "--seed", f"{args.seed} (allowed: >= 0)"))
-    options = _backend_args(args, problems)
+    options = backend_args(args, problems)
     scenario = load_scenario(args.scenario or _default_scenario())
 
     def go() -> int:
@@ -208,4 +208,4 @@ def validate_model_command(args: argparse.Namespace) -> int:
         )
         return 0
 
-    return _interruptible(go)
+    return interruptible(go)
