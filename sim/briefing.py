@@ -305,7 +305,7 @@ def stored_runs(folder: str | Path, notes: list[str] | None = None) -> tuple[lis
     for manifest_path in candidates:
         store = RunStore(manifest_path.parent)
         manifest = store.manifest() or {}
-        if "scenario" not in manifest or manifest.get("kind"):
+        if "scenario" not in manifest or manifest.get("kind", "ensemble") != "ensemble":
             continue  # a comparison's or another tool's manifest, not a run's
         if not store.is_complete():
             unfinished += 1

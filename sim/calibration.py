@@ -109,7 +109,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -135,7 +134,7 @@ from sim.abc import (
     truncated_step,
     weighted_quantile,
 )
-from sim.backends import Backend, WorkerLost, make_backend
+from sim.backends import Backend
 from sim.calibration_store import (
     CalibrationResult,
     FolderLock,
@@ -149,11 +148,13 @@ from sim.calibration_store import (
     write_observed,
 )
 from sim.errors import InputError, Problem
+from sim.experiment import Design, EachRun, Run, Runner, interrupted
+from sim.experiment import manifest as experiment_manifest
 from sim.model import run
 from sim.observed import MeasurePlan, Observation, Skipped, measure_plan, observations
 from sim.priors import Prior
 from sim.progress import stderr_log
-from sim.provenance import commune_fingerprint, digest, git_commit, package_version
+from sim.provenance import commune_fingerprint, digest, package_version
 from sim.scenario import Scenario
 from sim.store import read_json, write_csv_atomic, write_json_atomic, write_parquet_atomic
 from sim.summaries import Projection, fit_projection
@@ -292,47 +293,19 @@ class ScenarioSimulator:
         return simulate_particles(self.scenario, self.plan, [(0, parameters, seed)])[0][1]
 
 
-def simulate_items(
-    simulator: Simulator, items: list[tuple[int, dict[str, float], Any]]
-) -> list[tuple[int, np.ndarray]]:
-    """Run ``(index, parameters, seed)`` items of any simulator (top-level, for the workers)."""
-    return [
-        (index, np.asarray(simulator(parameters, seed), float)) for index, parameters, seed in items
-    ]
+class SimulatorEvaluator(EachRun):
+    """A run of any :class:`~sim.abc.Simulator` at the run's parameters: its figures."""
 
-
-def _chunked(
-    runner: Backend,
-    fn: Callable[..., list[tuple[int, np.ndarray]]],
-    shared: tuple[Any, ...],
-    items: list[tuple[int, dict[str, float], Any]],
-) -> dict[int, np.ndarray]:
-    """``fn(*shared, chunk)`` on the backend, in chunks of up to :data:`MAX_TASK` items."""
-    if not items:
-        return {}
-    size = max(1, min(MAX_TASK, -(-len(items) // (4 * max(1, runner.workers)))))
-    tasks = [(*shared, items[i : i + size]) for i in range(0, len(items), size)]
-    results: dict[int, np.ndarray] = {}
-    for chunk in runner.run(fn, tasks):
-        results.update(dict(chunk))
-    return results
-
-
-def _evaluate(
-    runner: Backend,
-    shared: Any,
-    plan: MeasurePlan,
-    items: list[tuple[int, dict[str, float], Any]],
-) -> dict[int, np.ndarray]:
-    """Run scenario items on the backend, in tasks of up to :data:`MAX_TASK` runs."""
-    return _chunked(runner, simulate_particles, (shared, plan), items)
+    def __call__(self, simulator: Simulator, run: Run, seed: np.random.SeedSequence) -> np.ndarray:
+        return np.asarray(simulator(dict(run.parameters), seed), float)
 
 
 def _simulate(
-    runner: Backend, shared: Any, items: list[tuple[int, dict[str, float], Any]]
+    runner: Runner, shared: Any, seed: int, items: list[tuple[int, dict[str, float], tuple]]
 ) -> dict[int, np.ndarray]:
-    """Run items of the (shared) simulator on the backend, chunked as :func:`_evaluate`."""
-    return _chunked(runner, simulate_items, (shared,), items)
+    """Run ``(index, parameters, seed key)`` items of the (shared) simulator on the runner."""
+    design = Design(seed, tuple(Run(index=j, key=key, parameters=p) for j, p, key in items))
+    return runner.outputs(SimulatorEvaluator(), shared, design, max_chunk=MAX_TASK)
 
 
 def _seed(seed: int, *key: int) -> np.random.SeedSequence:
@@ -366,7 +339,7 @@ def calibrate(
     out: str | Path,
     settings: Settings | None = None,
     *,
-    backend: str | Backend = "local",
+    backend: str | Backend | Runner = "local",
     workers: int | None = None,
     scheduler: str | None = None,
     fresh: bool = False,
@@ -449,7 +422,7 @@ def calibrate_simulator(
     manifest: Callable[[datetime], dict[str, Any]] | None = None,
     write_observed: Callable[[Path, np.ndarray], None] | None = None,
     subject: str = "simulator",
-    backend: str | Backend = "local",
+    backend: str | Backend | Runner = "local",
     workers: int | None = None,
     scheduler: str | None = None,
     fresh: bool = False,
@@ -509,77 +482,74 @@ def calibrate_simulator(
         clock = time.perf_counter()
         module = type(simulator).__module__
         preload = (__name__,) if module in (__name__, "__main__") else (__name__, module)
-        runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=preload)
+        runner = Runner(backend, workers=workers, scheduler=scheduler, preload=preload)
         manifest_data = describe(started)
         manifest_data["backend"] = runner.describe()
         if previous and previous.get("timings"):
             manifest_data["timings_before"] = previous["timings"]
         write_json_atomic(folder / "manifest.json", {**manifest_data, "status": "running"})
         total_runs = 0
-        try:
-            with runner:
-                shared = runner.share(simulator)
-                scale, pilot_runs = _pilot(folder, settings, runner, shared, simulator, log)
-                total_runs += pilot_runs
-                manifest_data["scales"] = dict(zip(keys, scale.tolist(), strict=True))
-                projection, projection_runs = _projection(
-                    folder, settings, runner, shared, priors, keys, y, scale, log
-                )
-                total_runs += projection_runs
-                distance_of = _distance_function(y, scale, projection)
-                manifest_data["distance_summaries"] = (
-                    projection.to_dict(names, list(keys))
-                    if projection is not None
-                    else {"method": "the observed figures themselves"}
-                )
-                if write_observed is None:
-                    _write_observed_table(folder, keys, y, simulator.uncertainty, scale)
-                else:
-                    write_observed(folder, scale)
 
-                generation, spent = last_generation(folder, names, keys)
-                if generation is not None:
-                    log(f"resuming after generation {generation.index}")
-                    reason = _stop_reason(generation, settings, spent)
-                else:
-                    reason = None
-                while reason is None:
-                    g = 0 if generation is None else generation.index + 1
-                    budget = settings.max_runs - spent
-                    nxt = _generation(
-                        g, generation, settings, priors, runner, shared, distance_of, budget
-                    )
-                    if nxt is None:
-                        total_runs += budget
-                        reason = f"run budget: generation {g} did not keep enough particles"
-                        if generation is None:
-                            raise InputError(
-                                [Problem("calibration", "max_runs", "too small for generation 0")]
-                            )
-                        break
-                    generation = nxt
-                    spent += generation.cost
-                    total_runs += generation.runs
-                    store_generation(folder, generation, names, keys)
-                    log(_describe(generation))
-                    if on_generation:
-                        on_generation(generation)
-                    reason = _stop_reason(generation, settings, spent)
-                assert generation is not None
-                predictive_runs = _predictive(
-                    folder, generation, settings, names, runner, shared, keys, log
-                )
-                total_runs += predictive_runs
-        except (KeyboardInterrupt, WorkerLost) as error:
+        def note() -> str:
             done = len(list((folder / "generations").glob("g*.parquet")))
-            note = (
+            return (
                 f"interrupted: {done} complete generation(s) are stored in {folder}; "
                 "run the same calibration again to resume"
             )
-            if isinstance(error, WorkerLost):
-                raise WorkerLost(f"{error}; {note}") from error
-            error.add_note(note)
-            raise
+
+        with interrupted(note), runner:
+            shared = runner.share(simulator)
+            scale, pilot_runs = _pilot(folder, settings, runner, shared, simulator, log)
+            total_runs += pilot_runs
+            manifest_data["scales"] = dict(zip(keys, scale.tolist(), strict=True))
+            projection, projection_runs = _projection(
+                folder, settings, runner, shared, priors, keys, y, scale, log
+            )
+            total_runs += projection_runs
+            distance_of = _distance_function(y, scale, projection)
+            manifest_data["distance_summaries"] = (
+                projection.to_dict(names, list(keys))
+                if projection is not None
+                else {"method": "the observed figures themselves"}
+            )
+            if write_observed is None:
+                _write_observed_table(folder, keys, y, simulator.uncertainty, scale)
+            else:
+                write_observed(folder, scale)
+
+            generation, spent = last_generation(folder, names, keys)
+            if generation is not None:
+                log(f"resuming after generation {generation.index}")
+                reason = _stop_reason(generation, settings, spent)
+            else:
+                reason = None
+            while reason is None:
+                g = 0 if generation is None else generation.index + 1
+                budget = settings.max_runs - spent
+                nxt = _generation(
+                    g, generation, settings, priors, runner, shared, distance_of, budget
+                )
+                if nxt is None:
+                    total_runs += budget
+                    reason = f"run budget: generation {g} did not keep enough particles"
+                    if generation is None:
+                        raise InputError(
+                            [Problem("calibration", "max_runs", "too small for generation 0")]
+                        )
+                    break
+                generation = nxt
+                spent += generation.cost
+                total_runs += generation.runs
+                store_generation(folder, generation, names, keys)
+                log(_describe(generation))
+                if on_generation:
+                    on_generation(generation)
+                reason = _stop_reason(generation, settings, spent)
+            assert generation is not None
+            predictive_runs = _predictive(
+                folder, generation, settings, names, runner, shared, keys, log
+            )
+            total_runs += predictive_runs
 
         diagnostics = diagnostics_table(folder, generation.index)
         write_csv_atomic(folder / "diagnostics.csv", diagnostics)
@@ -612,7 +582,7 @@ def calibrate_simulator(
 def _pilot(
     folder: Path,
     settings: Settings,
-    runner: Backend,
+    runner: Runner,
     shared: Any,
     simulator: Simulator,
     log: Callable[[str], None],
@@ -624,8 +594,8 @@ def _pilot(
         summaries = pd.read_parquet(path)[keys].to_numpy(float)
         runs = 0
     else:
-        items = [(j, {}, _seed(settings.seed, _PILOT, j)) for j in range(settings.pilot_runs)]
-        results = _simulate(runner, shared, items)
+        items = [(j, {}, (_PILOT, j)) for j in range(settings.pilot_runs)]
+        results = _simulate(runner, shared, settings.seed, items)
         summaries = np.array([results[j] for j in range(settings.pilot_runs)])
         frame = pd.DataFrame(summaries, columns=keys)
         frame.insert(0, "run", np.arange(settings.pilot_runs, dtype=np.int64))
@@ -641,7 +611,7 @@ def _pilot(
 def _projection(
     folder: Path,
     settings: Settings,
-    runner: Backend,
+    runner: Runner,
     shared: Any,
     priors: list[Prior],
     keys: tuple[str, ...],
@@ -671,11 +641,8 @@ def _projection(
                 )
             ]
         )
-        items = [
-            (j, _params(priors, theta[j]), _seed(settings.seed, _PROJECTION, 1, j))
-            for j in range(n)
-        ]
-        results = _simulate(runner, shared, items)
+        items = [(j, _params(priors, theta[j]), (_PROJECTION, 1, j)) for j in range(n)]
+        results = _simulate(runner, shared, settings.seed, items)
         frame = pd.DataFrame(theta, columns=names)
         for k, key in enumerate(keys):
             frame[key] = [results[j][k] for j in range(n)]
@@ -733,7 +700,7 @@ def _generation(
     previous: Generation | None,
     settings: Settings,
     priors: list[Prior],
-    runner: Backend,
+    runner: Runner,
     shared: Any,
     distance_of: Callable[[np.ndarray], float],
     budget: int,
@@ -765,10 +732,10 @@ def _generation(
         indices = range(next_index, next_index + size)
         theta = _proposals(settings, g, indices, priors, previous, scales)
         items = [
-            (j, _params(priors, theta[row]), _seed(settings.seed, _GENERATION, g, 1, j))
+            (j, _params(priors, theta[row]), (_GENERATION, g, 1, j))
             for row, j in enumerate(indices)
         ]
-        results = _simulate(runner, shared, items)
+        results = _simulate(runner, shared, settings.seed, items)
         for row, j in enumerate(indices):
             d = distance_of(results[j])
             if d <= eps:
@@ -834,7 +801,7 @@ def _predictive(
     generation: Generation,
     settings: Settings,
     names: list[str],
-    runner: Backend,
+    runner: Runner,
     shared: Any,
     keys: tuple[str, ...],
     log: Callable[[str], None],
@@ -862,11 +829,11 @@ def _predictive(
         (
             j,
             dict(zip(names, map(float, generation.theta[draws[j]]), strict=True)),
-            _seed(settings.seed, _PREDICTIVE, j),
+            (_PREDICTIVE, j),
         )
         for j in range(n)
     ]
-    results = _simulate(runner, shared, items)
+    results = _simulate(runner, shared, settings.seed, items)
     frame = pd.DataFrame({"run": np.arange(n, dtype=np.int64), "particle": draws.astype(np.int64)})
     for j, name in enumerate(names):
         frame[name] = generation.theta[draws, j]
@@ -906,29 +873,26 @@ def _manifest(
     names: list[str],
     started: datetime,
 ) -> dict[str, Any]:
-    return {
-        "status": "running",
-        "key": key,
-        "method": "ABC population Monte Carlo (Beaumont et al. 2009), adaptive tolerance",
-        "distance": _distance_text(settings),
-        "parameters": names,
-        "priors": {name: p.to_dict() for name, p in scenario.priors.items()},
-        "parameter_info": _parameter_info(scenario, names),
-        "settings": {k: v for k, v in asdict(settings).items()},
-        "observations": [o.to_dict() for o in used],
-        "skipped": [
+    return _calibration_manifest(
+        key,
+        settings,
+        started,
+        parameters=names,
+        priors={name: p.to_dict() for name, p in scenario.priors.items()},
+        parameter_info=_parameter_info(scenario, names),
+        observations=[o.to_dict() for o in used],
+        skipped=[
             {"metric": s.metric, "date_to": s.date_to.isoformat(), "reason": s.reason}
             for s in skipped
         ],
-        "scenario": scenario.to_dict(),
-        "scenario_file": str(scenario.path) if scenario.path is not None else None,
-        "commune_data_sha256": key_inputs["commune_data_sha256"],
-        **_provenance(started),
-    }
+        scenario=scenario.to_dict(),
+        scenario_file=str(scenario.path) if scenario.path is not None else None,
+        commune_data_sha256=key_inputs["commune_data_sha256"],
+    )
 
 
-#: How every draw is seeded (the module docstring's keys), as the manifests say it.
-SEEDING = (
+#: The seed keys of a calibration's runs and draws (the module docstring's), as manifests say.
+SEED_KEYS = (
     "numpy SeedSequence(seed) children: pilot run j (0, j); generation g: proposal j "
     "(1, g, 0, j), its run (1, g, 1, j); predictive run j (2, j), draws (3, g); summaries' "
     "prior draw j (4, 0, j), its run (4, 1, j)"
@@ -951,15 +915,23 @@ def _distance_text(settings: Settings) -> str:
     )
 
 
-def _provenance(started: datetime) -> dict[str, Any]:
-    """Seeding, version, commit, Python and start time: the end of every manifest."""
-    return {
-        "seeding": SEEDING,
-        "version": package_version(),
-        "git": git_commit(),
-        "python": sys.version.split()[0],
-        "created": started.isoformat(timespec="seconds"),
-    }
+def _calibration_manifest(
+    key: str, settings: Settings, started: datetime, **fields: Any
+) -> dict[str, Any]:
+    """The engine's manifest (:func:`sim.experiment.manifest`) with a calibration's method."""
+    record = experiment_manifest(
+        "calibration",
+        key,
+        settings.seed,
+        started=started,
+        seed_keys=SEED_KEYS,
+        method="ABC population Monte Carlo (Beaumont et al. 2009), adaptive tolerance",
+        distance=_distance_text(settings),
+        settings=dict(asdict(settings).items()),
+        **fields,
+    )
+    record["status"] = "running"
+    return record
 
 
 def _simulator_key(
@@ -995,20 +967,17 @@ def _simulator_manifest(
     started: datetime,
 ) -> dict[str, Any]:
     """The default manifest of :func:`calibrate_simulator` (no scenario to describe)."""
-    return {
-        "status": "running",
-        "key": key,
-        "method": "ABC population Monte Carlo (Beaumont et al. 2009), adaptive tolerance",
-        "distance": _distance_text(settings),
-        "parameters": [p.name for p in priors],
-        "priors": {p.name: p.to_dict() for p in priors},
-        "settings": {k: v for k, v in asdict(settings).items()},
-        "simulator": repr(simulator),
-        "observations": [
+    return _calibration_manifest(
+        key,
+        settings,
+        started,
+        parameters=[p.name for p in priors],
+        priors={p.name: p.to_dict() for p in priors},
+        simulator=repr(simulator),
+        observations=[
             {"key": k, "value": float(v)} for k, v in zip(simulator.keys, y, strict=True)
         ],
-        **_provenance(started),
-    }
+    )
 
 
 def _write_observed_table(

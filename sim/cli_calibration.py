@@ -191,6 +191,12 @@ def _configure_sensitivity(parser: argparse.ArgumentParser) -> None:
         help="results folder (default results/sensitivity/<scenario>-<method>)",
     )
     parser.add_argument("--no-plots", action="store_true", help="do not draw the figure")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="recompute, forgetting what --out holds (by default the same analysis is reused "
+        "and an interrupted one resumes)",
+    )
     _run_options(parser)
 
 
@@ -229,6 +235,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
             seed=args.seed,
             out=out,
             quiet=args.quiet,
+            fresh=args.fresh,
             **options,
         )
         if not args.no_plots:

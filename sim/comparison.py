@@ -36,10 +36,9 @@ one copy per measure, on the same common random numbers.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +46,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.backends import make_backend
 from sim.ensemble import EnsembleResult, run_ensemble
 from sim.errors import InputError, Problem
+from sim.experiment import Runner
+from sim.experiment import manifest as experiment_manifest
 from sim.headline import interval, percent, target_phrases
 from sim.paired import PairedDifference, paired_mean, paired_proportion
 from sim.posterior import COMMUNE, Posterior, parameters_of, parameters_summary, resolve_posterior
-from sim.provenance import digest, git_commit, package_version
+from sim.provenance import digest, package_version
 from sim.scenario import Intervention, Scenario, load_scenario
 from sim.store import slug, write_json_atomic, write_parquet_atomic, write_text_atomic
 from sim.summary import Z95, wilson_interval
@@ -347,7 +347,7 @@ def _ensembles(
     posterior: Posterior | None = None,
 ) -> list[EnsembleResult]:
     """Every scenario's ensemble with the same seed (and posterior), on one set of workers."""
-    runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=("sim.ensemble",))
+    runner = Runner(backend, workers=workers, scheduler=scheduler, preload=("sim.ensemble",))
     with runner:
         return [
             run_ensemble(
@@ -744,34 +744,32 @@ def _manifest(
             "version": package_version(),
         }
     )
-    return {
-        "status": "complete",
-        "kind": kind,
-        "key": key,
-        "reference": labels[0],
-        "scenarios": entries,
-        "seed": seed,
-        "reps": reps,
-        "common_random_numbers": (
+    record = experiment_manifest(
+        kind,
+        key,
+        seed,
+        reference=labels[0],
+        scenarios=entries,
+        reps=reps,
+        common_random_numbers=(
             "every scenario ran with numpy.random.SeedSequence(seed).spawn(reps); replication i "
             "of each used child i and the same named random streams"
         ),
-        "intervals": {
+        intervals={
             "probability": "Wilson score 95 %",
             "mean": "normal 95 %, sd / sqrt(n)",
             "difference_of_probabilities": "Tango (1998) paired score 95 %",
             "difference_of_means": "normal 95 % on the paired differences",
         },
-        "targets": first.manifest.get("targets", {}),
-        "parameters": {
+        targets=first.manifest.get("targets", {}),
+        parameters={
             "sha256": _posterior_hash(first),
             "sentence": parameters_summary([(e["label"], e["parameters"]) for e in entries]),
         },
-        "version": package_version(),
-        "git": git_commit(),
-        "python": sys.version.split()[0],
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    )
+    record["status"] = "complete"
+    record["backend"] = first.manifest.get("backend")
+    return record
 
 
 def _folder(out: str | Path, name: str, seed: int, reps: int, key: str) -> Path:

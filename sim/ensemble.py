@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,9 +46,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.backends import Backend, WorkerLost, make_backend
+from sim.backends import Backend
 from sim.errors import InputError, Problem
-from sim.model import run
+from sim.experiment import (
+    Design,
+    EachRun,
+    Run,
+    Runner,
+    interrupted,
+    manifest,
+    replications,
+    timings,
+)
+from sim.model import run as model_run
 from sim.posterior import (
     COMMUNE,
     Posterior,
@@ -56,7 +66,7 @@ from sim.posterior import (
     parameters_record,
     resolve_posterior,
 )
-from sim.provenance import commune_fingerprint, digest, git_commit, package_version
+from sim.provenance import commune_fingerprint, digest, package_version
 from sim.scenario import Scenario, load_scenario
 from sim.store import (
     RESULTS_FORMAT,
@@ -70,11 +80,8 @@ from sim.store import (
 from sim.summary import summarise
 from sim.targets import TargetDefinitions, definitions_for, replication_metrics
 
-#: Modules local worker processes import before their first task (they hold ``run_chunk``).
+#: Modules local worker processes import before their first task (they hold the evaluator).
 PRELOAD = (__name__,)
-
-#: Longest chunk (replications per task): bounds what an interruption can lose.
-MAX_CHUNK = 20
 
 
 @dataclass
@@ -113,20 +120,58 @@ class EnsembleResult:
         return entry["p"], entry["ci95"][0], entry["ci95"][1]
 
 
-@dataclass
-class ChunkResult:
-    """What a worker sends back for replications ``start`` .. ``stop - 1``."""
-
-    start: int
-    stop: int
-    tables: dict[str, pa.Table]
-    seconds: float
-    version: str
-
-
 def replication_seeds(seed: int, reps: int) -> list[np.random.SeedSequence]:
     """The seed of every replication: ``SeedSequence(seed).spawn(reps)``; child i for run i."""
     return np.random.SeedSequence(seed).spawn(reps)
+
+
+@dataclass(frozen=True)
+class EnsembleEvaluator(EachRun):
+    """What an ensemble keeps of a run: its small records (``ReplicationMetrics``).
+
+    A run's ``parameters`` (a posterior particle's values, without those the
+    scenario sets itself) override the scenario's; the chunk is gathered into
+    Arrow tables with one plain schema, as the store keeps them.
+    """
+
+    definitions: TargetDefinitions
+
+    def __call__(self, scenario: Scenario, run: Run, seed: np.random.SeedSequence) -> Any:
+        varied = scenario.with_parameters(**run.parameters) if run.parameters else scenario
+        result = model_run(varied, seed)
+        return replication_metrics(result, self.definitions), _events(result)
+
+    def gather(self, runs: Sequence[Run], outputs: list[Any]) -> dict[str, pa.Table]:
+        scalars, pieces = [], {name: [] for name in TABLES if name != "replications"}
+        for run, (metrics, events) in zip(runs, outputs, strict=True):
+            scalars.append({"replication": run.index, **metrics.scalars, "events": events})
+            if run.particle is not None:
+                scalars[-1]["posterior_particle"] = run.particle
+            for name in pieces:
+                table = getattr(metrics, name)
+                table.insert(0, "replication", np.int64(run.index))
+                pieces[name].append(table)
+        frames = {"replications": _replications_frame(scalars)}
+        frames.update(
+            {name: pd.concat(tables, ignore_index=True) for name, tables in pieces.items()}
+        )
+        return {name: _to_arrow(frame) for name, frame in frames.items()}
+
+
+def ensemble_design(
+    scenario: Scenario, seed: int, reps: int, drawn: Posterior | None = None
+) -> Design:
+    """Replication ``i`` with key ``(i,)``; under a posterior, with particle ``drawn.draw(seed, i)``
+    (its values but those the scenario sets itself: the user asked for them)."""
+    if drawn is None:
+        return replications(seed, reps)
+
+    def draw(i: int) -> Run:
+        row, values = drawn.draw(seed, i)
+        kept = {k: v for k, v in values.items() if k not in scenario.overrides}
+        return Run(index=i, key=(i,), parameters=kept, replication=i, particle=row)
+
+    return replications(seed, reps, draw)
 
 
 def run_chunk(
@@ -134,39 +179,23 @@ def run_chunk(
     definitions: TargetDefinitions,
     seeds: list[tuple[int, np.random.SeedSequence]],
     draws: dict[int, tuple[int, dict[str, float]]] | None = None,
-) -> ChunkResult:
-    """Run the replications ``seeds`` names (index, seed) and keep their small records.
+) -> dict[str, pa.Table]:
+    """The tables of the replications ``seeds`` names (index, seed), run in this process.
 
-    ``draws`` gives replications their own parameters (a posterior particle:
-    row, values; :mod:`sim.posterior`), except those the scenario sets
-    itself (``scenario.overrides``), which keep the scenario's values: the
-    user asked for them. A top-level function so that worker processes (and
-    Dask) import it by name.
+    ``draws`` gives replications a posterior particle (row, values), as
+    :func:`ensemble_design` does; for tests and notebooks that look at a few
+    replications without an ensemble.
     """
-    started = time.perf_counter()
-    scalars, pieces = [], {name: [] for name in TABLES if name != "replications"}
+    evaluator = EnsembleEvaluator(definitions)
+    runs, outputs = [], []
     for index, child in seeds:
-        drawn = draws[index] if draws else None
-        values = {k: v for k, v in drawn[1].items() if k not in scenario.overrides} if drawn else {}
-        result = run(scenario.with_parameters(**values) if values else scenario, child)
-        metrics = replication_metrics(result, definitions)
-        scalars.append({"replication": index, **metrics.scalars, "events": _events(result)})
-        if drawn:
-            scalars[-1]["posterior_particle"] = drawn[0]
-        for name in pieces:
-            table = getattr(metrics, name)
-            table.insert(0, "replication", np.int64(index))
-            pieces[name].append(table)
-    frames = {"replications": _replications_frame(scalars)}
-    frames.update({name: pd.concat(tables, ignore_index=True) for name, tables in pieces.items()})
-    indices = [index for index, _ in seeds]
-    return ChunkResult(
-        start=min(indices),
-        stop=max(indices) + 1,
-        tables={name: _to_arrow(frame) for name, frame in frames.items()},
-        seconds=time.perf_counter() - started,
-        version=package_version(),
-    )
+        row, values = draws[index] if draws else (None, {})
+        kept = {k: v for k, v in values.items() if k not in scenario.overrides}
+        runs.append(
+            Run(index=index, key=(index,), parameters=kept, replication=index, particle=row)
+        )
+        outputs.append(evaluator(scenario, runs[-1], child))
+    return evaluator.gather(runs, outputs)
 
 
 def _events(result: Any) -> int:
@@ -185,31 +214,6 @@ def _replications_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def _to_arrow(frame: pd.DataFrame) -> pa.Table:
     """An Arrow table without pandas metadata, so every chunk has the same plain schema."""
     return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
-
-
-def plan_chunks(missing: list[int], workers: int, max_size: int = MAX_CHUNK) -> list[list[int]]:
-    """Split the missing replication indices into chunks of consecutive indices.
-
-    Chunks shrink as the work runs out (guided scheduling: each is about a
-    quarter of what remains per worker, at most ``max_size``), so no worker
-    is left finishing a long chunk while the others idle at the end. Results
-    do not depend on the chunking: each replication carries its own seed.
-    """
-    ordered = sorted(missing)
-    chunks: list[list[int]] = []
-    i = 0
-    while i < len(ordered):
-        remaining = len(ordered) - i
-        size = max(1, min(max_size, -(-remaining // (4 * max(1, workers)))))
-        chunk = [ordered[i]]
-        while len(chunk) < size and i + len(chunk) < len(ordered):
-            following = ordered[i + len(chunk)]
-            if following != chunk[-1] + 1:
-                break
-            chunk.append(following)
-        chunks.append(chunk)
-        i += len(chunk)
-    return chunks
 
 
 def ensemble_key(
@@ -250,7 +254,7 @@ def run_ensemble(
     reps: int,
     seed: int | None = None,
     *,
-    backend: str | Backend = "local",
+    backend: str | Backend | Runner = "local",
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = "results",
@@ -322,7 +326,7 @@ class _Job:
     definitions: TargetDefinitions
     drawn: Posterior | None
     record: dict[str, Any]
-    backend: str | Backend = "local"
+    backend: str | Backend | Runner = "local"
     workers: int | None = None
     scheduler: str | None = None
     quiet: bool = False
@@ -340,58 +344,38 @@ def _say_waiting(store: RunStore) -> None:
 
 def _fill(store: RunStore | None, job: _Job) -> EnsembleResult:
     """Run the replications no part of ``store`` holds, then consolidate (and store) them."""
-    scenario, seed, reps, key = job.scenario, job.seed, job.reps, job.key
-    key_inputs, definitions, drawn, record = job.key_inputs, job.definitions, job.drawn, job.record
-    backend, workers, scheduler = job.backend, job.workers, job.scheduler
-    quiet, on_progress = job.quiet, job.on_progress
+    scenario, reps = job.scenario, job.reps
     started = datetime.now(UTC)
     clock = time.perf_counter()
     done = store.done() if store is not None else set()
-    missing = [i for i in range(reps) if i not in done]
-    memory: list[ChunkResult] = []
+    design = ensemble_design(scenario, job.seed, reps, job.drawn).missing(done)
+    memory: list[dict[str, pa.Table]] = []
     compute_seconds = 0.0
-    runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=PRELOAD)
-    manifest = _manifest(scenario, seed, reps, key, key_inputs, definitions, runner, started)
-    manifest["parameters"] = record
-    if drawn is not None:
-        manifest["parameters_drawn_from_posterior"] = drawn.describe()
-    if store is not None and missing:
-        write_json_atomic(store.manifest_path, {**manifest, "status": "incomplete"})
+    runner = Runner(job.backend, workers=job.workers, scheduler=job.scheduler, preload=PRELOAD)
+    record = _manifest(job, runner)
+    record["parameters"] = job.record
+    if job.drawn is not None:
+        record["parameters_drawn_from_posterior"] = job.drawn.describe()
+    if store is not None and len(design):
+        write_json_atomic(store.manifest_path, record)
 
-    if missing:
-        seeds = replication_seeds(seed, reps)
-        bar = _progress(reps, len(done), scenario.name, quiet)
-        finished = _Finished(on_progress, store if done else None)
+    if len(design):
+        bar = _progress(reps, len(done), scenario.name, job.quiet)
+        finished = _Finished(job.on_progress, store if done else None)
         try:
-            with runner:
-                shared = runner.share(scenario)
-                tasks = [
-                    (shared, definitions, [(i, seeds[i]) for i in chunk])
-                    + (({i: drawn.draw(seed, i) for i in chunk},) if drawn else ())
-                    for chunk in plan_chunks(missing, runner.workers)
-                ]
-                manifest["backend"] = runner.describe()
-                manifest["chunks"] = len(tasks)
-                for chunk in runner.run(run_chunk, tasks):
-                    _check_version(chunk)
+            with interrupted(lambda: _resume_note(store, reps)), runner:
+                chunks = runner.chunks(
+                    EnsembleEvaluator(job.definitions), runner.share(scenario), design
+                )
+                record["backend"] = runner.describe()
+                for chunk in chunks:
                     compute_seconds += chunk.seconds
                     if store is not None:
-                        store.write_part(chunk.start, chunk.stop, chunk.tables)
+                        store.write_part(chunk.start, chunk.stop, chunk.value)
                     else:
-                        memory.append(chunk)
-                    bar.update(chunk.stop - chunk.start)
-                    finished.add(chunk.tables["replications"])
-        except (KeyboardInterrupt, WorkerLost) as error:
-            stored = len(store.done()) if store is not None else 0
-            where = f" in {store.path}" if store is not None else ""
-            note = (
-                f"interrupted: {stored} of {reps} replications are stored{where}; "
-                "run the same ensemble again to resume"
-            )
-            if isinstance(error, WorkerLost):
-                raise WorkerLost(f"{error}; {note}") from error
-            error.add_note(note)
-            raise
+                        memory.append(chunk.value)
+                    bar.update(len(chunk.indices))
+                    finished.add(chunk.value["replications"])
         finally:
             bar.close()
 
@@ -399,33 +383,42 @@ def _fill(store: RunStore | None, job: _Job) -> EnsembleResult:
         arrow = store.read_parts()
     else:
         arrow = {
-            name: pa.concat_tables([c.tables[name] for c in memory], promote_options="default")
+            name: pa.concat_tables([c[name] for c in memory], promote_options="default")
             for name in TABLES
         }
     tables = {name: _tidy(arrow[name], TABLES[name]) for name in TABLES}
     _check_complete(tables["replications"], reps, store)
     frames = {name: table.to_pandas() for name, table in tables.items()}
     summary = summarise(frames)
-    summary["parameters"] = record
-    if drawn is not None:
-        summary["parameters_drawn_from_posterior"] = drawn.describe()
+    summary["parameters"] = job.record
+    if job.drawn is not None:
+        summary["parameters_drawn_from_posterior"] = job.drawn.describe()
 
+    ran = len(design)
     wall = time.perf_counter() - clock
-    manifest["status"] = "complete"
-    manifest["tables"] = {name: len(frame) for name, frame in frames.items()}
-    manifest["timings"] = {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_s": round(wall, 3),
-        "replications_run": len(missing),
-        "replications_resumed": reps - len(missing),
-        "mean_replication_s": round(compute_seconds / len(missing), 4) if missing else None,
-        "replications_per_s": round(len(missing) / wall, 3) if missing and wall > 0 else None,
-    }
+    record["status"] = "complete"
+    record["tables"] = {name: len(frame) for name, frame in frames.items()}
+    record["timings"] = timings(
+        started,
+        clock,
+        replications_run=ran,
+        replications_resumed=reps - ran,
+        mean_replication_s=round(compute_seconds / ran, 4) if ran else None,
+        replications_per_s=round(ran / wall, 3) if ran and wall > 0 else None,
+    )
     if store is not None:
-        store.write_final(tables, summary, manifest)
+        store.write_final(tables, record, summary=summary)
     return EnsembleResult(
-        **frames, summary=summary, manifest=manifest, path=store.path if store else None
+        **frames, summary=summary, manifest=record, path=store.path if store else None
+    )
+
+
+def _resume_note(store: RunStore | None, reps: int) -> str:
+    stored = len(store.done()) if store is not None else 0
+    where = f" in {store.path}" if store is not None else ""
+    return (
+        f"interrupted: {stored} of {reps} replications are stored{where}; "
+        "run the same ensemble again to resume"
     )
 
 
@@ -489,15 +482,6 @@ def _check(scenario: Scenario, reps: Any, seed: Any) -> int:
     return int(seed)
 
 
-def _check_version(chunk: ChunkResult) -> None:
-    mine = package_version()
-    if chunk.version != mine:
-        raise RuntimeError(
-            f"a worker runs nahy-sim {chunk.version} but this process runs {mine}; "
-            "install the same version on every worker"
-        )
-
-
 def _check_complete(replications: pa.Table, reps: int, store: RunStore | None) -> None:
     got = replications.column("replication").to_pylist()
     if got != list(range(reps)):
@@ -516,30 +500,17 @@ def _progress(total: int, done: int, name: str, quiet: bool) -> Any:
     return progress_bar(total, done, description=name, quiet=quiet)
 
 
-def _manifest(
-    scenario: Scenario,
-    seed: int,
-    reps: int,
-    key: str,
-    key_inputs: dict[str, Any],
-    definitions: TargetDefinitions,
-    runner: Backend,
-    started: datetime,
-) -> dict[str, Any]:
+def _manifest(job: _Job, runner: Runner) -> dict[str, Any]:
     """Everything needed to trace the ensemble's figures to their inputs."""
-    return {
-        "status": "incomplete",
-        "key": key,
-        "scenario": scenario.to_dict(),
-        "scenario_file": str(scenario.path) if scenario.path is not None else None,
-        "commune_data_sha256": key_inputs["commune_data_sha256"],
-        "seed": seed,
-        "reps": reps,
-        "seeding": "numpy.random.SeedSequence(seed).spawn(reps); replication i runs with child i",
-        "version": package_version(),
-        "git": git_commit(),
-        "python": sys.version.split()[0],
-        "backend": runner.describe(),
-        "targets": definitions.to_dict(),
-        "created": started.isoformat(timespec="seconds"),
-    }
+    scenario = job.scenario
+    return manifest(
+        "ensemble",
+        job.key,
+        job.seed,
+        backend=runner.describe(),
+        scenario=scenario.to_dict(),
+        scenario_file=str(scenario.path) if scenario.path is not None else None,
+        commune_data_sha256=job.key_inputs["commune_data_sha256"],
+        reps=job.reps,
+        targets=job.definitions.to_dict(),
+    )

@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.backends import make_backend
 from sim.ensemble import PRELOAD, EnsembleResult, run_ensemble
 from sim.errors import InputError, Problem
+from sim.experiment import Runner
 from sim.headline import sentences
 from sim.posterior import COMMUNE, Posterior, parameters_of, resolve_posterior
 from sim.provenance import package_version
@@ -127,7 +127,7 @@ def run_forecast(
         raise InputError(problems)
     forecasts = []
     # one set of workers for every scenario (a pool or a cluster is started once)
-    with make_backend(backend, workers=workers, scheduler=scheduler, preload=PRELOAD) as runner:
+    with Runner(backend, workers=workers, scheduler=scheduler, preload=PRELOAD) as runner:
         for scenario in scenarios:
             result = run_ensemble(
                 scenario,

@@ -34,10 +34,10 @@ from typing import Any
 
 import pandas as pd
 
-from sim.backends import Backend, make_backend
 from sim.comparison import Comparison, compare, paired_table
 from sim.ensemble import EnsembleResult, run_ensemble
 from sim.errors import InputError
+from sim.experiment import Runner
 from sim.i18n import NBSP, parameters_text, percent, scenario_label, t
 from sim.interventions import MEASURES
 from sim.language_switch import LANGUAGE, Language, show_in
@@ -87,7 +87,7 @@ class PlannerScreen:
         self.comparison: Comparison | None = None
         self.timings: dict[str, float] = {}
         self._baselines: dict[tuple[str, bool], EnsembleResult] = {}
-        self._backend: Backend | None = None
+        self._backend: Runner | None = None
         self._shown: tuple[str, Any] | None = None
         self._default_name = True
         villages = [(display_name(v.name), v.id) for v in baseline.commune.villages]
@@ -272,14 +272,14 @@ class PlannerScreen:
         finally:
             self.run_button.disabled = False
 
-    def _workers(self) -> Backend:
+    def _workers(self) -> Runner:
         """One set of worker processes for every Run (starting them costs seconds)."""
         if self._backend is None:
-            self._backend = make_backend("local", workers=self.workers, preload=("sim.ensemble",))
+            self._backend = Runner("local", workers=self.workers, preload=("sim.ensemble",))
             self._backend.__enter__()
         return self._backend
 
-    def _reference(self, backend: Backend, posterior: Any) -> EnsembleResult:
+    def _reference(self, backend: Runner, posterior: Any) -> EnsembleResult:
         """The baseline at the chosen horizon, run once and then reused."""
         key = (self.horizon.value, posterior is not None)
         if key not in self._baselines:
@@ -295,7 +295,7 @@ class PlannerScreen:
         return self._baselines[key]
 
     def _ensemble(
-        self, scenario: Scenario, backend: Backend, posterior: Any, on_progress: Any
+        self, scenario: Scenario, backend: Runner, posterior: Any, on_progress: Any
     ) -> EnsembleResult:
         """One scenario's runs on the screen's seed, store and workers (stored, then reused)."""
         return run_ensemble(

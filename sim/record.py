@@ -20,17 +20,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.backends import make_backend
-from sim.model import run
+from sim.experiment import EachRun, Run, Runner, replications
+from sim.experiment import manifest as experiment_manifest
+from sim.model import run as model_run
 from sim.observed import SOURCE_GROUPS, MeasurePlan, Observation, measure_plan, observations
-from sim.provenance import git_commit, package_version
+from sim.provenance import digest
 from sim.results import ADMISSION_COLUMNS, VILLAGE_STATUSES, RunRecord
 from sim.scenario import Scenario
 from sim.store import slug, write_json_atomic, write_text_atomic
@@ -87,12 +88,15 @@ def run_figures(record: RunRecord, plan: MeasurePlan, young_age: float) -> RunFi
     )
 
 
-def record_chunk(
-    scenario: Scenario, plan: MeasurePlan, seeds: list[tuple[int, np.random.SeedSequence]]
-) -> list[tuple[int, RunFigures]]:
-    """Run the replications ``seeds`` names and keep their figures (a backend task)."""
-    young = scenario.parameters["spotting_age_young_max"] + 1.0
-    return [(i, run_figures(run(scenario, seed).record, plan, young)) for i, seed in seeds]
+@dataclass(frozen=True)
+class RecordEvaluator(EachRun):
+    """What the report keeps of a run: its figures beside the record (:func:`run_figures`)."""
+
+    plan: MeasurePlan
+
+    def __call__(self, scenario: Scenario, run: Run, seed: np.random.SeedSequence) -> RunFigures:
+        young = scenario.parameters["spotting_age_young_max"] + 1.0
+        return run_figures(model_run(scenario, seed).record, self.plan, young)
 
 
 @dataclass
@@ -275,27 +279,26 @@ def record_report(
     The report is written to ``out/<scenarios>-s<seed>-n<reps>/`` (``record.txt``,
     ``record.csv`` and ``manifest.json``) unless ``out`` is ``None``.
     """
-    seeds = list(enumerate(np.random.SeedSequence(seed).spawn(reps)))
-    chunks = [seeds[i : i + 20] for i in range(0, reps, 20)]
+    design = replications(seed, reps)
     per_scenario = {}
-    with make_backend(backend, workers, scheduler, preload=PRELOAD) as runner:
+    with Runner(backend, workers=workers, scheduler=scheduler, preload=PRELOAD) as runner:
         for scenario in scenarios:
             used, _ = observations(scenario)
-            plan = measure_plan(scenario, used)
-            tasks = [(scenario, plan, chunk) for chunk in chunks]
-            results = dict(item for part in runner.run(record_chunk, tasks) for item in part)
+            evaluator = RecordEvaluator(measure_plan(scenario, used))
+            results = runner.outputs(evaluator, runner.share(scenario), design)
             runs = [results[i] for i in range(reps)]
             per_scenario[scenario.name] = _topics(scenario, used, runs)
-    manifest = {
-        "scenarios": [s.name for s in scenarios],
-        "scenario_files": [str(s.path) if s.path else None for s in scenarios],
-        "resolved": [s.to_dict() for s in scenarios],
-        "reps": reps,
-        "seed": seed,
-        "version": package_version(),
-        "git": git_commit(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    manifest = experiment_manifest(
+        "record",
+        digest({"scenarios": [s.to_dict() for s in scenarios], "seed": seed, "reps": reps}),
+        seed,
+        backend=runner.describe(),
+        scenarios=[s.name for s in scenarios],
+        scenario_files=[str(s.path) if s.path else None for s in scenarios],
+        resolved=[s.to_dict() for s in scenarios],
+        reps=reps,
+    )
+    manifest["status"] = "complete"
     report = RecordReport(_merge(per_scenario), manifest)
     if out is not None:
         folder = Path(out) / f"{slug('-'.join(manifest['scenarios']))}-s{seed}-n{reps}"

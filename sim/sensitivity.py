@@ -36,7 +36,6 @@ evaluates the model through :mod:`sim.backends` and stores the results.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,13 +47,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.backends import Backend, make_backend
+from sim.backends import Backend
 from sim.errors import InputError, Problem
-from sim.model import run
+from sim.experiment import EachRun, Run, Runner, interrupted, manifest, points, timings
+from sim.model import run as model_run
 from sim.priors import Prior
-from sim.provenance import commune_fingerprint, git_commit, package_version
+from sim.progress import progress_bar
+from sim.provenance import commune_fingerprint, digest, package_version
 from sim.scenario import Scenario
-from sim.store import read_json, write_json_atomic, write_parquet_atomic
+from sim.store import RunStore, read_json, write_json_atomic
 from sim.targets import TargetDefinitions, definitions_for, replication_metrics
 
 METHODS = ("sobol", "morris")
@@ -72,7 +73,8 @@ OUTPUTS: dict[str, str] = {
 DEFAULT_N = {"sobol": 64, "morris": 20}
 MORRIS_LEVELS = 4
 BOOTSTRAP = 200
-MAX_TASK = 10
+#: The table a sensitivity analysis stores its runs in while it works.
+RUNS = "runs"
 
 
 @dataclass
@@ -204,23 +206,42 @@ def _check_n(method: str, n: int | None) -> int:
 # -- the model -------------------------------------------------------------------------
 
 
-def evaluate_points(
-    scenario: Scenario,
-    definitions: TargetDefinitions,
-    items: list[tuple[int, dict[str, float]]],
-    seeds: list[np.random.SeedSequence],
-) -> list[tuple[int, dict[str, float]]]:
-    """Run each point ``len(seeds)`` times and average its outputs (a top-level worker function)."""
-    out = []
-    for index, parameters in items:
-        varied = scenario.with_parameters(**parameters)
-        values = {name: 0.0 for name in OUTPUTS}
-        for seed in seeds:
-            scalars = replication_metrics(run(varied, seed), definitions).scalars
-            for name in OUTPUTS:
-                values[name] += float(scalars[name]) / len(seeds)
-        out.append((index, values))
-    return out
+@dataclass(frozen=True)
+class SensitivityEvaluator(EachRun):
+    """What a sensitivity run yields: its :data:`OUTPUTS` (per-run scalars of the targets)."""
+
+    definitions: TargetDefinitions
+
+    def __call__(self, scenario: Scenario, run: Run, seed: np.random.SeedSequence) -> list[float]:
+        scalars = replication_metrics(
+            model_run(scenario.with_parameters(**run.parameters), seed), self.definitions
+        ).scalars
+        return [float(scalars[name]) for name in OUTPUTS]
+
+    def gather(self, runs: Sequence[Run], outputs: list[Any]) -> dict[str, pa.Table]:
+        """The chunk as the store keeps it: one row per run, its outputs as columns."""
+        frame = pd.DataFrame(outputs, columns=list(OUTPUTS))
+        frame.insert(0, "run", np.array([r.index for r in runs], dtype=np.int64))
+        return {RUNS: pa.Table.from_pandas(frame, preserve_index=False)}
+
+
+def sensitivity_key(
+    scenario: Scenario, method: str, n: int, reps: int, seed: int
+) -> tuple[str, dict[str, Any]]:
+    """The store key of a sensitivity analysis and what it was computed from."""
+    resolved = scenario.to_dict()
+    resolved.pop("path", None)
+    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    inputs = {
+        "scenario": resolved,
+        "commune_data_sha256": commune_fingerprint(scenario.commune),
+        "method": method,
+        "n": n,
+        "reps": reps,
+        "seed": seed,
+        "version": package_version(),
+    }
+    return digest(inputs), inputs
 
 
 def run_sensitivity(
@@ -231,17 +252,21 @@ def run_sensitivity(
     reps: int = 1,
     seed: int | None = None,
     out: str | Path | None = None,
-    backend: str | Backend = "local",
+    backend: str | Backend | Runner = "local",
     workers: int | None = None,
     scheduler: str | None = None,
     quiet: bool = False,
+    fresh: bool = False,
 ) -> SensitivityResult:
     """Sobol indices or Morris screening of the scenario's ``[priors]`` parameters.
 
     ``n``: Sobol base samples (a power of two; ``n (d + 2)`` points) or Morris
-    trajectories (``n (d + 1)`` points); each point runs ``reps`` times.
-    Results (``indices.csv``, ``samples.parquet``, ``manifest.json``) go to
-    ``out`` when given.
+    trajectories (``n (d + 1)`` points); each point runs ``reps`` times, on
+    common random numbers. Results (``indices.csv``, ``samples.parquet``,
+    ``manifest.json``) go to ``out`` when given; there the finished runs are
+    stored as they arrive, so an interrupted analysis resumes, and the same
+    analysis asked again is read back (``fresh=True`` recomputes). A folder
+    holding an analysis of other inputs is an error.
     """
     n = _check_n(method, n)
     priors = list(scenario.priors.values())
@@ -259,73 +284,149 @@ def run_sensitivity(
     if not isinstance(reps, int) or reps < 1:
         raise InputError([Problem("sensitivity", "reps", f"{reps!r} is not a whole number >= 1")])
     seed = scenario.seed if seed is None and scenario.seed is not None else (seed or 0)
+    key, _inputs = sensitivity_key(scenario, method, n, reps, seed)
+    if out is None:
+        return _analyse(
+            scenario, method, n, reps, seed, key, None, backend, workers, scheduler, quiet
+        )
+    store = RunStore(out, tables=(RUNS,), index="run", finals=("samples.parquet", "indices.csv"))
+    with store.working():
+        if fresh:
+            store.clear()
+        elif store.is_complete(key):
+            return load_sensitivity(store.path)
+        _refuse_other_inputs(store, key)
+        store.prepare()
+        return _analyse(
+            scenario, method, n, reps, seed, key, store, backend, workers, scheduler, quiet
+        )
+
+
+def _refuse_other_inputs(store: RunStore, key: str) -> None:
+    """A folder holding (part of) an analysis of other inputs is not mixed with this one."""
+    previous = store.manifest()
+    if previous and previous.get("key") != key:
+        raise InputError(
+            [
+                Problem(
+                    str(store.path),
+                    "(folder)",
+                    "holds a sensitivity analysis of other inputs (scenario, method, n, reps, "
+                    "seed or version); use --fresh or another --out",
+                )
+            ]
+        )
+
+
+def _analyse(
+    scenario: Scenario,
+    method: str,
+    n: int,
+    reps: int,
+    seed: int,
+    key: str,
+    store: RunStore | None,
+    backend: str | Backend | Runner,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> SensitivityResult:
+    """Run the design's runs no part holds, then average each point's runs and analyse."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
+    priors = list(scenario.priors.values())
+    names = [p.name for p in priors]
     unit = design(priors, method, n, seed)
     values = to_values(priors, unit)
-    seeds = np.random.SeedSequence(seed).spawn(reps)
-    definitions = definitions_for(scenario)
-    names = [p.name for p in priors]
-    items = [
-        (i, {name: float(v) for name, v in zip(names, row, strict=True)})
-        for i, row in enumerate(values)
-    ]
-    runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=(__name__,))
-    results: dict[int, dict[str, float]] = {}
-    with runner:
-        shared = runner.share(scenario)
-        size = max(1, min(MAX_TASK, -(-len(items) // (4 * runner.workers))))
-        tasks = [
-            (shared, definitions, items[i : i + size], seeds) for i in range(0, len(items), size)
-        ]
-        for chunk in runner.run(evaluate_points, tasks):
-            results.update(dict(chunk))
-            if not quiet:
-                print(f"\r{len(results)} of {len(items)} points", end="", file=sys.stderr)
-    if not quiet:
-        print(file=sys.stderr)
-    outputs = {name: np.array([results[i][name] for i in range(len(items))]) for name in OUTPUTS}
+    points_values = [{name: float(v) for name, v in zip(names, row, strict=True)} for row in values]
+    plan = points(seed, points_values, reps)
+    done = store.done() if store is not None else set()
+    todo = plan.missing(done)
+    runner = Runner(backend, workers=workers, scheduler=scheduler, preload=(__name__,))
+    record = manifest(
+        "sensitivity",
+        key,
+        seed,
+        backend=runner.describe(),
+        started=started,
+        method=method,
+        n=n,
+        points=len(values),
+        reps=reps,
+        runs=len(plan),
+        design="SALib sobol.sample (Saltelli, scrambled, no second order)"
+        if method == "sobol"
+        else f"SALib morris.sample ({MORRIS_LEVELS} levels)",
+        common_random_numbers="replication r of every point runs with the seed of key (r,)",
+        parameters=names,
+        priors={p.name: p.to_dict() for p in priors},
+        outputs=OUTPUTS,
+        scenario=scenario.to_dict(),
+        scenario_file=str(scenario.path) if scenario.path is not None else None,
+        commune_data_sha256=commune_fingerprint(scenario.commune),
+    )
+    if store is not None and len(todo):
+        write_json_atomic(store.manifest_path, record)
+    found: list[pa.Table] = []
+    if len(todo):
+        bar = progress_bar(
+            len(plan), len(done), description=f"{scenario.name} {method}", quiet=quiet
+        )
+        try:
+            with interrupted(lambda: _resume_note(store, len(plan))), runner:
+                evaluator = SensitivityEvaluator(definitions_for(scenario))
+                chunks = runner.chunks(evaluator, runner.share(scenario), todo, progress=bar)
+                record["backend"] = runner.describe()
+                for chunk in chunks:
+                    if store is not None:
+                        store.write_part(chunk.start, chunk.stop, chunk.value)
+                    else:
+                        found.append(chunk.value[RUNS])
+        finally:
+            bar.close()
+    table = store.read_parts()[RUNS] if store is not None else pa.concat_tables(found)
+    runs = table.sort_by("run").to_pandas()
+    outputs = _point_means(runs, len(values), reps)
     indices = analyse(priors, method, unit, outputs, seed)
-    samples = pd.DataFrame({"point": np.arange(len(items), dtype=np.int64)})
+    samples = pd.DataFrame({"point": np.arange(len(values), dtype=np.int64)})
     for j, name in enumerate(names):
         samples[name] = values[:, j]
     for name, y in outputs.items():
         samples[name] = y
-    manifest = {
-        "method": method,
-        "n": n,
-        "points": len(items),
-        "reps": reps,
-        "runs": len(items) * reps,
-        "seed": seed,
-        "seeding": "common random numbers: replication r of every point runs with child r of "
-        "numpy.random.SeedSequence(seed); the design is SALib's with the same seed",
-        "design": "SALib sobol.sample (Saltelli, scrambled, no second order)"
-        if method == "sobol"
-        else f"SALib morris.sample ({MORRIS_LEVELS} levels)",
-        "parameters": names,
-        "priors": {p.name: p.to_dict() for p in priors},
-        "outputs": OUTPUTS,
-        "scenario": scenario.to_dict(),
-        "scenario_file": str(scenario.path) if scenario.path is not None else None,
-        "commune_data_sha256": commune_fingerprint(scenario.commune),
-        "version": package_version(),
-        "git": git_commit(),
-        "backend": runner.describe(),
-        "created": started.isoformat(timespec="seconds"),
-        "wall_s": round(time.perf_counter() - clock, 3),
-    }
-    path = None
-    if out is not None:
-        path = Path(out)
-        path.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pandas(samples, preserve_index=False).replace_schema_metadata(None)
-        write_parquet_atomic(path / "samples.parquet", table)
-        tmp = path / ".tmp-indices.csv"
-        indices.to_csv(tmp, index=False)
-        tmp.replace(path / "indices.csv")
-        write_json_atomic(path / "manifest.json", manifest)
-    return SensitivityResult(indices=indices, samples=samples, manifest=manifest, path=path)
+    record["status"] = "complete"
+    record["timings"] = timings(
+        started, clock, runs_run=len(todo), runs_resumed=len(plan) - len(todo)
+    )
+    record["wall_s"] = record["timings"]["wall_s"]
+    if store is not None:
+        arrow = pa.Table.from_pandas(samples, preserve_index=False).replace_schema_metadata(None)
+        store.write_final(
+            {"samples": arrow}, record, texts={"indices.csv": indices.to_csv(index=False)}
+        )
+    path = store.path if store is not None else None
+    return SensitivityResult(indices=indices, samples=samples, manifest=record, path=path)
+
+
+def _point_means(runs: pd.DataFrame, n_points: int, reps: int) -> dict[str, np.ndarray]:
+    """Each point's outputs averaged over its ``reps`` runs (run ``p * reps + r``), summed in
+    replication order."""
+    means = {}
+    for name in OUTPUTS:
+        y = runs[name].to_numpy(float).reshape(n_points, reps)
+        total = np.zeros(n_points)
+        for r in range(reps):
+            total += y[:, r] / reps
+        means[name] = total
+    return means
+
+
+def _resume_note(store: RunStore | None, total: int) -> str:
+    if store is None:
+        return "interrupted: nothing was stored (no output folder)"
+    return (
+        f"interrupted: {len(store.done())} of {total} runs are stored in {store.path}; "
+        "run the same analysis again to resume"
+    )
 
 
 def load_sensitivity(path: str | Path) -> SensitivityResult:

@@ -165,11 +165,31 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 class RunStore:
-    """One ensemble's folder: its parts while running, its tables once complete."""
+    """One experiment's folder: its parts while running, its tables once complete.
 
-    def __init__(self, path: str | Path) -> None:
+    ``tables`` names the tables each part holds (by default an ensemble's,
+    :data:`TABLES`); the first is keyed by ``index``, the run index that
+    parts are named and de-duplicated by. A sensitivity design stores one
+    table of its runs the same way (:mod:`sim.sensitivity`).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        tables: tuple[str, ...] = tuple(TABLES),
+        index: str = "replication",
+        finals: tuple[str, ...] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.parts_dir = self.path / "parts"
+        self.tables = tables
+        self.index = index
+        #: the files a complete folder holds besides the manifest
+        self.finals = (
+            finals
+            if finals is not None
+            else ("summary.json",) + tuple(f"{name}.parquet" for name in tables)
+        )
 
     # -- state ----------------------------------------------------------------
     @property
@@ -191,8 +211,7 @@ class RunStore:
             return False
         if key is not None and manifest.get("key") != key:
             return False
-        files = [self.summary_path, *(self.table_path(name) for name in TABLES)]
-        return all(path.is_file() for path in files)
+        return all((self.path / name).is_file() for name in self.finals)
 
     def table_path(self, name: str) -> Path:
         return self.path / f"{name}.parquet"
@@ -209,7 +228,7 @@ class RunStore:
         return sorted(found, key=lambda part: (part[0], part[1]))
 
     def done(self) -> set[int]:
-        """Replication indices that some committed part holds."""
+        """Run indices that some committed part holds."""
         return {i for start, stop, _ in self.parts() for i in range(start, stop)}
 
     # -- writing ----------------------------------------------------------------
@@ -265,7 +284,7 @@ class RunStore:
         tmp = self.parts_dir / f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
         tmp.mkdir(parents=True)
         try:
-            for name in TABLES:
+            for name in self.tables:
                 pq.write_table(tables[name], tmp / f"{name}.parquet")
             try:
                 os.rename(tmp, self.parts_dir / part_name(start, stop))
@@ -277,35 +296,43 @@ class RunStore:
                 shutil.rmtree(tmp, ignore_errors=True)
 
     def read_parts(self) -> dict[str, pa.Table]:
-        """Every table from the committed parts, each replication once."""
+        """Every table from the committed parts, each run once."""
         claimed: set[int] = set()
-        pieces: dict[str, list[pa.Table]] = {name: [] for name in TABLES}
+        pieces: dict[str, list[pa.Table]] = {name: [] for name in self.tables}
         for _start, _stop, folder in self.parts():
-            tables = {name: pq.read_table(folder / f"{name}.parquet") for name in TABLES}
-            replications = set(tables["replications"].column("replication").to_pylist())
-            new = replications - claimed
+            tables = {name: pq.read_table(folder / f"{name}.parquet") for name in self.tables}
+            held = set(tables[self.tables[0]].column(self.index).to_pylist())
+            new = held - claimed
             for name, table in tables.items():
-                if new != replications:
-                    mask = pa.array([r in new for r in table.column("replication").to_pylist()])
+                if new != held:
+                    mask = pa.array([r in new for r in table.column(self.index).to_pylist()])
                     table = table.filter(mask)
                 pieces[name].append(table)
             claimed |= new
         return {name: _concat(tables) for name, tables in pieces.items()}
 
     def write_final(
-        self, tables: dict[str, pa.Table], summary: dict[str, Any], manifest: dict[str, Any]
+        self,
+        tables: dict[str, pa.Table],
+        manifest: dict[str, Any],
+        summary: dict[str, Any] | None = None,
+        texts: dict[str, str] | None = None,
     ) -> None:
-        """Consolidate: the tables, the summary, then the complete manifest; drop the parts."""
+        """Consolidate: the tables, the summary and texts, then the complete manifest (the
+        commit mark); drop the parts."""
         with self.committing():
             for name, table in tables.items():
                 write_parquet_atomic(self.table_path(name), table)
-            write_json_atomic(self.summary_path, summary)
+            for name, text in (texts or {}).items():
+                write_text_atomic(self.path / name, text)
+            if summary is not None:
+                write_json_atomic(self.summary_path, summary)
             write_json_atomic(self.manifest_path, manifest)
             shutil.rmtree(self.parts_dir, ignore_errors=True)
 
     def read_final(self) -> dict[str, pa.Table]:
         """The consolidated tables of a complete folder."""
-        return {name: pq.read_table(self.table_path(name)) for name in TABLES}
+        return {name: pq.read_table(self.table_path(name)) for name in self.tables}
 
 
 @contextlib.contextmanager

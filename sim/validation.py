@@ -41,11 +41,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.backends import make_backend
-from sim.calibration import load_calibration, simulate_particles
+from sim.calibration import ScenarioSimulator, SimulatorEvaluator, load_calibration
 from sim.errors import InputError, Problem
+from sim.experiment import Design, Run, Runner
 from sim.i18n import date_text, t
-from sim.observed import Observation, measure_plan, observations
+from sim.observed import Observation, observations
 from sim.posterior import load_posterior
 from sim.predictive_check import SOURCES, PredictiveCheck, predictive_check
 from sim.progress import stderr_log
@@ -215,24 +215,22 @@ def predictive_runs(
     their parameters. Posterior draw ``j`` is the particle a forecast's
     replication ``j`` would use with this seed.
     """
-    plan = measure_plan(scenario, used)
     priors = list(scenario.priors.values())
-    items: list[tuple[int, dict[str, float], Any]] = []
+    items: list[tuple[int, dict[str, float], tuple[int, int]]] = []
     for j in range(reps):
-        run_seed = np.random.SeedSequence(seed, spawn_key=(_RUN_TAG, j))
+        run_key = (_RUN_TAG, j)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_PRIOR_TAG, j)))
         prior_draw = {p.name: float(p.ppf(rng.random())) for p in priors}
         held = set(scenario.overrides)  # the scenario's own values win, as in forecasts
         drawn = {k: v for k, v in posterior.draw(seed, j)[1].items() if k not in held}
-        items += [(3 * j, {}, run_seed), (3 * j + 1, prior_draw, run_seed)]
-        items.append((3 * j + 2, drawn, run_seed))
-    results: dict[int, np.ndarray] = {}
-    runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=(__name__,))
-    with runner:
-        shared = runner.share(scenario)
-        tasks = [(shared, plan, items[i : i + _TASK]) for i in range(0, len(items), _TASK)]
-        for chunk in runner.run(simulate_particles, tasks):
-            results.update(dict(chunk))
+        items += [(3 * j, {}, run_key), (3 * j + 1, prior_draw, run_key)]
+        items.append((3 * j + 2, drawn, run_key))
+    simulator = ScenarioSimulator.of(scenario, used)
+    design = Design(seed, tuple(Run(index=j, key=key, parameters=p) for j, p, key in items))
+    with Runner(backend, workers=workers, scheduler=scheduler, preload=(__name__,)) as runner:
+        results = runner.outputs(
+            SimulatorEvaluator(), runner.share(simulator), design, max_chunk=_TASK
+        )
     return {
         source: np.array([results[3 * j + s] for j in range(reps)])
         for s, source in enumerate(SOURCES)

@@ -63,10 +63,12 @@ from typing import Any
 
 from sim.comparison import add_months
 from sim.errors import InputError, Problem, did_you_mean
+from sim.experiment import Runner, interrupted
+from sim.experiment import manifest as experiment_manifest
 from sim.headline import interval, percent, target_phrases
 from sim.interventions import MEASURES
 from sim.posterior import COMMUNE, Posterior, parameters_record, resolve_posterior
-from sim.provenance import commune_fingerprint, digest, git_commit, package_version
+from sim.provenance import commune_fingerprint, digest, package_version
 from sim.scenario import Intervention, Scenario, load_scenario
 from sim.store import slug, write_json_atomic, write_text_atomic
 from sim.summary import wilson_interval
@@ -419,13 +421,9 @@ def search(
         )
         if kind == "tpe" and not study.trials:
             study.enqueue_trial(space.as_written())
-        try:
+        note = f"interrupted: the study is kept in {folder}; run the same search again to resume"
+        with interrupted(lambda: note):
             _optimise(study, space, score, target, p, trials, penalty, quiet)
-        except KeyboardInterrupt as error:
-            error.add_note(
-                f"interrupted: the study is kept in {folder}; run the same search again to resume"
-            )
-            raise
 
     candidates = _candidates(study, space, p)
     best = candidates[0] if candidates and candidates[0].reached else None
@@ -609,10 +607,7 @@ def _workers(
     if evaluate is not None:
         yield None
         return
-    from sim.backends import make_backend
-
-    runner = make_backend(backend, workers=workers, scheduler=scheduler, preload=("sim.ensemble",))
-    with runner:
+    with Runner(backend, workers=workers, scheduler=scheduler, preload=("sim.ensemble",)) as runner:
         yield runner
 
 
@@ -671,29 +666,27 @@ def _inputs(
 def _manifest(
     space: Space, inputs: dict[str, Any], key: str, kind: str, trials: int, folder: Path
 ) -> dict[str, Any]:
-    return {
-        "kind": "search",
-        "key": key,
-        "scenario_file": str(space.scenario.path) if space.scenario.path is not None else None,
-        "scenario_name": space.scenario.name,
-        "horizon": space.scenario.horizon.isoformat(),
-        **{k: v for k, v in inputs.items() if k not in ("scenario", "version")},
-        "scenario": space.scenario.to_dict(),
-        "target_phrase": target_phrases(definitions_for(space.scenario).to_dict())[
-            inputs["target"]
-        ],
-        "grid_points": space.size(),
-        "start_months": space.start_offsets(),
-        "fixed_effort": space.fixed_effort(),
-        "sampler": kind,
-        "trials": trials,
-        "storage": str(folder / "journal.log"),
-        "effort": "sum of effort_per_unit x intensity x years in force (start to horizon)",
-        "objective": "reach p first (point estimate), then least effort; else least shortfall",
-        "version": package_version(),
-        "git": git_commit(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    record = experiment_manifest(
+        "search",
+        key,
+        inputs["seed"],
+        scenario_file=str(space.scenario.path) if space.scenario.path is not None else None,
+        scenario_name=space.scenario.name,
+        horizon=space.scenario.horizon.isoformat(),
+        **{k: v for k, v in inputs.items() if k not in ("scenario", "version", "seed")},
+        scenario=space.scenario.to_dict(),
+        target_phrase=target_phrases(definitions_for(space.scenario).to_dict())[inputs["target"]],
+        grid_points=space.size(),
+        start_months=space.start_offsets(),
+        fixed_effort=space.fixed_effort(),
+        sampler=kind,
+        trials=trials,
+        storage=str(folder / "journal.log"),
+        effort="sum of effort_per_unit x intensity x years in force (start to horizon)",
+        objective="reach p first (point estimate), then least effort; else least shortfall",
+    )
+    record["status"] = "running"
+    return record
 
 
 # -- text ---------------------------------------------------------------------------------

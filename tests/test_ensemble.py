@@ -13,11 +13,11 @@ from sim.backends import SerialBackend
 from sim.ensemble import (
     ensemble_key,
     load_ensemble,
-    plan_chunks,
     replication_seeds,
     run_chunk,
     run_ensemble,
 )
+from sim.experiment import plan_chunks
 from sim.posterior import COMMUNE, resolve_posterior
 from sim.summary import SUMMARY_KEYS
 from sim.targets import TARGET_KEYS, definitions_for, replication_metrics
@@ -45,10 +45,10 @@ def test_replication_i_runs_with_spawned_child_i(scenario: sim.Scenario) -> None
     child = np.random.SeedSequence(SEED).spawn(REPS)[3]
     direct = replication_metrics(sim.run(scenario, child), definitions_for(scenario))
     chunk = run_chunk(scenario, definitions_for(scenario), [(3, seeds[3])])
-    row = chunk.tables["replications"].to_pylist()[0]
+    row = chunk["replications"].to_pylist()[0]
     assert row["replication"] == 3
     assert row["admissions_total"] == direct.scalars["admissions_total"]
-    assert chunk.tables["years"].column("admissions").to_pylist() == list(
+    assert chunk["years"].column("admissions").to_pylist() == list(
         direct.years["admissions"]
     )
 

@@ -245,8 +245,8 @@ def test_the_scenario_own_parameters_win_over_drawn_values(calibrated: Path) -> 
     definitions = definitions_for(scenario)
     forced = run_chunk(
         scenario, definitions, [(0, seed)], {0: (1, {"leave_hazard_young": 0.9})}
-    ).tables["replications"]
-    plain = run_chunk(scenario, definitions, [(0, seed)]).tables["replications"]
+    )["replications"]
+    plain = run_chunk(scenario, definitions, [(0, seed)])["replications"]
     assert forced.drop_columns(["posterior_particle"]).equals(plain)
     # never the key of an ensemble in which drawn values overrode the scenario's
     key, inputs = ensemble_key(scenario, 4, 4, posterior)
