@@ -20,7 +20,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 import sim
-from sim.analysis_plots import figure_label, identifiability_figure, metric_label, parameter_label
+from sim.analysis_plots import identifiability_figure, parameter_label
 from sim.cli import main
 from sim.errors import InputError
 from sim.i18n import t
@@ -32,6 +32,7 @@ from sim.identifiability import (
     spearman_matrix,
 )
 from sim.observed import PERIOD_COUNTS, SOURCE_GROUPS, STOCKS
+from sim.observed_words import figure_label, metric_label
 from sim.population import EDUCATION_LEVELS
 from sim.priors import Prior
 from tests.calibration_support import PRIORS, scenario, small_commune
