@@ -38,6 +38,7 @@ from pathlib import Path
 import sim
 from sim.analysis_plots import (
     identifiability_figure,
+    plot_identifiability,
     predictive_figure,
     priors_posteriors_figure,
     sensitivity_figure,
@@ -196,6 +197,7 @@ identifiability = identify(
     quiet=True,
     workers=WORKERS,
 )
+plot_identifiability(identifiability)  # the heat maps' PNG files, beside the table
 bilingual(
     lambda lang: [
         identifiability_text(identifiability, lang),

@@ -593,9 +593,16 @@ def save_identifiability_figure(
     return path
 
 
-def plot_identifiability(folder: str | Path) -> list[Path]:
-    """Both heat maps (Vietnamese and English), written into the identifiability folder."""
-    from sim.identifiability import LANGUAGES, load_identifiability
+def plot_identifiability(result: IdentifiabilityResult) -> list[Path]:
+    """Both heat maps (Vietnamese and English) in the result's folder, drawn where missing.
 
-    result = load_identifiability(folder)
-    return [save_identifiability_figure(result, lang) for lang in LANGUAGES]
+    Why only where missing: :func:`sim.identifiability.identify` removes a
+    folder's heat maps whenever it recomputes the folder, so one still there
+    was drawn from these very results (a reused folder), and drawing it
+    again would only cost time.
+    """
+    paths = result.figure_paths()
+    for lang, path in paths.items():
+        if not path.exists():
+            save_identifiability_figure(result, lang, path)
+    return list(paths.values())
