@@ -197,7 +197,6 @@ identifiability = identify(
     quiet=True,
     workers=WORKERS,
 )
-plot_identifiability(identifiability)  # the heat maps' PNG files, beside the table
 bilingual(
     lambda lang: [
         identifiability_text(identifiability, lang),
@@ -213,6 +212,7 @@ bilingual(
 # bound; framed: each parameter's most informative figure).*
 
 # %%
+plot_identifiability(identifiability)  # also as PNG files, beside the table
 bilingual(lambda lang: identifiability_figure(identifiability, lang))
 
 # %% [markdown]
