@@ -19,7 +19,8 @@ import os
 from pathlib import Path
 
 import sim
-from sim.briefing import parameters_sentence, write_briefing
+from sim.briefing import write_briefing
+from sim.briefing_content import parameters_sentence
 from sim.language_switch import bilingual, language_switch
 from sim.plots import admissions_fan, target_probabilities
 

@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 
 import sim
-from sim.briefing import headline_sentences, parameters_sentence
+from sim.briefing_content import headline_sentences, parameters_sentence
 from sim.i18n import number, scenario_label, t, years_text
 from sim.language_switch import bilingual, language_switch
 from sim.plots import admissions_fan

@@ -38,6 +38,7 @@ from pathlib import Path
 import sim
 from sim.analysis_plots import (
     identifiability_figure,
+    plot_identifiability,
     predictive_figure,
     priors_posteriors_figure,
     sensitivity_figure,
@@ -211,6 +212,7 @@ bilingual(
 # bound; framed: each parameter's most informative figure).*
 
 # %%
+plot_identifiability(identifiability)  # also as PNG files, beside the table
 bilingual(lambda lang: identifiability_figure(identifiability, lang))
 
 # %% [markdown]

@@ -13,18 +13,23 @@ provenance: the source line on every figure and page, the metadata of every
 file, and ``briefing.json`` listing the inputs (run folders, keys, seeds,
 versions), the words and numbers of the summary, and the files made.
 
-One set of words (:class:`Contents`, from :func:`briefing_contents`) feeds
-the three forms of the summary, so they cannot disagree:
+One set of words (:class:`sim.briefing_content.Contents`, from
+:func:`sim.briefing_content.briefing_contents`) feeds the three forms of the
+summary, so they cannot disagree:
 
-- ``summary.md``, its figures linked relative to its own folder (right when
-  opened from there);
+- ``summary.md`` (:mod:`sim.briefing_markdown`), its figures linked relative
+  to its own folder (right when opened from there);
 - ``briefing.pdf`` (:mod:`sim.briefing_pdf`): one A4 page, two at most, drawn
   with matplotlib, so no system dependency (LaTeX, a browser, pandoc) is
-  needed; :func:`sim.briefing_pdf.briefing_pdf` returns the same PDF as bytes
-  without a folder (a web app's download button);
+  needed; :func:`briefing_pdf` returns the same PDF as bytes without a
+  folder (a web app's download button);
 - HTML (:mod:`sim.briefing_html`): the :class:`Briefing` that
   :func:`write_briefing` returns shows itself in Jupyter and Voilà with its
   key figures embedded, whatever the notebook's folder.
+
+This module writes the folder: it calls the words and the three renderers,
+and none of them imports it back (the words, then how they are shown, then
+the files).
 
 Inputs (:func:`load_inputs`): an ensemble's run folder, a forecast folder
 (``forecast.json``: its scenarios in order), a comparison folder (its
@@ -42,23 +47,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from sim.briefing_content import Contents, briefing_contents
+from sim.briefing_html import briefing_html as briefing_html  # sim.briefing's too, as before
+from sim.briefing_html import figure_png, render_html
+from sim.briefing_markdown import summary_markdown
+from sim.briefing_pdf import IMAGE_DPI, PDF_NAME, render_pdf
+from sim.briefing_pdf import briefing_pdf as briefing_pdf  # sim.briefing's too, as before
 from sim.ensemble import EnsembleResult, load_ensemble
 from sim.errors import InputError, Problem
-from sim.i18n import check_language, interval, parameters_text, percent, smart_number, t
+from sim.i18n import check_language
 from sim.plots import FIGURES, KEY_FIGURES, all_figures, save_figure
-from sim.plots.data import (
-    as_results,
-    commune_facts,
-    labels,
-    provenance,
-    source_line,
-    target_fields,
-)
-from sim.plots.export import provenance_text
-from sim.plots.style import DPI
-from sim.posterior import parameters_of
+from sim.plots.data import as_results
+from sim.plots.style import DPI, SCREEN_DPI
 from sim.store import (
     RunStore,
     read_json,
@@ -66,77 +66,9 @@ from sim.store import (
     write_json_atomic,
     write_text_atomic,
 )
-from sim.targets import TARGET_KEYS
-
-#: The goals the headline sentences cover (the resolution's two headline goals).
-HEADLINE_TARGETS = ("admissions_every_year_meet_target", "no_white_village_at_horizon")
-
-#: A4 portrait, in inches.
-A4 = (8.27, 11.69)
 
 #: The briefing's index (inputs, words, files) in its folder.
 MANIFEST_NAME = "briefing.json"
-
-
-@dataclass(frozen=True)
-class Contents:
-    """Every word and number of a briefing's summary, in one language.
-
-    ``summary.md``, ``briefing.pdf`` and the HTML all say exactly these (so
-    the sentences and the table's numbers are the same in each); ``record``
-    is the provenance every file carries in its metadata.
-    """
-
-    lang: str
-    title: str
-    subtitle: str
-    sentences: list[str]
-    parameters: str
-    table: list[list[str]]
-    how_to_read: str
-    cell_note: str
-    source_line: str
-    record: dict[str, Any]
-
-    def as_json(self) -> dict[str, Any]:
-        """The words for ``briefing.json`` (read back by :meth:`from_json`)."""
-        return {
-            "subtitle": self.subtitle,
-            "sentences": self.sentences,
-            "table": self.table,
-            "how_to_read": self.how_to_read,
-            "cell_note": self.cell_note,
-        }
-
-    @classmethod
-    def from_json(cls, index: dict[str, Any]) -> Contents:
-        """The contents recorded in a ``briefing.json``."""
-        record = {key: index.get(key) for key in _RECORD_KEYS}
-        return cls(
-            lang=index["language"],
-            title=index["title"],
-            subtitle=index.get("subtitle", ""),
-            sentences=list(index.get("sentences", [])),
-            parameters=index.get("parameters", ""),
-            table=[list(row) for row in index.get("table", [])],
-            how_to_read=index.get("how_to_read", ""),
-            cell_note=index.get("cell_note", ""),
-            source_line=index.get("source_line", ""),
-            record={**record, "figure": "summary"},
-        )
-
-
-#: What the provenance record holds (the summary's metadata, and briefing.json's head).
-_RECORD_KEYS = (
-    "figure",
-    "language",
-    "title",
-    "parameters",
-    "source_line",
-    "scenarios",
-    "delay",
-    "made",
-)
 
 
 @dataclass
@@ -154,7 +86,8 @@ class Briefing:
     pdf: Path
     manifest: Path
     sentences: list[str] = field(default_factory=list)
-    #: Where the parameters came from, in the briefing's language (:func:`parameters_sentence`).
+    #: Where the parameters came from, in the briefing's language
+    #: (:func:`sim.briefing_content.parameters_sentence`).
     parameters: str = ""
     #: The words and numbers of the summary (what summary.md, the PDF and the HTML say).
     contents: Contents | None = field(default=None, repr=False)
@@ -167,9 +100,16 @@ class Briefing:
         ``embed_pdf``: offer ``briefing.pdf`` for download as a ``data:`` link
         (else only its absolute path, as text).
         """
-        from sim.briefing_html import briefing_html_for
-
-        return briefing_html_for(self, embed_pdf=embed_pdf)
+        contents = self.contents or load_briefing(self.folder).contents
+        images = dict(self.images)
+        for name in KEY_FIGURES:
+            png = Path(self.folder) / f"{name}.png"
+            if name not in images and png.is_file():
+                images[name] = png.read_bytes()
+        pdf_path = Path(self.pdf).resolve()
+        data = pdf_path.read_bytes() if embed_pdf and pdf_path.is_file() else None
+        folder = Path(self.folder).resolve()
+        return render_html(contents, images, pdf=data, pdf_path=pdf_path, folder=folder)
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -338,191 +278,6 @@ def _near(folder: str, anchor: Path) -> Path:
     return candidate
 
 
-# -- words ----------------------------------------------------------------------------------
-
-
-def headline_sentences(results: list[EnsembleResult], lang: str) -> list[str]:
-    """The plain-words headline, one paragraph per scenario: the chance of each headline
-    goal with its 95 % interval, and the typical admissions a year (median and the range
-    of 9 runs in 10, over the target years)."""
-    names = labels(results, lang)
-    lines = []
-    for result, name in zip(results, names, strict=True):
-        fields = target_fields(result, lang)
-        parts = []
-        for key in HEADLINE_TARGETS:
-            entry = result.summary[key]
-            low, high = interval(*entry["ci95"], lang)
-            parts.append(
-                t(
-                    "brief.sentence",
-                    lang,
-                    target=t(f"brief.phrase.{key}", lang, **fields),
-                    p=percent(entry["p"], lang),
-                    ci=t("ci95_inline", lang),
-                    low=low,
-                    high=high,
-                )
-            )
-        years = result.manifest.get("targets", {}).get("target_years") or []
-        table = result.years[result.years["year"].isin(years)] if years else result.years
-        values = table["admissions"].to_numpy(dtype=float)
-        p05, p50, p95 = np.quantile(values, [0.05, 0.5, 0.95]) if len(values) else (0, 0, 0)
-        parts.append(
-            t(
-                "brief.median_sentence",
-                lang,
-                median=smart_number(p50, lang),
-                low=smart_number(p05, lang),
-                high=smart_number(p95, lang),
-            )
-        )
-        lines.append(
-            t(
-                "brief.scenario_paragraph",
-                lang,
-                scenario=name,
-                first=parts[0],
-                second=parts[1],
-                third=parts[2],
-            )
-        )
-    return lines
-
-
-def parameters_sentence(results: list[EnsembleResult], lang: str) -> str:
-    """Where the scenarios' parameters came from, in one sentence.
-
-    Scenarios compared on common random numbers draw the same particles:
-    said once, then which scenario keeps which of its own values
-    (``migration-low`` its migration rates). Ensembles of different origins
-    are named one by one.
-    """
-    names = labels(results, lang)
-    records = [parameters_of(r.manifest) for r in results]
-    bases = [parameters_text(record, lang) for record in records]
-    if len(set(bases)) > 1:
-        return "; ".join(f"{name}: {base}" for name, base in zip(names, bases, strict=True))
-    held = [
-        t("params.held", lang, scenario=name, names=", ".join(record["held_at_scenario_values"]))
-        for name, record in zip(names, records, strict=True)
-        if record.get("held_at_scenario_values")
-    ]
-    return "; ".join([bases[0], *held])
-
-
-def cell_target_note(results: list[EnsembleResult], lang: str) -> str:
-    """Why "every cell admits every year" is rare, in words, from the ensembles' cell tables.
-
-    The target needs every cell of the data in every target year at once:
-    each scenario's share of cell-years reaching the quota, beside its chance
-    of all of them, says why the second is so much lower than the first; the
-    weakest cell (in the last scenario, the measures adopted) says where.
-    """
-    names = labels(results, lang)
-    fields = target_fields(results[-1], lang)
-    targets = results[-1].manifest.get("targets", {})
-    cells, years = list(targets.get("cells", [])), list(targets.get("target_years", []))
-    quota = int(targets.get("admissions_per_cell_per_year_min", 1))
-    shares, chances, per_cell = [], [], None
-    for result, name in zip(results, names, strict=True):
-        table = result.cells[result.cells["cell"].isin(cells) & result.cells["year"].isin(years)]
-        met = table["admissions"].to_numpy() >= quota
-        shares.append(f"{percent(met.mean() if len(met) else 0.0, lang)} ({name})")
-        chances.append(
-            f"{percent(result.summary['every_cell_admits_each_year']['p'], lang)} ({name})"
-        )
-        per_cell = (table["admissions"] >= quota).groupby(table["cell"]).mean()
-    weakest = str(per_cell.idxmin()) if per_cell is not None and len(per_cell) else "?"
-    weakest_name = commune_facts(results[-1]).cell_names.get(weakest, weakest)
-    many = len(results) > 1
-    return t(
-        "brief.cell_note",
-        lang,
-        per_cell=fields["per_cell"],
-        cells=len(cells),
-        years=len(years),
-        n=len(cells) * len(years),
-        share=", ".join(shares) if many else shares[0].rsplit(" (", 1)[0],
-        p=", ".join(chances) if many else chances[0].rsplit(" (", 1)[0],
-        weakest=weakest_name,
-        weakest_share=percent(float(per_cell.min()), lang) if weakest != "?" else "?",
-    )
-
-
-def summary_table(results: list[EnsembleResult], lang: str) -> list[list[str]]:
-    """Rows of the summary table: a header (target, scenarios), then one row per target."""
-    names = labels(results, lang)
-    fields = target_fields(results[0], lang)
-    rows = [[t("brief.target_column", lang), *names]]
-    for key in TARGET_KEYS:
-        row = [t(f"target.{key}", lang, **fields)]
-        for result in results:
-            entry = result.summary[key]
-            low, high = interval(*entry["ci95"], lang)
-            row.append(f"{percent(entry['p'], lang)} ({low}–{high})")
-        rows.append(row)
-    return rows
-
-
-def title_text(results: list[EnsembleResult], lang: str) -> str:
-    """The summary's title: commune and period."""
-    targets = results[0].manifest.get("targets", {})
-    start = str(targets.get("start", "????"))[:4]
-    end = str(targets.get("horizon", "????"))[:4]
-    return t("brief.title", lang, commune=commune_facts(results[0]).name, start=start, end=end)
-
-
-def briefing_contents(
-    results: Any, lang: str = "vi", *, made: datetime | None = None, delay: Any = None
-) -> Contents:
-    """Every word and number of the summary for these results (ensembles or run folders)."""
-    check_language(lang)
-    results = as_results(results)
-    made = made or datetime.now(UTC).replace(microsecond=0)
-    parameters = parameters_sentence(results, lang)
-    title = title_text(results, lang)
-    line = source_line(results, lang)
-    record = {
-        "figure": "summary",
-        "language": lang,
-        "title": title,
-        "parameters": parameters,
-        "source_line": line,
-        "scenarios": provenance(results),
-        "delay": str(delay) if isinstance(delay, str | Path) else None,
-        "made": made.isoformat(),
-    }
-    return Contents(
-        lang=lang,
-        title=title,
-        subtitle=t("brief.subtitle", lang),
-        sentences=headline_sentences(results, lang),
-        parameters=parameters,
-        table=summary_table(results, lang),
-        how_to_read=t("brief.how_to_read", lang),
-        cell_note=cell_target_note(results, lang),
-        source_line=line,
-        record=record,
-    )
-
-
-def briefing_pdf(results: Any, lang: str = "vi", *, dpi: int = 200) -> bytes:
-    """The briefing PDF for these results as bytes, no folder needed (a download button);
-    see :func:`sim.briefing_pdf.briefing_pdf`."""
-    from sim.briefing_pdf import briefing_pdf as draw
-
-    return draw(results, lang, dpi=dpi)
-
-
-def briefing_html(results: Any, lang: str = "vi", *, pdf: bool = True) -> str:
-    """The briefing for these results as one self-contained HTML fragment, no folder needed;
-    see :func:`sim.briefing_html.briefing_html`."""
-    from sim.briefing_html import briefing_html as render
-
-    return render(results, lang, pdf=pdf)
-
-
 # -- writing --------------------------------------------------------------------------------
 
 
@@ -543,9 +298,6 @@ def write_briefing(
     renamed into place. Returns what was written (it shows itself in a
     notebook: :meth:`Briefing.html`).
     """
-    from sim.briefing_html import SCREEN_DPI, figure_png
-    from sim.briefing_pdf import IMAGE_DPI, PDF_NAME, render_pdf
-
     check_language(lang)
     results = as_results(results)
     folder = Path(out)
@@ -593,37 +345,3 @@ def write_briefing(
         contents,
         images,
     )
-
-
-def summary_markdown(contents: Contents, pdf_name: str | None = "briefing.pdf") -> str:
-    """The one-page summary as Markdown: the figures as PNG links beside it, and the PDF
-    (``pdf_name``), all relative to the summary's own folder."""
-    lang = contents.lang
-    lines = [f"# {contents.title}", "", f"*{contents.subtitle}*", ""]
-    if pdf_name:
-        lines += [f"[{t('brief.printable', lang)}]({pdf_name})", ""]
-    lines += [f"## {t('brief.headline', lang)}", ""]
-    lines += [f"- {s}" for s in contents.sentences]
-    if contents.parameters:
-        lines += ["", f"{contents.parameters}."]
-    lines += ["", f"## {t('brief.table', lang)}", ""]
-    header, *rows = [[_cell(c) for c in row] for row in contents.table]
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "|".join([":---", *(["---:"] * (len(header) - 1))]) + "|")
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    lines += ["", f"*{contents.how_to_read}*", ""]
-    lines += [contents.cell_note, ""]
-    for name in KEY_FIGURES:
-        lines += [f"![{name}]({name}.png)", ""]
-    lines += [f"## {t('brief.figures', lang)}", ""]
-    for name in FIGURES:
-        links = " · ".join(f"[{fmt.upper()}]({name}.{fmt})" for fmt in ("png", "svg", "pdf"))
-        lines.append(f"- {name}: {links}")
-    lines += ["", "---", "", contents.source_line, ""]
-    lines.append(f"<!-- provenance: {provenance_text(contents.record)} -->")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    """A table cell for Markdown: a ``|`` in a name would end the cell."""
-    return text.replace("|", "\\|")

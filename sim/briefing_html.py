@@ -20,7 +20,10 @@ folder displays it (every image breaks). The HTML carries what it shows:
 
 No ``src`` or ``href`` in it depends on the folder the page is shown from.
 :meth:`sim.briefing.Briefing.html` (its ``_repr_html_``) renders a written
-briefing; :func:`briefing_html` renders one from results, without a folder.
+briefing with :func:`render_html`; :func:`briefing_html` renders one from
+results, without a folder. Like ``summary.md`` and the PDF, it says the
+words of :mod:`sim.briefing_content`, and it never imports
+:mod:`sim.briefing` (which writes the folder and calls this module).
 """
 
 from __future__ import annotations
@@ -29,19 +32,16 @@ import base64
 import html
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from matplotlib.figure import Figure
 
-from sim.briefing import Contents, briefing_contents, load_briefing
+from sim.briefing_content import Contents, briefing_contents
 from sim.i18n import check_language, t
 from sim.plots import FIGURES, KEY_FIGURES
 from sim.plots.data import as_results
 from sim.plots.export import provenance_text
 from sim.plots.style import SCREEN_DPI, house_style, release
-
-if TYPE_CHECKING:
-    from sim.briefing import Briefing
 
 
 def briefing_html(results: Any, lang: str = "vi", *, pdf: bool = True) -> str:
@@ -64,21 +64,6 @@ def briefing_html(results: Any, lang: str = "vi", *, pdf: bool = True) -> str:
 
         data = render_pdf(results, contents)
     return render_html(contents, images, pdf=data)
-
-
-def briefing_html_for(briefing: Briefing, *, embed_pdf: bool = True) -> str:
-    """The HTML of a written briefing (:meth:`sim.briefing.Briefing.html`)."""
-    contents = briefing.contents or load_briefing(briefing.folder).contents
-    images = dict(briefing.images)
-    for name in KEY_FIGURES:
-        png = Path(briefing.folder) / f"{name}.png"
-        if name not in images and png.is_file():
-            images[name] = png.read_bytes()
-    pdf_path = Path(briefing.pdf).resolve()
-    data = pdf_path.read_bytes() if embed_pdf and pdf_path.is_file() else None
-    return render_html(
-        contents, images, pdf=data, pdf_path=pdf_path, folder=Path(briefing.folder).resolve()
-    )
 
 
 def render_html(

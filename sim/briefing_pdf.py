@@ -2,7 +2,7 @@
 
 Why: the committee prints the briefing and reads it at the meeting. The
 page says what ``summary.md`` says, in the same words and numbers (both come
-from :func:`sim.briefing.briefing_contents`): a title naming the commune and
+from :func:`sim.briefing_content.briefing_contents`): a title naming the commune and
 the period, the headline sentences, where the parameters came from, the
 chance of each target with its 95 % interval, the two key figures, and the
 source line on every page. Its provenance is in the PDF's document
@@ -40,7 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.textpath import text_to_path
 
-from sim.briefing import A4, Contents, briefing_contents
+from sim.briefing_content import Contents, briefing_contents
 from sim.ensemble import EnsembleResult
 from sim.i18n import check_language, t
 from sim.plots import FIGURES, KEY_FIGURES
@@ -53,6 +53,8 @@ PDF_NAME = "briefing.pdf"
 #: Resolution of the key figures on the page (dots per inch of paper).
 IMAGE_DPI = 200
 
+#: A4 portrait, in inches.
+A4 = (8.27, 11.69)
 #: The page and its margins, in points (1/72 inch).
 PAGE_WIDTH, PAGE_HEIGHT = A4[0] * 72, A4[1] * 72
 MARGIN = 36.0

@@ -300,6 +300,7 @@ def _configure_identify(parser: argparse.ArgumentParser) -> None:
 )
 def identify_command(args: argparse.Namespace) -> int:
     """Run the prior draws, store them and the heat maps under ``--out``, print the table."""
+    from sim.analysis_plots import plot_identifiability
     from sim.identifiability import identify
 
     options = backend_args(args)
@@ -317,6 +318,7 @@ def identify_command(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             **options,
         )
+        plot_identifiability(result)
         print(identifiability_text(result))
         return 0
 

@@ -497,7 +497,7 @@ TEXT: dict[str, dict[str, str]] = {
         "often posted elsewhere, while a candidate needs about two years from being spotted "
         "to admission.",
     },
-    # -- identifiability (sim.identifiability, sim.analysis_plots) ------------------
+    # -- identifiability (sim.analysis_plots, sim.observed_words) --------------------
     "ident.title": {
         "vi": "Số liệu quan sát nào cho biết về tham số nào: {scenario}",
         "en": "Which observed figure informs which parameter: {scenario}",

@@ -61,13 +61,20 @@ Folder layout (``out``)::
     draws.parquet                 one row per draw: the parameters, then the figures
     identifiability.csv           one row per (figure, parameter): spearman, MI, informative
     identifiability.vi.png        the heat map in Vietnamese ...
-    identifiability.en.png        ... and in English (sim.analysis_plots.identifiability_figure)
+    identifiability.en.png        ... and in English (sim.analysis_plots.plot_identifiability)
 
 Every file is written atomically; ``manifest.json`` (``status: complete``)
-is written last and marks the folder as finished. The same inputs (the
-resolved scenario, the commune's data, the observations, the draws, the
-seed and the version) find the finished folder and reuse it;
-``fresh=True``, or other inputs, recompute it in place.
+is written last of this module's files and marks the folder as finished.
+The same inputs (the resolved scenario, the commune's data, the
+observations, the draws, the seed and the version) find the finished folder
+and reuse it; ``fresh=True``, or other inputs, recompute it in place.
+
+This module computes; it draws nothing. The heat maps are the presentation
+layer's (:func:`sim.analysis_plots.plot_identifiability`, which the
+``identify`` command and the validation report call after :func:`identify`),
+drawn from the finished folder where they are missing. So that a heat map
+in a finished folder is always one of its own results, :func:`identify`
+removes the old ones whenever it recomputes a folder.
 """
 
 from __future__ import annotations
@@ -158,7 +165,13 @@ class IdentifiabilityResult:
     def figure_paths(self) -> dict[str, Path]:
         """The heat map's PNG in each language."""
         assert self.path is not None
-        return {lang: self.path / f"identifiability.{lang}.png" for lang in LANGUAGES}
+        return heat_map_paths(self.path)
+
+
+def heat_map_paths(folder: Path) -> dict[str, Path]:
+    """Where a folder's heat map goes in each language (the folder's layout is this module's,
+    the drawing :mod:`sim.analysis_plots`')."""
+    return {lang: folder / f"identifiability.{lang}.png" for lang in LANGUAGES}
 
 
 # -- the estimators (model-free) ------------------------------------------------------------
@@ -371,11 +384,12 @@ def identify(
 
     Runs ``draws`` prior draws once each (``backend``, ``workers`` and
     ``scheduler`` as for :func:`sim.calibration.calibrate`), measures every
-    observed figure, and stores the draws, the (figure, parameter) table and
-    the heat maps in ``out`` (see the module docstring). A finished folder
-    of the same inputs is reused (``result.reused``); ``fresh=True``
-    recomputes. A folder holding something else than an identifiability
-    analysis is an error, never overwritten.
+    observed figure, and stores the draws and the (figure, parameter) table
+    in ``out`` (see the module docstring; the heat maps are drawn by
+    :func:`sim.analysis_plots.plot_identifiability`). A finished folder of
+    the same inputs is reused (``result.reused``); ``fresh=True``
+    recomputes, removing the old heat maps. A folder holding something else
+    than an identifiability analysis is an error, never overwritten.
     """
     used = _check(scenario, draws, seed)
     key, inputs = identify_key(scenario, used, draws, seed)
@@ -401,7 +415,6 @@ def identify(
         with contextlib.suppress(FileNotFoundError, KeyError, ValueError):
             result = load_identifiability(folder)
             result.reused = True
-            _draw_missing_figures(result)
             return result
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -410,6 +423,8 @@ def identify(
     manifest = _manifest(scenario, used, key, inputs, draws, seed, started)
     # a folder being recomputed is never mistaken for a finished one of other inputs
     write_json_atomic(folder / "manifest.json", {**manifest, "status": "running"})
+    for path in heat_map_paths(folder).values():  # drawn from other results
+        path.unlink(missing_ok=True)
 
     design = draw_parameters(scenario, draws, seed)
     names = list(scenario.priors)
@@ -448,7 +463,6 @@ def identify(
         wall_s=round(time.perf_counter() - clock, 3),
     )
     result = IdentifiabilityResult(frame, table, {**manifest, "status": "complete"}, folder)
-    _draw_figures(result)
     write_json_atomic(folder / "manifest.json", result.manifest)
     return result
 
@@ -500,18 +514,6 @@ def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
         for row in rows
     ]
-
-
-def _draw_figures(result: IdentifiabilityResult, only_missing: bool = False) -> None:
-    from sim.analysis_plots import save_identifiability_figure
-
-    for lang, path in result.figure_paths().items():
-        if not (only_missing and path.exists()):
-            save_identifiability_figure(result, lang, path)
-
-
-def _draw_missing_figures(result: IdentifiabilityResult) -> None:
-    _draw_figures(result, only_missing=True)
 
 
 def load_identifiability(path: str | Path) -> IdentifiabilityResult:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.i18n import TEXT, date_text, number, percent, t
+from sim.observed_words import figure_label
 from sim.presentation import (
     chance_text,
     parameter_unit,
@@ -177,8 +178,6 @@ def sensitivity_text(result: Any, lang: str, top: int = 5) -> str:
 
 def identifiability_summary_table(result: Any, lang: str) -> pd.DataFrame:
     """One row per calibrated parameter: its most informative observed figure and how much."""
-    from sim.analysis_plots import figure_label  # (it draws with this module's words)
-
     rows = []
     for entry in result.summary.itertuples(index=False):
         figure = entry.figure if isinstance(entry.figure, str) else None

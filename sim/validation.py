@@ -136,6 +136,7 @@ def validate_model(
 
     table = None
     if identifiability:
+        from sim.analysis_plots import plot_identifiability
         from sim.identifiability import identify
 
         log(f"identifiability: {draws} prior draws")
@@ -148,6 +149,7 @@ def validate_model(
             workers=workers,
             quiet=True,
         )
+        plot_identifiability(found)
         table = found.table
 
     checks = run_known_answers(quiet) if analytic else _not_run("not asked for (--no-analytic)")

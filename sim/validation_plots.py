@@ -6,7 +6,7 @@ runs of each source (assumed values, prior, posterior; the posterior last
 and darkest, it is the one forecasts use), a dot at its mean, and a black
 line at the observed value. A bar that misses the line is a figure the
 model does not reproduce with those parameters. Titles are the figures in
-words with their dates (:func:`sim.analysis_plots.figure_label`), in
+words with their dates (:func:`sim.observed_words.figure_label`), in
 Vietnamese or English.
 """
 
@@ -22,9 +22,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from sim.analysis_plots import figure_label
 from sim.i18n import t
 from sim.observed import Observation
+from sim.observed_words import figure_label
 from sim.plots.style import (
     GREY,
     OKABE_ITO,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.briefing import headline_sentences, load_inputs, summary_table, write_briefing
+from sim.briefing import load_inputs, write_briefing
+from sim.briefing_content import headline_sentences, summary_table
 from sim.cli import main
 from sim.errors import InputError
 from sim.plots import FIGURES
@@ -79,7 +80,7 @@ def test_the_summary_explains_the_every_cell_target_from_the_cell_tables(
 ) -> None:
     """All cells in all target years at once is rarer than any one cell-year: the summary
     says so with both figures, in Vietnamese, and names the weakest cell by its name."""
-    from sim.briefing import cell_target_note
+    from sim.briefing_content import cell_target_note
     from sim.i18n import percent
 
     text = briefing.summary_md.read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ import zlib
 
 import pytest
 
-from sim.briefing import briefing_contents
+from sim.briefing_content import briefing_contents
 from sim.briefing_pdf import (
     MARGIN,
     PAGE_HEIGHT,

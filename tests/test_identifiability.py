@@ -20,7 +20,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 import sim
-from sim.analysis_plots import figure_label, identifiability_figure, metric_label, parameter_label
+from sim.analysis_plots import identifiability_figure, parameter_label, plot_identifiability
 from sim.cli import main
 from sim.errors import InputError
 from sim.i18n import t
@@ -32,6 +32,7 @@ from sim.identifiability import (
     spearman_matrix,
 )
 from sim.observed import PERIOD_COUNTS, SOURCE_GROUPS, STOCKS
+from sim.observed_words import figure_label, metric_label
 from sim.population import EDUCATION_LEVELS
 from sim.priors import Prior
 from tests.calibration_support import PRIORS, scenario, small_commune
@@ -51,7 +52,9 @@ def commune(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def result(commune: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     out = tmp_path_factory.mktemp("identify-out") / "synthetic"
-    return identify(scenario(commune, WITH_NULL), out, draws=DRAWS, seed=1, workers=1, quiet=True)
+    found = identify(scenario(commune, WITH_NULL), out, draws=DRAWS, seed=1, workers=1, quiet=True)
+    plot_identifiability(found)
+    return found
 
 
 # -- the estimators ----------------------------------------------------------------------------
@@ -185,11 +188,18 @@ def test_the_same_inputs_reuse_the_folder_and_fresh_recomputes(
 ) -> None:
     s = scenario(commune)
     first = identify(s, tmp_path / "f", draws=10, seed=0, workers=1, quiet=True)
+    maps = list(first.figure_paths().values())
+    assert not any(p.exists() for p in maps)  # identify computes; the heat maps are drawn apart
+    assert plot_identifiability(first) == maps and all(p.exists() for p in maps)
+    drawn = [p.stat().st_mtime_ns for p in maps]
     again = identify(s, tmp_path / "f", draws=10, seed=0, workers=1, quiet=True)
     assert not first.reused and again.reused
     pd.testing.assert_frame_equal(first.table, again.table)
+    plot_identifiability(again)
+    assert [p.stat().st_mtime_ns for p in maps] == drawn  # a reused folder's maps are kept
     fresh = identify(s, tmp_path / "f", draws=10, seed=0, workers=1, quiet=True, fresh=True)
     assert not fresh.reused
+    assert not any(p.exists() for p in maps)  # recomputing removes the old heat maps
     pd.testing.assert_frame_equal(first.draws, fresh.draws)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "manifest.json").write_text('{"status": "complete"}', encoding="utf-8")

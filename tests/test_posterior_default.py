@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.briefing import parameters_sentence, write_briefing
+from sim.briefing import write_briefing
+from sim.briefing_content import parameters_sentence
 from sim.cli import main
 from sim.commune import load_commune
 from sim.comparison import compare, comparison_table, cost_of_delay

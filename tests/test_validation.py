@@ -88,6 +88,8 @@ def test_the_report_holds_the_checks_the_record_and_what_it_taught(
     assert "admissions" not in set(report.data["metric"])
     assert report.data.empty or report.data["agrees"].dtype == bool
     assert "y2016" in text and "Identifiability" in text
+    maps = {p.name for p in (report.path / "identifiability").glob("*.png")}
+    assert maps == {"identifiability.vi.png", "identifiability.en.png"}  # the heat maps too
     manifest = json.loads((report.path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["posterior_sha256"] and manifest["seed"] == 3 and manifest["version"]
     image = matplotlib.image.imread(report.path / "predictive.vi.png")
