@@ -244,28 +244,13 @@ class Settings:
         return self.particles if self.predictive_runs is None else self.predictive_runs
 
 
-def simulate_particles(
-    scenario: Scenario, plan: MeasurePlan, items: list[tuple[int, dict[str, float], Any]]
-) -> list[tuple[int, np.ndarray]]:
-    """Run ``(index, parameters, seed)`` items and measure the observations on each run.
-
-    A top-level function so worker processes (and Dask) import it by name.
-    """
-    out = []
-    for index, parameters, seed in items:
-        varied = scenario.with_parameters(**parameters) if parameters else scenario
-        out.append((index, plan.measure(run(varied, seed).record)))
-    return out
-
-
 @dataclass(frozen=True)
 class ScenarioSimulator:
     """The commune model as a :class:`~sim.abc.Simulator`: a run of ``scenario``, measured.
 
     One call is one run at the scenario's values overridden by
     ``parameters`` (none: the scenario's own values, where the pilot runs),
-    read by ``plan`` exactly as :func:`simulate_particles` reads it. The
-    floors and reading uncertainties are the observations' own
+    read by ``plan``. The floors and reading uncertainties are the observations' own
     (:attr:`~sim.observed.Observation.floor`,
     :attr:`~sim.observed.Observation.uncertainty`).
     """
@@ -290,7 +275,8 @@ class ScenarioSimulator:
         return self.plan.keys
 
     def __call__(self, parameters: dict[str, float], seed: np.random.SeedSequence) -> np.ndarray:
-        return simulate_particles(self.scenario, self.plan, [(0, parameters, seed)])[0][1]
+        varied = self.scenario.with_parameters(**parameters) if parameters else self.scenario
+        return self.plan.measure(run(varied, seed).record)
 
 
 class SimulatorEvaluator(EachRun):

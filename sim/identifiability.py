@@ -91,11 +91,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.backends import Backend, make_backend
-from sim.calibration import MAX_TASK, simulate_particles
+from sim.backends import Backend
+from sim.calibration import MAX_TASK, ScenarioSimulator, SimulatorEvaluator
 from sim.calibration_store import arrow_table
 from sim.errors import InputError, Problem
-from sim.observed import Observation, measure_plan, observations
+from sim.experiment import Design, Run, Runner
+from sim.observed import Observation, observations
 from sim.progress import progress_bar
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Scenario
@@ -428,23 +429,20 @@ def identify(
 
     design = draw_parameters(scenario, draws, seed)
     names = list(scenario.priors)
-    plan = measure_plan(scenario, used)
-    items = [
-        (j, {n: float(design.at[j, n]) for n in names}, _seed(seed, RUN, j)) for j in range(draws)
-    ]
-    runner = make_backend(
-        backend, workers=workers, scheduler=scheduler, preload=("sim.calibration",)
+    simulator = ScenarioSimulator.of(scenario, used)
+    plan = simulator.plan
+    runs = tuple(
+        Run(index=j, key=(RUN, j), parameters={n: float(design.at[j, n]) for n in names})
+        for j in range(draws)
     )
-    results: dict[int, np.ndarray] = {}
+    runner = Runner(backend, workers=workers, scheduler=scheduler, preload=("sim.calibration",))
     bar = progress_bar(draws, description=f"identify {scenario.name}", quiet=quiet)
     try:
         with runner:
-            shared = runner.share(scenario)
-            size = max(1, min(MAX_TASK, -(-draws // (4 * max(1, runner.workers)))))
-            tasks = [(shared, plan, items[i : i + size]) for i in range(0, draws, size)]
-            for chunk in runner.run(simulate_particles, tasks):
-                results.update(dict(chunk))
-                bar.update(len(chunk))
+            shared = runner.share(simulator)
+            results = runner.outputs(
+                SimulatorEvaluator(), shared, Design(seed, runs), max_chunk=MAX_TASK, progress=bar
+            )
     finally:
         bar.close()
     figures = np.array([results[j] for j in range(draws)])
