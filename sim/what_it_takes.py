@@ -64,7 +64,7 @@ from typing import Any
 from sim.comparison import add_months
 from sim.errors import InputError, Problem, did_you_mean
 from sim.headline import interval, percent, target_phrases
-from sim.interventions import MEASURES
+from sim.measures import MEASURES_FILE
 from sim.posterior import COMMUNE, Posterior, parameters_record, resolve_posterior
 from sim.provenance import commune_fingerprint, digest, git_commit, package_version
 from sim.scenario import Intervention, Scenario, load_scenario
@@ -103,18 +103,11 @@ class Lever:
 
 
 def parse_lever(text: str, step: float = DEFAULT_STEP) -> Lever:
-    """``MEASURE`` or ``MEASURE:MAX`` -> :class:`Lever` (bad text: ``InputError``)."""
+    """``MEASURE`` or ``MEASURE:MAX`` -> :class:`Lever` (bad text: ``InputError``).
+
+    Whether the measure exists is the commune's to say (:func:`make_space`)."""
     measure, _, top = text.strip().partition(":")
     problems = []
-    if measure not in MEASURES:
-        problems.append(
-            Problem(
-                "--levers",
-                text,
-                f"unknown measure {measure!r}{did_you_mean(measure, MEASURES)}; "
-                f"known: {', '.join(MEASURES)}",
-            )
-        )
     maximum = DEFAULT_MAX_INTENSITY
     if top:
         try:
@@ -312,6 +305,7 @@ def make_space(scenario: Scenario, levers: Sequence[Lever], start_step: int) -> 
     problems = []
     source = str(scenario.path or scenario.name)
     present = {i.measure for i in scenario.interventions}
+    known = scenario.commune.measures
     if not levers:
         problems.append(Problem("--levers", "(none)", "name at least one measure to vary"))
     seen = set()
@@ -319,7 +313,16 @@ def make_space(scenario: Scenario, levers: Sequence[Lever], start_step: int) -> 
         if lever.measure in seen:
             problems.append(Problem("--levers", lever.measure, "named twice"))
         seen.add(lever.measure)
-        if lever.measure not in present:
+        if lever.measure not in known:
+            problems.append(
+                Problem(
+                    "--levers",
+                    lever.measure,
+                    f"unknown measure {lever.measure!r}{did_you_mean(lever.measure, known)}; "
+                    f"known ({MEASURES_FILE}): {', '.join(known)}",
+                )
+            )
+        elif lever.measure not in present:
             problems.append(
                 Problem(
                     source,
