@@ -113,8 +113,11 @@ def read_measures(path: Path, problems: list[Problem], limits: Limits) -> dict[s
 def _syntax(message: str, ck: Checker) -> None:
     """A TOML error; a measure declared twice is named as such."""
     found = _DUPLICATE.fullmatch(message)
-    keys = ast.literal_eval(found[1]) if found else ()
-    if len(keys) == 1:
+    try:
+        keys = ast.literal_eval(found[1]) if found else ()
+    except (ValueError, SyntaxError):  # a key quoting the message's own words
+        keys = ()
+    if isinstance(keys, tuple) and len(keys) == 1 and found:
         ck.add(
             str(keys[0]),
             f"declared twice (again on line {found[2]}): one table per measure, names unique",
