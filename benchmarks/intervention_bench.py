@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 import sim
-from sim.interventions import MEASURES
+from sim.measures import COMMUNE
 from sim.scenario import Intervention
 
 BASELINE = Path(__file__).resolve().parents[1] / "data" / "nahy" / "scenarios" / "baseline.toml"
@@ -33,15 +33,19 @@ MONTHS = 72
 
 
 def spread(base: sim.Scenario, n: int) -> sim.Scenario:
-    """``n`` small measures of every kind, each on one village, on the first of the months."""
-    villages, measures = [v.id for v in base.commune.villages], list(MEASURES)
+    """``n`` small measures of every kind, each on one village (the whole commune for a
+    measure that acts only on it), on the first of the months."""
+    villages, measures = [v.id for v in base.commune.villages], list(base.commune.measures)
+    whole = {name for name, m in base.commune.measures.items() if m.targets == COMMUNE}
     return base.with_interventions(
         *(
             Intervention(
                 measures[i % len(measures)],
                 date(2015 + (i % MONTHS) // 12, (i % MONTHS) % 12 + 1, 1),
                 0.01,
-                (villages[(i // len(measures)) % len(villages)],),
+                None
+                if measures[i % len(measures)] in whole
+                else (villages[(i // len(measures)) % len(villages)],),
             )
             for i in range(n)
         )
@@ -50,7 +54,7 @@ def spread(base: sim.Scenario, n: int) -> sim.Scenario:
 
 def same_day(base: sim.Scenario, n: int) -> sim.Scenario:
     """``n`` small measures of every kind covering the whole commune, all from 2016-01-01."""
-    measures = list(MEASURES)
+    measures = list(base.commune.measures)
     return base.with_interventions(
         *(Intervention(measures[i % len(measures)], date(2016, 1, 1), 0.01) for i in range(n))
     )

@@ -8,7 +8,7 @@ timing of votes, never outcomes:
 - **the plan** of a cell for a year is its own (``cells.csv``
   ``plan_per_year``, with the ``plan_driven`` switch). The commune's
   per-cell quota (``[targets]`` ``admissions_per_cell_per_year_min``, under
-  the ``cell_admission_quota`` measure) does not raise it: Nà Hỳ's plan for
+  a measure on the ``quota_spotting_multiplier`` lever) does not raise it: Nà Hỳ's plan for
   2017 was 8 for its 9 cells with the quota in force, so the quota is a
   standard a cell strives for (an effort, below), not its plan. Cells
   formed during a run have no plan of their own;

@@ -116,7 +116,8 @@ def validate(args: argparse.Namespace) -> int:
 def _describe_commune(commune: Commune) -> str:
     return (
         f"commune {commune.name}, {len(commune.villages)} villages, {len(commune.cells)} cells, "
-        f"{commune.population} people, {commune.party_members} members"
+        f"{commune.population} people, {commune.party_members} members, "
+        f"{len(commune.measures)} measures"
     )
 
 

@@ -39,6 +39,7 @@ from sim.errors import (
     show,
 )
 from sim.limits import Limits, commune_limits, default_limits, file_within_limit
+from sim.measures import MEASURES_FILE, Measure, read_measures
 from sim.parameters import REQUIRED_PARAMETERS
 from sim.switches import SWITCHES
 
@@ -128,7 +129,7 @@ COLUMNS: dict[str, dict[str, ColumnKind]] = {
 OPTIONAL_COLUMNS = {"observed.csv": frozenset({"uncertainty", "joint"})}
 
 #: Every file a commune folder must hold.
-FILES = ("commune.toml", *COLUMNS, "SOURCES.md")
+FILES = ("commune.toml", *COLUMNS, MEASURES_FILE, "SOURCES.md")
 
 #: How the model names the cell a village forms during a run (``C-V05`` for V05), see
 #: :func:`formed_cell_id`.
@@ -263,6 +264,8 @@ class Commune:
     parameters: dict[str, float] = field(repr=False)
     parameter_table: pd.DataFrame = field(repr=False)
     observed: pd.DataFrame = field(repr=False)
+    #: The measures a scenario may put in force (``measures.toml``), by name, in file order.
+    measures: dict[str, Measure] = field(repr=False)
     #: The input limits in force (``sim/limits.toml`` with the ``[limits]`` of commune.toml).
     limits: Limits = field(default_factory=default_limits, repr=False)
 
@@ -339,6 +342,7 @@ def load_commune(path: str | Path) -> Commune:
         )
         for name, columns in COLUMNS.items()
     }
+    measures = read_measures(folder / MEASURES_FILE, problems, limits)
 
     villages, cells = tables["villages.csv"], tables["cells.csv"]
     _check_villages(villages)
@@ -355,7 +359,7 @@ def load_commune(path: str | Path) -> Commune:
         order = {str(folder / name): index for index, name in enumerate(FILES)}
         raise InputError(sorted(problems, key=lambda p: order.get(p.file, len(order))))
     assert meta is not None and all(t is not None for t in tables.values())
-    return _build(folder, meta, {name: t for name, t in tables.items() if t is not None})
+    return _build(folder, meta, {name: t for name, t in tables.items() if t is not None}, measures)
 
 
 # -- reading files -----------------------------------------------------------
@@ -1070,7 +1074,9 @@ def _frame(table: _Table, convert: dict[str, Callable[[pd.Series], pd.Series]] |
     return frame
 
 
-def _build(folder: Path, meta: dict[str, Any], tables: dict[str, _Table]) -> Commune:
+def _build(
+    folder: Path, meta: dict[str, Any], tables: dict[str, _Table], measures: dict[str, Measure]
+) -> Commune:
     c, t, k = meta["commune"], meta["targets"], meta["calendar"]
     villages = tuple(
         Village(
@@ -1134,5 +1140,6 @@ def _build(folder: Path, meta: dict[str, Any], tables: dict[str, _Table]) -> Com
         parameters={r["name"]: float(r["value"]) for r in parameter_rows},
         parameter_table=_frame(tables["parameters.csv"], floats),
         observed=_frame(tables["observed.csv"], dates),
+        measures=measures,
         limits=meta["limits"],
     )

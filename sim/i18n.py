@@ -5,7 +5,10 @@ the English ones, and both must say the same thing. With every title, axis
 label, legend entry, category name and sentence in :data:`TEXT` (one entry
 per key, one string per language), a translation is checked and corrected in
 one place, a test can prove that no key lacks a language, and plotting code
-holds no user-visible wording of its own.
+holds no user-visible wording of its own. The one exception is the names of
+a commune's measures: they are the commune's data, labelled in both
+languages in its ``measures.toml`` (:mod:`sim.measures`), so that a measure
+added there needs no entry here.
 
 Conventions (Vietnamese first, it is the briefing's default):
 
@@ -24,9 +27,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-#: The languages, the briefing's default first.
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
+from sim.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from sim.languages import LANGUAGES as LANGUAGES
 
 #: The no-break space between a number and its unit.
 NBSP = "\u00a0"
@@ -264,34 +266,6 @@ TEXT: dict[str, dict[str, str]] = {
     "compare.delay_axis": {
         "vi": "Thay đổi xác suất khi chậm (điểm phần trăm)",
         "en": "Change in probability when delayed (percentage points)",
-    },
-    "measure.standing_committee_assignment": {
-        "vi": "Ủy viên Ban Thường vụ phụ trách bản",
-        "en": "Standing Committee member in charge of villages",
-    },
-    "measure.cell_admission_quota": {
-        "vi": "Mỗi chi bộ kết nạp ít nhất 1 đảng viên/năm",
-        "en": "Each cell admits at least 1 a year",
-    },
-    "measure.propaganda": {
-        "vi": "Tuyên truyền, giáo dục về Đảng",
-        "en": "Propaganda and education",
-    },
-    "measure.household_economy": {
-        "vi": "Phát triển kinh tế hộ, giảm nghèo",
-        "en": "Household economy, poverty reduction",
-    },
-    "measure.targeted_sourcing": {
-        "vi": "Khảo sát, tạo nguồn có trọng tâm",
-        "en": "Targeted survey of the candidate pool",
-    },
-    "measure.mass_org_renewal": {
-        "vi": "Đổi mới hoạt động các đoàn thể",
-        "en": "Mass organisations renew their work",
-    },
-    "measure.extra_class_seats": {
-        "vi": "Thêm chỗ học lớp nhận thức về Đảng",
-        "en": "More awareness-class seats",
     },
     "compare.short.admissions_every_year_meet_target": {
         "vi": "≥ {min} mỗi năm",

@@ -1,5 +1,16 @@
 """The measures in force, as per-village multipliers that the processes read.
 
+A measure is data (the commune's ``measures.toml``, loaded by
+:mod:`sim.measures`): which levers it moves, by which parameter of
+``parameters.csv``, and how intensity maps onto them. The levers themselves,
+the rates and capacities of the model a measure may act on, are the
+vocabulary below (:data:`LEVERS`): each names the attribute of
+:class:`Levers` that the processes read, how effects on it compose, and which
+process's clocks must be drawn again when it changes. A mechanism that goes
+with a lever (the cell quota's spotting ceiling, the date a Standing
+Committee member was put in charge of a village) is a property of the lever,
+so every measure that uses the lever has it.
+
 The interventions of the scenario that start at the same instant share one
 calendar event. That event puts them in force one after the other, in the
 scenario's order, each as if it were alone: it changes the multipliers of the
@@ -21,55 +32,167 @@ event per measure: every run gives the same numbers as before, only without
 the clocks nobody would have used.
 
 A multiplier ``m`` given for intensity 1 acts as ``1 + intensity * (m - 1)``
-(never below 0); additive effects scale linearly with intensity. A measure
-applied twice to the same village acts twice: its multipliers compose.
+(never below 0, ``how = "scale"``); additive effects scale linearly with
+intensity (``how = "add"``). A measure applied twice to the same village acts
+twice: its multipliers compose.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.clock import calls
 from sim.rng import Stream
-from sim.scenario import Intervention
 from sim.timeline import months_between
 
 if TYPE_CHECKING:
+    from sim.measures import Measure
     from sim.model import CommuneModel
+    from sim.scenario import Intervention
 
 #: the key of school and agency staff among the village indices of a redraw
 STAFF = -1
 
-# what a measure's start asks of the processes
+# the processes whose clocks a measure's start may draw again (``POOLS``: serves the
+# mentoring queues, whose capacity changed)
 SPOTTING = "spotting"
 POOLS = "pools"
 ORGANISATIONS = "organisations"
 DROPOUT = "dropout"
 POVERTY = "poverty"
+PROCESSES = (SPOTTING, POOLS, ORGANISATIONS, DROPOUT, POVERTY)
 
-#: per measure, in order, the processes its start redraws (or, for ``POOLS``, serves),
-#: each with whether staff are included when the measure covers the whole commune
-REDRAWS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "standing_committee_assignment": ((SPOTTING, False), (POOLS, False)),
-    "cell_admission_quota": ((SPOTTING, True),),
-    "targeted_sourcing": ((SPOTTING, False),),
-    "propaganda": ((ORGANISATIONS, False), (DROPOUT, True)),
-    "household_economy": ((POVERTY, False),),
-    "mass_org_renewal": ((ORGANISATIONS, False),),
-    "extra_class_seats": (),
-}
-
-#: one process's redraw: (process, village indices, staff too)
-Redraw = tuple[str, np.ndarray, bool]
+# how the effects of measures on one lever compose
+MULTIPLY = "multiply"
+ADD = "add"
 
 
 def scaled(multiplier: float, intensity: float) -> float:
     """The multiplier at ``intensity`` of one whose effect at intensity 1 is ``multiplier``."""
     return max(0.0, 1.0 + intensity * (multiplier - 1.0))
+
+
+def linear(amount: float, intensity: float) -> float:
+    """The addition at ``intensity`` of one that adds ``amount`` at intensity 1."""
+    return intensity * amount
+
+
+@dataclass(frozen=True)
+class How:
+    """How a measure's intensity maps onto an effect size (``how`` in measures.toml)."""
+
+    #: the composition of the levers it suits (``MULTIPLY`` or ``ADD``)
+    combine: str
+    #: (the parameter's value, the intensity) -> the factor or the amount
+    size: Callable[[float, float], float]
+
+
+#: ``how`` of measures.toml -> what it means
+HOWS: dict[str, How] = {"scale": How(MULTIPLY, scaled), "add": How(ADD, linear)}
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One rate or capacity of the model that a measure may move.
+
+    ``attribute`` is the :class:`Levers` attribute the processes read: a value per
+    village, or one for the commune (``per_village`` false). ``staff_attribute``, when
+    there is one, is the value for school and agency staff, moved by a measure that
+    covers the whole commune and includes staff. ``kind`` is the kind (sim/parameters.py)
+    of the parameter that gives an effect's size, and ``redraw`` the process whose clocks
+    read the lever (``None``: read when used, nothing to redraw); ``meaning`` says what
+    it is, for readers of this table (docs/ODD.md 7.10 says the same).
+    """
+
+    attribute: str
+    combine: str
+    kind: str
+    redraw: str | None
+    meaning: str
+    staff_attribute: str | None = None
+    per_village: bool = True
+    #: the cell quota's mechanism: the spotting clocks run at the highest quota
+    #: multiplier of the commune, so a change anywhere redraws every clock (staff too)
+    quota_ceiling: bool = False
+    #: the Standing Committee member's mechanism: the places are the member's, who
+    #: counts as working alongside the village's people from the first such measure
+    assignment_date: bool = False
+
+
+#: The levers a measure may act on (measures.toml names them in ``effects``).
+LEVERS: dict[str, Lever] = {
+    "spotting_addition": Lever(
+        "spot_add", ADD, "rate", SPOTTING, "spotting rate added to every resident's (per year)"
+    ),
+    "spotting_multiplier": Lever(
+        "spot_mult",
+        MULTIPLY,
+        "multiplier",
+        SPOTTING,
+        "spotting rate of every resident (and of staff, if covered)",
+        staff_attribute="staff_spot_mult",
+    ),
+    "targeting_multiplier": Lever(
+        "target_mult",
+        MULTIPLY,
+        "multiplier",
+        SPOTTING,
+        "spotting rate of the targeted residents: in white or joint villages, ethnic "
+        "minorities, active Youth Union members, veterans",
+    ),
+    "join_multiplier": Lever(
+        "join_mult", MULTIPLY, "multiplier", ORGANISATIONS, "mass-organisation joining rates"
+    ),
+    "leave_multiplier": Lever(
+        "leave_mult", MULTIPLY, "multiplier", ORGANISATIONS, "mass-organisation leaving rate"
+    ),
+    "dropout_multiplier": Lever(
+        "dropout_mult",
+        MULTIPLY,
+        "multiplier",
+        DROPOUT,
+        "drop-out of candidates before their file (and of staff, if covered)",
+        staff_attribute="staff_dropout_mult",
+    ),
+    "poverty_exit_multiplier": Lever(
+        "exit_mult", MULTIPLY, "multiplier", POVERTY, "poor households' exit from poverty"
+    ),
+    "assigned_mentor_places": Lever(
+        "mentor_extra",
+        ADD,
+        "count",
+        POOLS,
+        "mentoring places of a Standing Committee member put in charge of the village; "
+        "the member counts as working alongside its people from the first such measure",
+        assignment_date=True,
+    ),
+    "quota_spotting_multiplier": Lever(
+        "quota_village_mult",
+        MULTIPLY,
+        "multiplier",
+        SPOTTING,
+        "spotting in the cells behind their per-cell quota for the year (a cell takes the "
+        "highest multiplier of its villages; school and agency cells, if covered, theirs)",
+        staff_attribute="quota_staff_mult",
+        quota_ceiling=True,
+    ),
+    "class_seats": Lever(
+        "extra_seats",
+        ADD,
+        "count",
+        None,
+        "seats added to every district awareness class (commune-wide)",
+        per_village=False,
+    ),
+}
+
+#: one process's redraw: (process, village indices, staff too)
+Redraw = tuple[str, np.ndarray, bool]
 
 
 def add(values: list[float], villages: np.ndarray, amount: float) -> None:
@@ -82,6 +205,15 @@ def multiply(values: list[float], villages: np.ndarray, factor: float) -> None:
     """Multiply the entries of ``villages`` by ``factor``."""
     for v in villages.tolist():
         values[v] *= factor
+
+
+#: how a lever's per-village values change, by its composition
+_CHANGE = {ADD: add, MULTIPLY: multiply}
+
+
+def combined(value: float, combine: str, effect: float) -> float:
+    """One commune-wide value after an effect: ``value + effect`` or ``value * effect``."""
+    return value + effect if combine == ADD else value * effect
 
 
 def consume(stream: Stream, draws: int) -> None:
@@ -187,19 +319,30 @@ class Levers:
             return np.arange(len(self.model.commune.villages))
         return np.array([self._index[v] for v in intervention.villages], dtype=np.int64)
 
+    def measure(self, intervention: Intervention) -> Measure:
+        """The commune's definition of the intervention's measure (scenarios name known ones)."""
+        return self.model.commune.measures[intervention.measure]
+
     def redraws(self, intervention: Intervention) -> list[Redraw]:
-        """What the start of ``intervention`` redraws, in order."""
+        """What the start of ``intervention`` redraws, in the order its measure lists.
+
+        Staff are redrawn when the measure covers the whole commune, includes staff, and
+        one of its levers for that process has a staff value; a quota ceiling redraws
+        everyone (a clock drawn at a lower ceiling would be thinned at the new one: too
+        few spotted outside the villages covered).
+        """
+        measure = self.measure(intervention)
         villages = self.villages_of(intervention)
-        whole_commune = intervention.villages is None
-        if intervention.measure == "cell_admission_quota":
-            # it may raise quota_ceiling, at which everyone's spotting clock runs, so every
-            # clock is drawn again (a clock drawn at a lower ceiling would be thinned at the
-            # new one: too few spotted outside the villages covered)
-            villages, whole_commune = np.arange(len(self.model.commune.villages)), True
-        return [
-            (process, villages, staff and whole_commune)
-            for process, staff in REDRAWS[intervention.measure]
-        ]
+        covers_staff = intervention.villages is None and measure.staff
+        plan: list[Redraw] = []
+        for process in measure.redraws:
+            levers = [LEVERS[e.lever] for e in measure.effects if LEVERS[e.lever].redraw == process]
+            if any(lever.quota_ceiling for lever in levers):
+                plan.append((process, np.arange(len(self.model.commune.villages)), True))
+            else:
+                staff = covers_staff and any(lever.staff_attribute for lever in levers)
+                plan.append((process, villages, staff))
+        return plan
 
     def apply_all(self, group: Sequence[Intervention]) -> None:
         """Put the measures that start now in force, one after the other (module docstring)."""
@@ -230,39 +373,28 @@ class Levers:
             model.demography.poverty_changed(villages, superseded)
 
     def apply(self, intervention: Intervention) -> None:
-        """Change the multipliers of a measure (the clocks are redrawn by :meth:`apply_all`)."""
-        p, x = self.model.p, intervention.intensity
+        """Move the levers of a measure (the clocks are redrawn by :meth:`apply_all`)."""
+        measure = self.measure(intervention)
         villages = self.villages_of(intervention)
-        whole_commune = intervention.villages is None
-        measure = intervention.measure
-        if measure == "standing_committee_assignment":
+        covers_staff = intervention.villages is None and measure.staff
+        for effect in measure.effects:
+            lever, how = LEVERS[effect.lever], HOWS[effect.how]
+            size = how.size(self.model.p[effect.parameter], intervention.intensity)
+            self._move(lever, villages, covers_staff, size)
+
+    def _move(self, lever: Lever, villages: np.ndarray, covers_staff: bool, size: float) -> None:
+        """One effect on one lever, with the lever's mechanism."""
+        if lever.per_village:
+            _CHANGE[lever.combine](getattr(self, lever.attribute), villages, size)
+        else:
+            value = getattr(self, lever.attribute)
+            setattr(self, lever.attribute, combined(value, lever.combine, size))
+        if covers_staff and lever.staff_attribute is not None:
+            value = getattr(self, lever.staff_attribute)
+            setattr(self, lever.staff_attribute, combined(value, lever.combine, size))
+        if lever.assignment_date:
             for v in villages.tolist():
                 self.assigned_since.setdefault(v, self.model.env._now)
-            add(self.spot_add, villages, x * p["assignment_spotting_rate"])
-            add(self.mentor_extra, villages, x * p["assignment_mentors"])
-        elif measure == "cell_admission_quota":
-            # more spotting in the cells covered that are behind the per-cell quota for
-            # the year (sim.cell_plans.CellPlans.effort); their plans are not raised
-            m = scaled(p["quota_spotting_multiplier"], x)
-            self.quota_village_mult[villages] *= m
-            if whole_commune:
-                self.quota_staff_mult *= m
+        if lever.quota_ceiling:
             self.quota_ceiling = max(self.quota_staff_mult, float(self.quota_village_mult.max()))
             self.quota_in_force = True
-        elif measure == "targeted_sourcing":
-            multiply(self.target_mult, villages, scaled(p["targeting_spotting_multiplier"], x))
-        elif measure == "propaganda":
-            m = scaled(p["propaganda_dropout_multiplier"], x)
-            multiply(self.dropout_mult, villages, m)
-            if whole_commune:
-                self.staff_dropout_mult *= m
-            multiply(self.join_mult, villages, scaled(p["propaganda_join_multiplier"], x))
-        elif measure == "household_economy":
-            multiply(self.exit_mult, villages, scaled(p["economy_exit_multiplier"], x))
-        elif measure == "mass_org_renewal":
-            multiply(self.join_mult, villages, scaled(p["renewal_join_multiplier"], x))
-            multiply(self.leave_mult, villages, scaled(p["renewal_leave_multiplier"], x))
-        elif measure == "extra_class_seats":
-            self.extra_seats += x * p["class_seats_per_unit"]
-        else:  # pragma: no cover - scenario validation rejects unknown measures
-            raise ValueError(f"unknown measure {measure!r}")

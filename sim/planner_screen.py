@@ -39,8 +39,9 @@ from sim.ensemble import EnsembleResult, run_ensemble
 from sim.errors import InputError
 from sim.experiment import Runner
 from sim.i18n import NBSP, parameters_text, percent, scenario_label, t
-from sim.interventions import MEASURES
 from sim.language_switch import LANGUAGE, Language, show_in
+from sim.measures import COMMUNE as WHOLE_COMMUNE
+from sim.measures import Measure
 from sim.posterior import COMMUNE, parameters_of, resolve_posterior
 from sim.presentation import (
     comparison_view,
@@ -100,9 +101,9 @@ class PlannerScreen:
         self.name.observe(self._renamed, names="value")
         self.name_label = widgets.HTML()
         self.rows = {}
-        for measure in MEASURES:
-            item = chosen.get(measure)
-            self.rows[measure] = _MeasureRow(
+        for measure in baseline.commune.measures.values():
+            item = chosen.get(measure.name)
+            self.rows[measure.name] = _MeasureRow(
                 measure,
                 villages,
                 ticked=item is not None,
@@ -373,11 +374,12 @@ class _NoMeasure(Exception):
 
 
 class _MeasureRow:
-    """One measure's controls: ticked or not, start, intensity, villages."""
+    """One measure's controls: ticked or not, start, intensity, villages (greyed out for a
+    measure that acts on the whole commune only)."""
 
     def __init__(
         self,
-        measure: str,
+        measure: Measure,
         villages: list[tuple[str, str]],
         *,
         ticked: bool,
@@ -387,19 +389,23 @@ class _MeasureRow:
     ) -> None:
         import ipywidgets as widgets
 
-        self.measure = measure
+        self.measure = measure.name
+        self.label = measure.label
+        self.whole_commune = measure.targets == WHOLE_COMMUNE
         self.ticked = widgets.Checkbox(value=ticked, indent=False)
         self.start = widgets.DatePicker(value=start)
         self.intensity = widgets.FloatSlider(
             value=intensity, min=0.0, max=3.0, step=0.25, readout_format=".2f"
         )
-        self.villages = widgets.SelectMultiple(options=villages, value=tuple(chosen), rows=3)
+        self.villages = widgets.SelectMultiple(
+            options=villages, value=tuple(chosen), rows=3, disabled=self.whole_commune
+        )
         for control in (self.start, self.intensity, self.villages):
             control.layout.width = "auto"
         self.cells = [self.ticked, self.start, self.intensity, self.villages]
 
     def relabel(self, lang: str) -> None:
-        self.ticked.description = t(f"measure.{self.measure}", lang)
+        self.ticked.description = self.label[lang]
         self.ticked.description_allow_html = False
         self.ticked.layout.width = "auto"
 
@@ -408,7 +414,7 @@ class _MeasureRow:
             measure=self.measure,
             start=self.start.value,
             intensity=float(self.intensity.value),
-            villages=tuple(self.villages.value) or None,
+            villages=None if self.whole_commune else tuple(self.villages.value) or None,
         )
 
 

@@ -302,9 +302,10 @@ def scenario_text(scenario: Any, lang: str) -> str:
 def measures_table(scenario: Any, lang: str) -> pd.DataFrame:
     """A scenario's measures: the measure in words, its start, intensity and villages by name."""
     names = {village.id: display_name(village.name) for village in scenario.commune.villages}
+    measures = scenario.commune.measures
     rows = [
         {
-            t("screen.measure", lang): t(f"measure.{item.measure}", lang),
+            t("screen.measure", lang): measures[item.measure].label[lang],
             t("screen.start", lang): date_text(item.start, lang),
             t("screen.intensity", lang): short_number(item.intensity, lang),
             t("nb.where", lang): ", ".join(names.get(v, v) for v in item.villages)

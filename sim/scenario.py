@@ -21,8 +21,8 @@ from typing import Any
 
 from sim.commune import Commune, load_commune
 from sim.errors import Checker, InputError, Problem, did_you_mean, listing, read_text, show
-from sim.interventions import MEASURES
 from sim.limits import default_limits, file_within_limit
+from sim.measures import COMMUNE, MEASURES_FILE, Measure
 from sim.parameters import REQUIRED_PARAMETERS
 from sim.priors import Prior, check_priors
 from sim.switches import SWITCHES
@@ -399,6 +399,7 @@ def _interventions(
         ck.add("interventions", too_many)
         return ()
     village_ids = [v.id for v in commune.villages] if commune else None
+    measures = commune.measures if commune else None
     result = []
     for index, item in enumerate(items):
         prefix = f"interventions[{index}]"
@@ -407,7 +408,7 @@ def _interventions(
         if not isinstance(item, Mapping):
             ck.add(prefix, f"{show(item)} is not a table (expected measure, start, intensity, ...)")
             continue
-        intervention = _intervention(item, prefix, ck, village_ids, start, horizon)
+        intervention = _intervention(item, prefix, ck, village_ids, measures, start, horizon)
         if intervention is not None:
             result.append(intervention)
     return tuple(result)
@@ -418,18 +419,22 @@ def _intervention(
     prefix: str,
     ck: Checker,
     village_ids: list[str] | None,
+    measures: Mapping[str, Measure] | None,
     start: date | None,
     horizon: date | None,
 ) -> Intervention | None:
-    """One ``[[interventions]]`` table; defaults: start = scenario start, intensity 1."""
+    """One ``[[interventions]]`` table; defaults: start = scenario start, intensity 1.
+
+    The measures are the commune's (``measures`` is ``None`` when it could not be
+    loaded: then only the types are checked, as for villages)."""
     before = len(ck.problems)
     ck.keys(item, prefix, _INTERVENTION_KEYS)
     measure = ck.text(item, "measure", prefix)
-    if measure is not None and measure not in MEASURES:
+    if measure is not None and measures is not None and measure not in measures:
         ck.add(
             f"{prefix}.measure",
-            f"unknown measure {measure!r}{did_you_mean(measure, MEASURES)}; "
-            f"known: {', '.join(MEASURES)}",
+            f"unknown measure {measure!r}{did_you_mean(measure, measures)}; "
+            f"known ({MEASURES_FILE}): {', '.join(measures)}",
         )
     when = ck.date(item, "start", prefix) if "start" in item else start
     if when and start and horizon and not start <= when <= horizon:
@@ -440,6 +445,13 @@ def _intervention(
     intensity = ck.number(item, "intensity", prefix, kind="intensity", required=False)
     effort = ck.number(item, "effort_per_unit", prefix, kind="effort_per_unit", required=False)
     villages = _villages(item.get("villages"), f"{prefix}.villages", ck, village_ids)
+    known = measures.get(measure) if measures is not None and measure is not None else None
+    if villages is not None and known is not None and known.targets == COMMUNE:
+        ck.add(
+            f"{prefix}.villages",
+            f"{measure!r} acts on the whole commune ({MEASURES_FILE}: targets = "
+            f'"{COMMUNE}"): omit villages',
+        )
     if len(ck.problems) > before or measure is None or when is None:
         return None
     return Intervention(

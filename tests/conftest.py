@@ -3,13 +3,15 @@
 The fixture commune is the smallest folder that exercises every rule of
 docs/DATA.md: three villages (one with its own cell, one with a small cell,
 one white village hosted by a neighbour's cell), two village cells and one
-school cell, and one parameter row per entry of REQUIRED_PARAMETERS. Tests
-break one thing in it and check the message names the file and field.
+school cell, one parameter row per entry of REQUIRED_PARAMETERS, and the
+measures of data/nahy (they name only registered parameters). Tests break
+one thing in it and check the message names the file and field.
 """
 
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -201,6 +203,7 @@ def write_commune(folder: Path) -> Path:
     for name, rows in TABLES.items():
         write_csv(folder / name, rows)
     write_csv(folder / "parameters.csv", parameter_rows())
+    shutil.copyfile(NAHY / "measures.toml", folder / "measures.toml")
     (folder / "SOURCES.md").write_text("# Sources\n\n- test: the test fixture\n", encoding="utf-8")
     return folder
 

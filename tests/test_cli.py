@@ -45,7 +45,8 @@ def test_validate_commune_ok(commune_dir: Path, capsys: pytest.CaptureFixture[st
     assert main(["validate", str(commune_dir)]) == 0
     out = capsys.readouterr().out
     assert out == (
-        f"ok  {commune_dir}: commune Xã Thử, 3 villages, 3 cells, 1000 people, 20 members\n"
+        f"ok  {commune_dir}: commune Xã Thử, 3 villages, 3 cells, 1000 people, 20 members, "
+        "7 measures\n"
     )
 
 

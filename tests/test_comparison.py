@@ -18,7 +18,6 @@ import pytest
 import sim
 from sim.cli import main
 from sim.comparison import MEASURE_KEYS, add_months, compare, cost_of_delay
-from sim.interventions import MEASURES
 from sim.results import TABLES as RUN_TABLES
 from sim.scenario import Intervention
 from sim.targets import definitions_for
@@ -96,7 +95,7 @@ def test_a_measure_at_zero_intensity_is_the_baseline_draw_for_draw() -> None:
     """Intensity 0 schedules nothing, so every table of the run is the baseline's."""
     base = short_scenario("baseline")
     reference = sim.run(base, 11).tables()
-    for measure in MEASURES:
+    for measure in base.commune.measures:
         zero = base.with_interventions(Intervention(measure, date(2015, 7, 1), 0.0))
         tables = sim.run(zero, 11).tables()
         for name in RUN_TABLES:

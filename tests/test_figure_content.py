@@ -21,12 +21,14 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from sim.commune import load_commune
 from sim.comparison import _intervention_label, comparison_table, unique_labels
 from sim.i18n import smart_number, t
 from sim.plots import FIGURES, scenario_comparison
 from sim.plots.data import commune_facts, scenario_name, target_fields
 from sim.plots.scenarios import DELAY_TARGETS, MEAN_KEY, measure_label
 from sim.targets import TARGET_KEYS
+from tests.conftest import NAHY
 from tests.ensemble_support import short_scenario
 from tests.plot_support import real_ensembles, synthetic_pair
 
@@ -148,7 +150,8 @@ def test_delay_labels_give_measures_in_words_and_villages_by_name(
     for label, source in zip(shown, raw, strict=True):
         assert not VILLAGE_ID.search(label) and not SNAKE.search(label), label
         measure = source.split(" (")[0]
-        assert " ".join(label.split()).startswith(t(f"measure.{measure}", lang))
+        words = commune_facts(real[0]).measure_labels[measure][lang]
+        assert " ".join(label.split()).startswith(words)
         ids = re.search(r"\(([A-Z0-9,]+)\)", source)
         for village in ids.group(1).split(",") if ids else []:
             name = villages[village]  # a name is never split: it sits whole on one line
@@ -161,14 +164,15 @@ def test_delay_labels_give_measures_in_words_and_villages_by_name(
 def test_long_village_lists_break_only_between_names() -> None:
     villages = {f"V{i:02d}": f"Bản Nậm Chua {i}" for i in range(1, 11)}
     label = "targeted_sourcing (" + ",".join(villages) + ")"
-    shown = measure_label(label, "vi", villages, width=30)
+    names = {name: m.label for name, m in load_commune(NAHY).measures.items()}
+    shown = measure_label(label, "vi", villages, names, width=30)
     lines = shown.split("\n")
     assert lines[0] == "Khảo sát, tạo nguồn có trọng"  # the measure wraps at spaces
     body = [line.strip("(),") for line in lines[2:]]
     assert all(part in villages.values() for line in body for part in line.split(", "))
     assert ", ".join(body) == ", ".join(villages.values())
-    assert measure_label("propaganda (2)", "en", villages) == "Propaganda and education (2)"
-    assert measure_label("new_measure", "en", villages) == "new measure"  # never snake_case
+    assert measure_label("propaganda (2)", "en", villages, names) == "Propaganda and education (2)"
+    assert measure_label("new_measure", "en", villages, names) == "new measure"  # not snake_case
 
 
 # -- the commune ---------------------------------------------------------------------------

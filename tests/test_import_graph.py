@@ -20,7 +20,8 @@ SIM = REPO / "sim"
 #: What ``import sim.model`` may load: the inputs and the model itself, nothing of the
 #: analysis (ensembles, calibration, comparisons) or presentation (plots, briefing, words).
 INPUTS = {"sim", "sim.version", "sim.errors", "sim.limits", "sim.commune", "sim.parameters"}
-INPUTS |= {"sim.switches", "sim.scenario", "sim.interventions", "sim.priors", "sim.timeline"}
+INPUTS |= {"sim.switches", "sim.scenario", "sim.measures", "sim.priors", "sim.timeline"}
+INPUTS |= {"sim.languages"}
 MODEL = {"sim.model", "sim.population", "sim.demography", "sim.migration", "sim.organisations"}
 MODEL |= {"sim.pipeline", "sim.cell_plans", "sim.introducers", "sim.party", "sim.party_calendar"}
 MODEL |= {"sim.levers", "sim.recorder", "sim.results", "sim.clock", "sim.hazards", "sim.rng"}

@@ -37,8 +37,10 @@ from hypothesis import strategies as st
 from sim.cli import main
 from sim.commune import COLUMNS, FILES, OPTIONAL_COLUMNS, load_commune
 from sim.errors import InputError, Problem, one_line
-from sim.interventions import MEASURES
+from sim.languages import LANGUAGES
+from sim.levers import HOWS, LEVERS, PROCESSES
 from sim.limits import READ_BEFORE_COMMUNE, default_limits
+from sim.measures import MEASURES_FILE, TARGETS
 from sim.parameters import REQUIRED_PARAMETERS
 from sim.scenario import load_scenario
 from sim.switches import SWITCHES
@@ -426,7 +428,7 @@ def scenario_corruptions(draw: st.DrawFn) -> tuple[tuple[Any, ...], str, Any]:
         ("switches", switch): ANY.filter(lambda v: not isinstance(v, bool)),
         ("interventions",): SCALARS,
         item: SCALARS,
-        (*item, "measure"): NOT_TEXT | unknown(MEASURES),
+        (*item, "measure"): NOT_TEXT | unknown(MEASURE_DATA),
         (*item, "start"): NOT_A_DATE | DATES.filter(lambda d: not START <= d <= END),
         (*item, "intensity"): NOT_A_NUMBER | BELOW_ZERO,
         (*item, "effort_per_unit"): NOT_A_NUMBER | BELOW_ZERO,
@@ -558,6 +560,74 @@ def test_a_bad_commune_toml_field_is_named(
         assert code == 2, lines
         well_formed(lines, folder)
         assert names_field(lines, path, field), (field, lines)
+
+
+# -- corrupting measures.toml -------------------------------------------------------------
+
+MEASURE_DATA = tomllib.loads((NAHY / MEASURES_FILE).read_text(encoding="utf-8"))
+MEASURE_KEYS = ("description", "label", "source", "targets", "staff", "effects", "redraws")
+REQUIRED_MEASURE_KEYS = tuple(k for k in MEASURE_KEYS if k != "staff")
+EFFECT_KEYS = ("lever", "parameter", "how")
+#: Put at a key, it deletes the key: a required key left out.
+DROP = object()
+
+
+@st.composite
+def measure_corruptions(draw: st.DrawFn) -> tuple[tuple[Any, ...], str, Any]:
+    """Where in measures.toml (a path of keys), the field a problem must name, the bad value."""
+    name = draw(st.sampled_from(list(MEASURE_DATA)))
+    measure = MEASURE_DATA[name]
+    effect = (name, "effects", draw(st.integers(0, len(measure["effects"]) - 1)))
+    choices: dict[tuple[Any, ...], st.SearchStrategy[Any]] = {
+        (draw(unknown(MEASURE_DATA)),): SCALARS,  # a new measure that is not a table
+        (name,): SCALARS,
+        (name, draw(unknown(MEASURE_KEYS))): ANY,
+        (name, draw(st.sampled_from(REQUIRED_MEASURE_KEYS))): st.just(DROP),
+        (name, draw(st.sampled_from(["description", "source"]))): NOT_TEXT | BLANK,
+        (name, "label"): SCALARS,
+        (name, "label", draw(st.sampled_from(LANGUAGES))): NOT_TEXT | BLANK | st.just(DROP),
+        (name, "label", draw(unknown(LANGUAGES))): ANY,
+        (name, "targets"): NOT_TEXT | unknown(TARGETS),
+        (name, "staff"): ANY.filter(lambda v: not isinstance(v, bool)),
+        (name, "effects"): SCALARS | st.just([]),
+        effect: SCALARS,
+        (*effect, draw(st.sampled_from(EFFECT_KEYS))): st.just(DROP),
+        (*effect, draw(unknown(EFFECT_KEYS))): ANY,
+        (*effect, "lever"): NOT_TEXT | unknown(LEVERS),
+        (*effect, "parameter"): NOT_TEXT | unknown(REQUIRED_PARAMETERS),
+        (*effect, "how"): NOT_TEXT | unknown(HOWS),
+        (name, "redraws"): SCALARS | st.lists(unknown(PROCESSES), min_size=1, max_size=3),
+    }
+    keys = draw(st.sampled_from(list(choices)))
+    field = keys[0] + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys[1:])
+    return keys, field, draw(choices[keys])
+
+
+@given(corruption=measure_corruptions())
+@settings(PROPERTY, max_examples=300)
+def test_a_bad_measures_toml_field_is_named(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    corruption: tuple[tuple[Any, ...], str, Any],
+) -> None:
+    """Wrong types, unknown names and missing keys in every field of every measure."""
+    keys, field, value = corruption
+    with nahy_copy(tmp_path) as folder:
+        path = folder / MEASURES_FILE
+        data = copy.deepcopy(MEASURE_DATA)
+        target: Any = data
+        for key in keys[:-1]:
+            target = target[key]
+        if value is DROP:
+            del target[keys[-1]]
+        else:
+            target[keys[-1]] = value
+        write_toml(path, data)
+        code, lines = validate(capsys, folder)
+        assert code == 2, lines
+        well_formed(lines, folder)
+        shown = field if keys[0].strip() else "(name)" + field[len(keys[0]) :]
+        assert names_field(lines, path, shown), (field, lines)
 
 
 # -- sim run writes nothing from bad input ---------------------------------------------------

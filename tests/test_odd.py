@@ -1,27 +1,29 @@
-"""docs/ODD.md keeps up with the code: every parameter, measure and switch is described.
+"""docs/ODD.md keeps up: every parameter, measure, lever and switch is described.
 
 Why: the ODD description (Grimm et al. 2020) is where researchers read what
 the model does. A parameter added to ``parameters.csv``, a measure added to
-``sim.interventions.MEASURES`` or a switch added to ``sim.switches.SWITCHES``
-without a word in it would leave the description silently incomplete, and a
-module it names that was renamed would send readers nowhere. These checks
-read files only (no model run).
+``data/nahy/measures.toml``, a lever added to ``sim.levers.LEVERS`` or a
+switch added to ``sim.switches.SWITCHES`` without a word in it would leave
+the description silently incomplete, and a module it names that was renamed
+would send readers nowhere. These checks read files only (no model run).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from sim.interventions import MEASURES
+from sim.levers import LEVERS
 from sim.switches import SWITCHES
 
 REPO = Path(__file__).resolve().parents[1]
 ODD = REPO / "docs" / "ODD.md"
 PARAMETERS = REPO / "data" / "nahy" / "parameters.csv"
+MEASURES = REPO / "data" / "nahy" / "measures.toml"
 
 #: The seven sections of the ODD protocol's 2020 update, in order.
 SECTIONS = (
@@ -58,9 +60,20 @@ def test_every_parameter_is_described(quoted: set[str]) -> None:
     assert not missing, f"parameters of parameters.csv not named in docs/ODD.md: {missing}"
 
 
+def measure_names() -> list[str]:
+    return list(tomllib.loads(MEASURES.read_text(encoding="utf-8")))
+
+
 def test_every_measure_is_described(quoted: set[str]) -> None:
-    missing = [name for name in MEASURES if name not in quoted]
-    assert not missing, f"measures of sim.interventions.MEASURES not in docs/ODD.md: {missing}"
+    names = measure_names()
+    assert names, "measures.toml declares no measure"
+    missing = [name for name in names if name not in quoted]
+    assert not missing, f"measures of data/nahy/measures.toml not in docs/ODD.md: {missing}"
+
+
+def test_every_lever_is_described(quoted: set[str]) -> None:
+    missing = [name for name in LEVERS if name not in quoted]
+    assert not missing, f"levers of sim.levers.LEVERS not in docs/ODD.md: {missing}"
 
 
 def test_every_switch_is_described(quoted: set[str]) -> None:

@@ -116,6 +116,21 @@ def test_the_limits_example_is_a_valid_limits_table(tmp_path) -> None:
         assert load_commune(commune).limits is not None
 
 
+def test_the_measure_example_loads_as_a_measure_of_the_commune(tmp_path) -> None:
+    import shutil
+
+    from sim.commune import load_commune
+
+    examples = [body for body in blocks("toml") if "effects = [" in body]
+    assert examples
+    commune = shutil.copytree(REPO / "data" / "nahy", tmp_path / "nahy")
+    measures = commune / "measures.toml"
+    for body in examples:
+        names = list(tomllib.loads(body))
+        measures.write_text(measures.read_text(encoding="utf-8") + "\n" + body, encoding="utf-8")
+        assert set(names) <= set(load_commune(commune).measures)
+
+
 @pytest.mark.parametrize("words", commands(), ids=lambda w: " ".join(w)[:60])
 def test_each_command_parses_and_names_files_that_exist(words: list[str]) -> None:
     words = expanded(words)

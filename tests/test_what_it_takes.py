@@ -193,8 +193,10 @@ def test_search_on_the_model_scores_mixes_with_their_ensembles(tmp_path: Path) -
 
 
 def test_levers_must_be_measures_of_the_scenario() -> None:
-    with pytest.raises(sim.InputError, match="unknown measure 'propoganda'"):
-        parse_lever("propoganda")
+    with pytest.raises(sim.InputError, match="unknown measure 'propoganda'") as info:
+        make_space(sim.load_scenario(RESOLUTION), [parse_lever("propoganda")], 12)
+    [problem] = info.value.problems  # not also "has no 'propoganda' intervention"
+    assert "did you mean 'propaganda'" in problem.message
     with pytest.raises(sim.InputError, match="highest intensity"):
         parse_lever("propaganda:-1")
     with pytest.raises(sim.InputError, match="has no 'extra_class_seats' intervention"):

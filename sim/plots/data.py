@@ -171,6 +171,8 @@ class CommuneFacts:
     observed: pd.DataFrame  # observed.csv (may be empty)
     village_names: dict[str, str]
     cell_names: dict[str, str] = field(default_factory=dict)
+    #: measure -> its label by language (measures.toml); empty when the folder is not found
+    measure_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def commune_facts(result: EnsembleResult) -> CommuneFacts:
@@ -224,6 +226,7 @@ def _facts_from(folder: str) -> CommuneFacts:
         observed=commune.observed,
         village_names=names,
         cell_names={c.id: display_name(c.name) for c in commune.cells},
+        measure_labels={name: dict(m.label) for name, m in commune.measures.items()},
     )
 
 

@@ -23,6 +23,7 @@ import json
 import math
 import re
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.ensemble import EnsembleResult
-from sim.i18n import TEXT, check_language, number, scenario_label, smart_number, t
+from sim.i18n import check_language, number, scenario_label, smart_number, t
 from sim.plots.common import empty_panel, finish, halo, interval_whiskers, legend_below, wrap
 from sim.plots.data import (
     Results,
@@ -187,6 +188,7 @@ def scenario_comparison(results: Results, lang: str = "vi", *, delay: Any = None
                 lang,
                 target_fields(results[0], lang),
                 facts.village_names,
+                facts.measure_labels,
             )
         handles = [
             Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], label=name)
@@ -309,6 +311,7 @@ def _delay(
     lang: str,
     fields: dict[str, Any],
     villages: dict[str, str],
+    names: Mapping[str, Mapping[str, str]],
 ) -> None:
     table = table[table["measure"].isin(DELAY_TARGETS)]
     measures = list(dict.fromkeys(table["label"]))
@@ -330,7 +333,7 @@ def _delay(
         )
         interval_whiskers(ax, d, y, lo, hi, f"delay:{key}:difference-interval")
     ax.set_yticks(rows)
-    ax.set_yticklabels([measure_label(m, lang, villages) for m in measures])
+    ax.set_yticklabels([measure_label(m, lang, villages, names) for m in measures])
     ax.invert_yaxis()
     ax.axvline(0, color="black", lw=1.2)
     ax.grid(axis="x")
@@ -357,12 +360,20 @@ def _delay(
 _LABEL = re.compile(r"(?P<measure>[^()]+?)(?: \((?P<villages>[^()]*)\))?(?: \((?P<repeat>\d+)\))?")
 
 
-def measure_label(label: str, lang: str, villages: dict[str, str], width: int = 40) -> str:
+def measure_label(
+    label: str,
+    lang: str,
+    villages: dict[str, str],
+    names: Mapping[str, Mapping[str, str]],
+    width: int = 40,
+) -> str:
     """``standing_committee_assignment (V08,V09,V10)`` -> the measure in words (wrapped at
     spaces), then its villages by name in parentheses, lines broken only between names.
 
     ``villages`` maps village ids to names (:attr:`CommuneFacts.village_names`); an id it
-    does not know stays as it is.
+    does not know stays as it is. ``names`` maps measures to their labels by language
+    (:attr:`CommuneFacts.measure_labels`, from the commune's measures.toml); a measure
+    it does not know is written in words from its name.
     """
     found = _LABEL.fullmatch(str(label).strip())
     if found is None:
@@ -370,8 +381,7 @@ def measure_label(label: str, lang: str, villages: dict[str, str], width: int = 
     measure, listed, repeat = found["measure"], found["villages"], found["repeat"]
     if listed is not None and repeat is None and listed.isdigit() and listed not in villages:
         listed, repeat = None, listed  # "propaganda (2)": a repeat, not a village
-    key = f"measure.{measure}"
-    words = t(key, lang) if key in TEXT else measure.replace("_", " ")
+    words = names[measure][lang] if measure in names else measure.replace("_", " ")
     lines = textwrap.wrap(words, width, break_on_hyphens=False) or [words]
     if repeat is not None:
         lines[-1] = f"{lines[-1]} ({repeat})"
