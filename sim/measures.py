@@ -1,7 +1,7 @@
 """A commune's measures, declared in its ``measures.toml`` and checked on loading.
 
 A measure of the commune's resolution is data, not code: which levers of the
-model it moves (:data:`sim.levers.LEVERS`), by which parameter of
+model it moves (:data:`sim.lever_vocabulary.LEVERS`), by which parameter of
 ``parameters.csv`` and how its intensity maps onto that (``how``), whether
 a scenario may aim it at some villages or only at the whole commune, whether
 it reaches school and agency staff, which processes' clocks its start draws
@@ -30,7 +30,7 @@ from typing import Any
 
 from sim.errors import Checker, Problem, did_you_mean, read_text, show
 from sim.languages import LANGUAGES
-from sim.levers import HOWS, LEVERS, PROCESSES
+from sim.lever_vocabulary import HOWS, LEVERS, PROCESSES
 from sim.limits import Limits, file_within_limit
 from sim.parameters import REQUIRED_PARAMETERS
 

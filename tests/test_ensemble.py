@@ -48,9 +48,7 @@ def test_replication_i_runs_with_spawned_child_i(scenario: sim.Scenario) -> None
     row = chunk["replications"].to_pylist()[0]
     assert row["replication"] == 3
     assert row["admissions_total"] == direct.scalars["admissions_total"]
-    assert chunk["years"].column("admissions").to_pylist() == list(
-        direct.years["admissions"]
-    )
+    assert chunk["years"].column("admissions").to_pylist() == list(direct.years["admissions"])
 
 
 def test_replications_differ(reference) -> None:

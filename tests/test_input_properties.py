@@ -38,7 +38,7 @@ from sim.cli import main
 from sim.commune import COLUMNS, FILES, OPTIONAL_COLUMNS, load_commune
 from sim.errors import InputError, Problem, one_line
 from sim.languages import LANGUAGES
-from sim.levers import HOWS, LEVERS, PROCESSES
+from sim.lever_vocabulary import HOWS, LEVERS, PROCESSES
 from sim.limits import READ_BEFORE_COMMUNE, default_limits
 from sim.measures import MEASURES_FILE, TARGETS
 from sim.parameters import REQUIRED_PARAMETERS

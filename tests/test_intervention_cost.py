@@ -14,7 +14,8 @@ import pytest
 
 import sim
 from sim.clock import Clock
-from sim.levers import consume, scaled
+from sim.lever_vocabulary import scaled
+from sim.levers import consume
 from sim.model import CommuneModel
 from sim.rng import Stream
 from sim.scenario import Intervention

@@ -22,7 +22,8 @@ from sim.cli import main
 from sim.commune import load_commune
 from sim.errors import InputError
 from sim.languages import LANGUAGES
-from sim.levers import HOWS, LEVERS, PROCESSES, Levers, scaled
+from sim.lever_vocabulary import HOWS, LEVERS, PROCESSES, scaled
+from sim.levers import Levers
 from sim.measures import COMMUNE, MEASURES_FILE
 from sim.model import CommuneModel
 from sim.parameters import REQUIRED_PARAMETERS

@@ -2,7 +2,7 @@
 
 Why: the ODD description (Grimm et al. 2020) is where researchers read what
 the model does. A parameter added to ``parameters.csv``, a measure added to
-``data/nahy/measures.toml``, a lever added to ``sim.levers.LEVERS`` or a
+``data/nahy/measures.toml``, a lever added to ``sim.lever_vocabulary.LEVERS`` or a
 switch added to ``sim.switches.SWITCHES`` without a word in it would leave
 the description silently incomplete, and a module it names that was renamed
 would send readers nowhere. These checks read files only (no model run).
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.levers import LEVERS
+from sim.lever_vocabulary import LEVERS
 from sim.switches import SWITCHES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,7 +73,7 @@ def test_every_measure_is_described(quoted: set[str]) -> None:
 
 def test_every_lever_is_described(quoted: set[str]) -> None:
     missing = [name for name in LEVERS if name not in quoted]
-    assert not missing, f"levers of sim.levers.LEVERS not in docs/ODD.md: {missing}"
+    assert not missing, f"levers of sim.lever_vocabulary.LEVERS not in docs/ODD.md: {missing}"
 
 
 def test_every_switch_is_described(quoted: set[str]) -> None:

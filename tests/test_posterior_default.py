@@ -244,9 +244,9 @@ def test_the_scenario_own_parameters_win_over_drawn_values(calibrated: Path) -> 
     # a worker given a drawn value for a parameter the scenario sets keeps the scenario's
     seed = replication_seeds(4, 4)[0]
     definitions = definitions_for(scenario)
-    forced = run_chunk(
-        scenario, definitions, [(0, seed)], {0: (1, {"leave_hazard_young": 0.9})}
-    )["replications"]
+    forced = run_chunk(scenario, definitions, [(0, seed)], {0: (1, {"leave_hazard_young": 0.9})})[
+        "replications"
+    ]
     plain = run_chunk(scenario, definitions, [(0, seed)])["replications"]
     assert forced.drop_columns(["posterior_particle"]).equals(plain)
     # never the key of an ensemble in which drawn values overrode the scenario's
