@@ -24,7 +24,7 @@ INPUTS |= {"sim.switches", "sim.scenario", "sim.interventions", "sim.priors", "s
 MODEL = {"sim.model", "sim.population", "sim.demography", "sim.migration", "sim.organisations"}
 MODEL |= {"sim.pipeline", "sim.cell_plans", "sim.introducers", "sim.party", "sim.party_calendar"}
 MODEL |= {"sim.levers", "sim.recorder", "sim.results", "sim.clock", "sim.hazards", "sim.rng"}
-MODEL |= {"sim.provenance"}
+MODEL |= {"sim.provenance", "sim.simpy_adapter"}
 
 #: Cycles through imports made inside functions, still to be taken apart (issue 17);
 #: none may be added.
