@@ -237,7 +237,7 @@ class Levers:
         measure = intervention.measure
         if measure == "standing_committee_assignment":
             for v in villages.tolist():
-                self.assigned_since.setdefault(v, self.model.env._now)
+                self.assigned_since.setdefault(v, self.model.env.now)
             add(self.spot_add, villages, x * p["assignment_spotting_rate"])
             add(self.mentor_extra, villages, x * p["assignment_mentors"])
         elif measure == "cell_admission_quota":
