@@ -76,7 +76,7 @@ class CellPlans:
     def effort(self, cell: int) -> float:
         """The spotting multiplier of ``cell`` now (see the module docstring)."""
         model = self.model
-        done = self.done(cell, model.year_of(model.env._now))
+        done = self.done(cell, model.year_of(model.env.now))
         effort = 1.0
         if self.on:
             plan = self.plan_of(cell)

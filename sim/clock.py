@@ -4,10 +4,11 @@ Why not ``simpy.Timeout``: a run schedules about ten thousand clocks, most of
 them one person's next change of state, and each is run once or found stale.
 SimPy's ``Environment.step`` needs only three things of an event: its place
 in the queue ``(time, priority, id, event)``, ``event.callbacks`` (called
-with the event) and ``event._ok``. A ``Timeout`` also builds a value, a delay
-and a per-instance dict, and goes through ``Environment.schedule``; a slotted
-``Clock`` put straight on the queue costs about a third as much. The
-environment, its clock and its ordering rules stay SimPy's.
+with the event) and that the event succeeded. A ``Timeout`` also builds a
+value, a delay and a per-instance dict, and goes through
+``Environment.schedule``; a slotted ``Clock`` put straight on the queue costs
+about a third as much. The environment, its clock and its ordering rules stay
+SimPy's; what this relies on of SimPy's internals is in ``sim.simpy_adapter``.
 
 Why a scheduler in front of the queue: most clocks are drawn months or years
 ahead (a death, the next time someone joins an organisation), so SimPy's heap
@@ -29,8 +30,10 @@ from itertools import repeat
 import simpy
 from simpy.core import NORMAL, URGENT
 
+from sim.simpy_adapter import DirectEvent, queue_handles
 
-class Clock:
+
+class Clock(DirectEvent):
     """One scheduled call: ``callbacks`` (a one-handler tuple), the person and the clock version.
 
     ``pid`` and ``ver`` let a handler tell a live clock from a stale one (the
@@ -38,7 +41,6 @@ class Clock:
     """
 
     __slots__ = ("callbacks", "pid", "ver")
-    _ok = True  # what SimPy's step checks after the callbacks
 
 
 Callbacks = tuple[Callable[[Clock], None]]
@@ -65,8 +67,8 @@ class Scheduler:
         self.env = env
         self.horizon = horizon
         self.count = 0
-        self._queue = env._queue
-        self._eid = env._eid
+        #: SimPy's heap and id counter (``sim.simpy_adapter.queue_handles``)
+        self.queue, self.ids = queue_handles(env)
         self.buckets: list[list[tuple]] = [[] for _ in range(math.ceil(horizon))]
         self.released_until = 1.0
         self._release_calls = calls(self._release)
@@ -81,10 +83,10 @@ class Scheduler:
         clock.callbacks = callbacks
         clock.pid = pid
         clock.ver = version
-        now = self.env._now
-        entry = (when if when > now else now, NORMAL, next(self._eid), clock)
+        now = self.env.now
+        entry = (when if when > now else now, NORMAL, next(self.ids), clock)
         if when < self.released_until:
-            heappush(self._queue, entry)
+            heappush(self.queue, entry)
         else:
             self.buckets[int(when)].append(entry)
         self.count += 1
@@ -102,7 +104,7 @@ class Scheduler:
         :meth:`reorder` once the build is done (one linear pass beats keeping
         the heap ordered batch by batch).
         """
-        queue, eid, buckets, first = self._queue, self._eid, self.buckets, self.released_until
+        queue, eid, buckets, first = self.queue, self.ids, self.buckets, self.released_until
         for when, pid, version in zip(times, pids, versions or repeat(0), strict=False):
             clock = new_clock(Clock)
             clock.callbacks = callbacks
@@ -116,19 +118,19 @@ class Scheduler:
 
     def reorder(self) -> None:
         """Restore the queue's heap order after :meth:`at_many` (before the run starts)."""
-        heapify(self._queue)
+        heapify(self.queue)
 
     def _schedule_release(self, month: int) -> None:
         clock = new_clock(Clock)
         clock.callbacks = self._release_calls
         clock.pid = month
         clock.ver = 0
-        heappush(self._queue, (float(month), URGENT, next(self._eid), clock))
+        heappush(self.queue, (float(month), URGENT, next(self.ids), clock))
 
     def _release(self, clock: Clock) -> None:
         """The start of month ``clock.pid``: its clocks join SimPy's queue."""
         month = clock.pid
-        queue, bucket = self._queue, self.buckets[month]
+        queue, bucket = self.queue, self.buckets[month]
         if len(bucket) > len(queue):  # re-heaping all at once takes fewer comparisons
             queue.extend(bucket)
             heapify(queue)

@@ -111,7 +111,7 @@ class Demography:
         if residents <= 0 or self.birth_rate <= 0:
             return
         rate = self.birth_rate * residents
-        self.model.at(self.model.env._now + self.birth_clock.exponential() / rate, self.on_birth)
+        self.model.at(self.model.env.now + self.birth_clock.exponential() / rate, self.on_birth)
 
     def _on_birth(self, _clock: Clock) -> None:
         """A child is born at home in a village drawn by its residents, into one of its households.
@@ -131,7 +131,7 @@ class Demography:
         education = len(ascending) - bisect_right(ascending, stream.uniform())
         sex = MALE if stream.uniform() < self.male_share else FEMALE
         pid = pop.add_newborn(
-            sex, model.env._now, village, household, households.ethnic[household], education
+            sex, model.env.now, village, household, households.ethnic[household], education
         )
         model.recorder.flow_birth(pid)
         self.schedule_death(pid, age=0.0)
@@ -149,7 +149,7 @@ class Demography:
             rate = self.entry_rate
         if rate <= 0:
             return
-        when = model.env._now + self.poverty_clock.exponential() / rate
+        when = model.env.now + self.poverty_clock.exponential() / rate
         if keep:
             model.at(when, self.on_poverty_change, household, households.version[household])
 

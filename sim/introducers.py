@@ -96,7 +96,7 @@ class Introducers:
 
     def _find(self, pid: int) -> bool:
         """Add an introducer from the cell's official members (those who qualify first)."""
-        now, months = self.model.env._now, self.model.p["introducer_months"]
+        now, months = self.model.env.now, self.model.p["introducer_months"]
         taken = self.of.get(pid, [])
         cell = self.model.pop.cell[pid]
         members = [m for m in self.model.party.official_members(cell) if m not in taken]
@@ -113,7 +113,7 @@ class Introducers:
         while len(self.of.get(pid, ())) < needed:
             if not self._find(pid):
                 return False
-        return self.model.env._now + 1e-9 >= self.qualify_time(pid)
+        return self.model.env.now + 1e-9 >= self.qualify_time(pid)
 
     def qualify_time(self, pid: int) -> float:
         """When the introducers in place will all qualify (``inf``: too few of them)."""

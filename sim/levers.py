@@ -271,7 +271,7 @@ class Levers:
             setattr(self, lever.staff_attribute, combined(value, lever.combine, size))
         if lever.assignment_date:
             for v in villages.tolist():
-                self.assigned_since.setdefault(v, self.model.env._now)
+                self.assigned_since.setdefault(v, self.model.env.now)
         if lever.quota_ceiling:
             self.quota_ceiling = max(self.quota_staff_mult, float(self.quota_village_mult.max()))
             self.quota_in_force = True

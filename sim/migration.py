@@ -163,7 +163,7 @@ class Migration:
             return
         mult = self.poor_ceiling * (self.minority_mult if pop.ethnic[pid] != KINH else 1.0)
         profile = self.profiles[schooling_class(pop.education[pid])]
-        age = (model.env._now - pop.birth[pid]) / 12.0
+        age = (model.env.now - pop.birth[pid]) / 12.0
         leave_age = profile.age_at(age, self.leave_clock.exponential(), mult)
         model.at(pop.birth[pid] + leave_age * 12.0, self.on_leave, pid, pop.v_mig[pid])
 
@@ -184,7 +184,7 @@ class Migration:
             course = p["study_months_min"] + self.return_clock.uniform() * (
                 p["study_months_max"] - p["study_months_min"]
             )
-            model.at(model.env._now + course, self.on_study_end, pid, pop.v_mig[pid])
+            model.at(model.env.now + course, self.on_study_end, pid, pop.v_mig[pid])
         else:
             self._schedule_work_return(pid)
 
@@ -215,7 +215,7 @@ class Migration:
         pop, model = self.model.pop, self.model
         if self.return_clock.uniform() < model.p["never_return_share"]:
             return
-        now = model.env._now
+        now = model.env.now
         job = (
             now + self.return_clock.exponential() / self.return_rate
             if self.return_rate > 0
@@ -242,7 +242,7 @@ class Migration:
     # -- military service ---------------------------------------------------
     def _on_callup(self, _event: Clock) -> None:
         model, pop, p = self.model, self.model.pop, self.model.p
-        age = (model.env._now - pop.column("birth")) / 12.0
+        age = (model.env.now - pop.column("birth")) / 12.0
         eligible = np.flatnonzero(
             (pop.column("place") == HOME)
             & ~pop.column("staff")
@@ -265,9 +265,9 @@ class Migration:
             elif chosen and pop.education[pid] >= floor and earliest < self.service:
                 # admitted by the unit's cell under the same rules, some time after
                 # ``earliest`` months of service; probation follows in the army
-                at = model.env._now + earliest + when * (self.service - earliest)
+                at = model.env.now + earliest + when * (self.service - earliest)
                 model.at(at, self.on_in_service, pid, pop.v_mig[pid])
-            model.at(model.env._now + self.service, self.on_discharge, pid, pop.v_mig[pid])
+            model.at(model.env.now + self.service, self.on_discharge, pid, pop.v_mig[pid])
 
     def _on_in_service(self, event: Clock) -> None:
         pid, pop = event.pid, self.model.pop

@@ -34,7 +34,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import simpy
 from simpy.events import Event
 
 from sim.clock import Callbacks, Scheduler
@@ -56,6 +55,7 @@ from sim.recorder import Recorder
 from sim.results import RunResult
 from sim.rng import Streams
 from sim.scenario import Scenario, load_scenario
+from sim.simpy_adapter import Environment, schedule_call
 from sim.timeline import DAYS_PER_MONTH, months_between, year_of
 
 
@@ -73,7 +73,7 @@ class CommuneModel:
         self.switches = scenario.switches
         self.seed = seed
         self.streams = Streams(seed)
-        self.env = simpy.Environment()
+        self.env = Environment()
         self.start = scenario.start
         self.horizon = months_between(scenario.start, scenario.horizon) + 1.0 / DAYS_PER_MONTH
         self.scheduler = Scheduler(self.env, self.horizon)
@@ -162,11 +162,7 @@ class CommuneModel:
         """Schedule a calendar event with an explicit SimPy priority (the recorder goes first)."""
         if when >= self.horizon:
             return
-        event = Event(self.env)
-        event._ok = True
-        event._value = None
-        event.callbacks.append(handler)
-        self.env.schedule(event, priority, when - self.env._now)
+        schedule_call(self.env, when, handler, priority)
         self._calendar_events += 1
 
     def calendar_months(self, month_of_year: int, day_fraction: float = 0.5) -> list[float]:
@@ -185,7 +181,7 @@ class CommuneModel:
     # -- ages and dates -----------------------------------------------------
     def age(self, pid: int) -> float:
         """Age in years now."""
-        return (self.env._now - self.pop.birth[pid]) / 12.0
+        return (self.env.now - self.pop.birth[pid]) / 12.0
 
     def year_of(self, t: float) -> int:
         """Calendar year of model time ``t``."""
@@ -209,7 +205,7 @@ class CommuneModel:
         """A person comes (back) to live in their village."""
         self.recorder.moved(pid, self.pop.place[pid], HOME)
         self.pop.set_place(pid, HOME)
-        self.pop.home_since[pid] = self.env._now
+        self.pop.home_since[pid] = self.env.now
         self.recorder.flow_arrival(pid, reason)
         self.party.resident_arrived(pid)
         self.reschedule_person(pid)
@@ -249,7 +245,7 @@ class CommuneModel:
         in an ensemble worker). Emptying the queue and the parts breaks the
         cycles. The result (``RunResult``) does not refer to the model.
         """
-        self.env._queue.clear()
+        self.scheduler.queue.clear()
         self.organisations.on_change.clear()
         parts = [self.levers, self.recorder, self.party, self.demography, self.migration]
         parts += [self.organisations, self.pipeline, self.scheduler, self.env]

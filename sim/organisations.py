@@ -174,7 +174,7 @@ class Organisations:
     def _draws(self, residents: np.ndarray) -> int:
         """How many draws :meth:`schedule_all` makes for ``residents`` (at home) now,
         counted vectorised."""
-        now, horizon = self.env._now, self.model.horizon
+        now, horizon = self.env.now, self.model.horizon
         village = self.pop.column("village")[residents]
         active = self.pop.array("active")[:, residents]
         leaving = np.asarray(self.leave_table)[village] > 0
@@ -196,7 +196,7 @@ class Organisations:
             versions[pid] += 1
         if pop.place[pid] != HOME or not pop.alive[pid]:
             return
-        now, horizon, village = self.env._now, self.model.horizon, pop.village[pid]
+        now, horizon, village = self.env.now, self.model.horizon, pop.village[pid]
         for org, (lo, hi) in enumerate(self.windows(pid)):
             if hi <= now or lo >= horizon:
                 continue
@@ -229,7 +229,8 @@ class Organisations:
         village_of, household_of, birth_of = self.pop.village, self.pop.household, self.pop.birth
         poor, accept_by_poverty = self.model.households.poor, self.accept
         stream, exponentials, uniforms = self.clock, self.clock.exponentials, self.clock.uniforms
-        env, scheduler, queue, ids = self.env, self.scheduler, self.env._queue, self.env._eid
+        env, scheduler = self.env, self.scheduler
+        queue, ids = scheduler.queue, scheduler.ids
         buckets, horizon = scheduler.buckets, scheduler.horizon
         # membership ends on the birthday after the age limit (Youth Union only)
         limit = self.yu_to if org == YOUTH_UNION else math.inf
@@ -248,7 +249,7 @@ class Organisations:
                 rate = join_rates[village_of[pid]]
                 if rate <= 0:
                     return
-                when = env._now + draw / rate
+                when = env.now + draw / rate
                 if when >= birth_of[pid] + limit:
                     return
             else:  # a joining ring, accepted with probability rate now / ceiling
@@ -257,12 +258,12 @@ class Organisations:
                     column[pid] = True
                     counts[org] += 1
                     rate = leave_rates[village_of[pid]]
-                    when = env._now + draw / rate if rate > 0 else math.inf
+                    when = env.now + draw / rate if rate > 0 else math.inf
                     end = birth_of[pid] + limit
                     if when > end:
                         when = end
                 else:
-                    when = env._now + draw / join_rates[village_of[pid]]
+                    when = env.now + draw / join_rates[village_of[pid]]
                     if when >= birth_of[pid] + limit:
                         return
             if not when < horizon:

@@ -166,11 +166,11 @@ class Party:
                 "staff": True,
                 "cell": cell,
                 "sex": int(draw() < 0.5),
-                "birth": self.model.env._now - 12.0 * (low + (high - low) * draw()),
+                "birth": self.model.env.now - 12.0 * (low + (high - low) * draw()),
                 "ethnic": KINH if draw() < p["staff_kinh_share"] else int(2 * draw()),
                 "education": BEYOND,
                 "member": member,
-                "home_since": self.model.env._now if posted else -math.inf,
+                "home_since": self.model.env.now if posted else -math.inf,
             }
         )
         if member == OFFICIAL:
@@ -244,7 +244,7 @@ class Party:
         reason = ""
         if new == OWN_CELL and self.own_cell[v] < 0:
             village = model.commune.villages[v]
-            cell = CellState(self._new_cell_id(village.id), "village", {v}, formed=model.env._now)
+            cell = CellState(self._new_cell_id(village.id), "village", {v}, formed=model.env.now)
             self.cells.append(cell)
             self.cell_index[cell.id] = len(self.cells) - 1
             old = int(self.village_cell[v])
@@ -256,7 +256,7 @@ class Party:
         elif new != OWN_CELL and self.own_cell[v] >= 0:
             cell = self.cells[self.own_cell[v]]
             if cell.formed is not None and cell.villages == {v}:
-                cell.dissolved = model.env._now
+                cell.dissolved = model.env.now
                 old = int(self.own_cell[v])
                 self.own_cell[v] = -1
                 self.village_cell[v] = self.host_cell[v]
@@ -336,7 +336,7 @@ class Party:
         self._change(pid, 0, 1)
         pop.v_prob[pid] += 1
         model.at(
-            model.env._now + model.p["probation_months"],
+            model.env.now + model.p["probation_months"],
             self.on_probation_end,
             pid,
             pop.v_prob[pid],
@@ -351,7 +351,7 @@ class Party:
         and comes home an official member (the rule-free model).
         """
         model, pop = self.model, self.model.pop
-        now = model.env._now
+        now = model.env.now
         model.recorder.log_admission(pid, -1, "in_military_service", counted=False, voted=now)
         if not probation:
             pop.member[pid] = OFFICIAL
@@ -367,7 +367,7 @@ class Party:
         if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
             return
         if self.recognition and pop.place[pid] == HOME:
-            when = model.calendar.next_meeting(model.env._now) if self.cell_vote else model.env._now
+            when = model.calendar.next_meeting(model.env.now) if self.cell_vote else model.env.now
             model.at(when, self.on_recognition_vote, pid, pop.v_prob[pid])
             return
         self._recognise_or_not(pid)
@@ -383,7 +383,7 @@ class Party:
         if self.clock.uniform() < model.p["probation_fail_prob"]:
             self._not_recognised(pid)
             return
-        now = model.env._now
+        now = model.env.now
         if self.sessions:
             when = model.calendar.next_session(now + model.p["forwarding_months"])
         else:
@@ -423,7 +423,7 @@ class Party:
         rate = self.removal_rate + (0.0 if pop.staff[pid] else self.move_rate)
         if rate <= 0:
             return
-        when = model.env._now + self.clock.exponential() / rate
+        when = model.env.now + self.clock.exponential() / rate
         model.at(when, self.on_member_exit, pid, pop.v_member[pid])
 
     def _on_member_exit(self, event: Clock) -> None:
@@ -449,7 +449,7 @@ class Party:
         pop, model = self.model.pop, self.model
         rate = self.transfer_rate[self.cells[pop.cell[pid]].kind]
         if rate > 0:
-            when = model.env._now + self.clock.exponential() / rate
+            when = model.env.now + self.clock.exponential() / rate
             model.at(when, self.on_transfer, pid, 0)
 
     def _on_transfer(self, event: Clock) -> None:

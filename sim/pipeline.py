@@ -338,7 +338,7 @@ class Pipeline:
         """Monthly rate at which ``pid`` is spotted now (0 unless staff or active)."""
         model = self.model
         pop, levers = model.pop, model.levers
-        age_mult = self.age_multiplier((model.env._now - pop.birth[pid]) / 12.0)
+        age_mult = self.age_multiplier((model.env.now - pop.birth[pid]) / 12.0)
         if pop.staff[pid]:
             return (
                 self.staff_rate
@@ -381,7 +381,7 @@ class Pipeline:
             return
         lo = pop.birth[pid] + 12.0 * self.floor_age[floor]
         hi = np.inf if self.over_age_allowed(pid) else pop.birth[pid] + 12.0 * self.age_limit
-        when = max(model.env._now, lo) + self.clock.exponential() / rate
+        when = max(model.env.now, lo) + self.clock.exponential() / rate
         if keep and when < hi:
             model.at(when, self.on_spotted, pid, pop.v_spot[pid])
 
@@ -417,8 +417,8 @@ class Pipeline:
         if elapsed > 0:
             self.mentored_before[pid] = elapsed
             if elapsed >= model.p["cultivation_months"]:  # mentored, so certified already
-                pop.cert_until[pid] = model.env._now + model.p["certificate_validity_months"]
-        if pop.cert_until[pid] < model.env._now and not pop.queued[pid]:
+                pop.cert_until[pid] = model.env.now + model.p["certificate_validity_months"]
+        if pop.cert_until[pid] < model.env.now and not pop.queued[pid]:
             pop.queued[pid] = True
             self.class_queue.append(pid)
         self.pools[cell].waiting.append(pid)
@@ -489,7 +489,7 @@ class Pipeline:
         )
         rate = self.dropout_rate * mult
         if rate > 0:
-            when = model.env._now + self.steps.exponential() / rate
+            when = model.env.now + self.steps.exponential() / rate
             if keep:
                 model.at(when, self.on_dropout, pid, pop.v_drop[pid])
 
@@ -572,7 +572,7 @@ class Pipeline:
         pop.v_pipe[pid] += 1
         model.recorder.log_stage(pid, "cultivation")
         done_before = self.mentored_before.pop(pid, 0.0)
-        due = model.env._now + max(model.p["cultivation_months"] - done_before, 0.0)
+        due = model.env.now + max(model.p["cultivation_months"] - done_before, 0.0)
         self.mentoring_due[pid] = due
         if mentor is not None:
             self.introducers.take_mentor(pid, mentor)
@@ -591,7 +591,7 @@ class Pipeline:
                 continue
             model.recorder.log_stage(pid, "introducer_left")
             if stage == CULTIVATION and self.introducers.mentor_of.get(pid) == member:
-                left = self.mentoring_due[pid] - model.env._now
+                left = self.mentoring_due[pid] - model.env.now
                 self._release(pid)
                 self.mentored_before[pid] = max(model.p["cultivation_months"] - left, 0.0)
                 self._set_stage(pid, WAIT_MENTOR)
@@ -609,7 +609,7 @@ class Pipeline:
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != CULTIVATION:
             return
         self._release(pid)
-        if pop.cert_until[pid] >= model.env._now or self.file_first:
+        if pop.cert_until[pid] >= model.env.now or self.file_first:
             self._begin_application(pid, fresh=True)
         else:
             self._wait_class(pid)
@@ -651,7 +651,7 @@ class Pipeline:
                 pop.queued[pid] = False
                 continue
             pop.queued[pid] = False
-            pop.cert_until[pid] = model.env._now + model.p["certificate_validity_months"]
+            pop.cert_until[pid] = model.env.now + model.p["certificate_validity_months"]
             served += 1
             model.recorder.log_stage(pid, "certified")
             if pop.stage[pid] == WAIT_CLASS:
@@ -667,13 +667,11 @@ class Pipeline:
         model, pop = self.model, self.model.pop
         self._set_stage(pid, APPLICATION)
         if fresh:
-            pop.file_start[pid] = model.env._now
+            pop.file_start[pid] = model.env.now
         pop.v_drop[pid] += 1
         pop.v_pipe[pid] += 1
         model.recorder.log_stage(pid, "application")
-        model.at(
-            model.env._now + model.p["application_months"], self.on_filed, pid, pop.v_pipe[pid]
-        )
+        model.at(model.env.now + model.p["application_months"], self.on_filed, pid, pop.v_pipe[pid])
 
     def _on_filed(self, event: Clock) -> None:
         """The file is made: background verification follows."""
@@ -684,7 +682,7 @@ class Pipeline:
         pop.v_pipe[pid] += 1
         model.recorder.log_stage(pid, "verification")
         model.at(
-            model.env._now + model.p["verification_months"], self.on_verified, pid, pop.v_pipe[pid]
+            model.env.now + model.p["verification_months"], self.on_verified, pid, pop.v_pipe[pid]
         )
 
     def _on_verified(self, event: Clock) -> None:
@@ -699,7 +697,7 @@ class Pipeline:
     def _restart_file(self, pid: int, why: str = "file_lapsed") -> None:
         """The file lapsed (or broke): it is made again (after a class, if the certificate
         lapsed too)."""
-        pop, now = self.model.pop, self.model.env._now
+        pop, now = self.model.pop, self.model.env.now
         self.model.recorder.log_stage(pid, why)
         pop.file_start[pid] = -math.inf
         if pop.cert_until[pid] >= now or self.file_first:
@@ -740,7 +738,7 @@ class Pipeline:
         without ``cell_vote``). Checked in order: validity, certificate, age, the plan,
         introducers, the vote. A file that is not yet decided stays ``waiting_vote``."""
         model, pop, party = self.model, self.model.pop, self.model.party
-        now, p = model.env._now, model.p
+        now, p = model.env.now, model.p
         if self.validity and self._lapsed(pid):
             self._restart_file(pid)
             return
@@ -787,7 +785,7 @@ class Pipeline:
 
     def _lapsed(self, pid: int) -> bool:
         """The file is older than ``file_validity_months``."""
-        age = self.model.env._now - self.model.pop.file_start[pid]
+        age = self.model.env.now - self.model.pop.file_start[pid]
         return age > self.model.p["file_validity_months"] + 1e-9
 
     def _reconsider_at(self, pid: int, when: float) -> None:
@@ -816,7 +814,7 @@ class Pipeline:
         model, pop = self.model, self.model.pop
         self.plans.count_vote(pid, cell, model.year_of(ceremony))
         self.plans.in_hand[pop.cell[pid]] -= 1
-        self.voted_at[pid] = model.env._now
+        self.voted_at[pid] = model.env.now
         self.ceremony_at[pid] = ceremony
         self._set_stage(pid, WAIT_DECISION)
         pop.v_pipe[pid] += 1
@@ -825,7 +823,7 @@ class Pipeline:
 
     def _then(self, when: float, callbacks, handler, pid: int) -> None:
         """``handler(pid)`` at ``when``: at once if that is now (no event for a zero delay)."""
-        if when <= self.model.env._now:
+        if when <= self.model.env.now:
             handler(pid)
         else:
             self.model.at(when, callbacks, pid, self.model.pop.v_pipe[pid])

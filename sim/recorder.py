@@ -155,8 +155,8 @@ class Recorder:
         self.home_count[v] += 1
 
     # -- logs -----------------------------------------------------------------
-    def _now(self) -> float:
-        return float(self.model.env._now)
+    def _time(self) -> float:
+        return float(self.model.env.now)
 
     def log_admission(
         self, pid: int, cell: int, source_group: str, counted: bool, voted: float
@@ -165,7 +165,7 @@ class Recorder:
         village = int(pop.village[pid])
         self.admissions.append(
             (
-                self._now(),
+                self._time(),
                 model.commune.villages[village].id if village >= 0 else "",
                 model.party.cells[cell].id if cell >= 0 else "army",
                 SEXES[pop.sex[pid]],
@@ -181,31 +181,31 @@ class Recorder:
 
     def log_status(self, village: int, status: str, note: str) -> None:
         self.status_changes.append(
-            (self._now(), self.model.commune.villages[village].id, status, note)
+            (self._time(), self.model.commune.villages[village].id, status, note)
         )
 
     def log_exit(self, pid: int, stage: int, reason: str) -> None:
         village = int(self.model.pop.village[pid])
-        self.exits.append((self._now(), self._village_id(village), STAGES[stage], reason, pid))
+        self.exits.append((self._time(), self._village_id(village), STAGES[stage], reason, pid))
 
     def log_stage(self, pid: int, step: str) -> None:
         village = int(self.model.pop.village[pid])
-        self.stage_entries.append((self._now(), self._village_id(village), step, pid))
+        self.stage_entries.append((self._time(), self._village_id(village), step, pid))
 
     def log_member_exit(self, pid: int, reason: str) -> None:
         village = int(self.model.pop.village[pid])
-        self.member_exits.append((self._now(), self._village_id(village), reason, pid))
+        self.member_exits.append((self._time(), self._village_id(village), reason, pid))
 
     def log_recognition(self, pid: int) -> None:
         village = int(self.model.pop.village[pid])
-        self.recognitions.append((self._now(), self._village_id(village), pid))
+        self.recognitions.append((self._time(), self._village_id(village), pid))
 
     def log_migration(self, pid: int, move: str, reason: str) -> None:
         """A young person left (``move`` "leave") or came back ("return"), and why."""
         pop = self.model.pop
         self.migrations.append(
             (
-                self._now(),
+                self._time(),
                 self._village_id(int(pop.village[pid])),
                 move,
                 reason,
@@ -219,14 +219,14 @@ class Recorder:
     def log_callup(self, pid: int) -> None:
         """A man was called up for military service."""
         village = int(self.model.pop.village[pid])
-        self.callups.append((self._now(), self._village_id(village), pid))
+        self.callups.append((self._time(), self._village_id(village), pid))
 
     def log_class(self, served: int, seats: int, still_waiting: int) -> None:
-        self.classes.append((self._now(), served, seats, still_waiting))
+        self.classes.append((self._time(), served, seats, still_waiting))
 
     def log_lever(self, intervention: Intervention) -> None:
         villages = ";".join(intervention.villages) if intervention.villages else "all"
-        self.levers.append((self._now(), intervention.measure, intervention.intensity, villages))
+        self.levers.append((self._time(), intervention.measure, intervention.intensity, villages))
 
     def _village_id(self, village: int) -> str:
         return self.model.commune.villages[village].id if village >= 0 else ""

@@ -25,7 +25,7 @@ INPUTS |= {"sim.languages"}
 MODEL = {"sim.model", "sim.population", "sim.demography", "sim.migration", "sim.organisations"}
 MODEL |= {"sim.pipeline", "sim.cell_plans", "sim.introducers", "sim.party", "sim.party_calendar"}
 MODEL |= {"sim.levers", "sim.recorder", "sim.results", "sim.clock", "sim.hazards", "sim.rng"}
-MODEL |= {"sim.provenance", "sim.lever_vocabulary"}
+MODEL |= {"sim.provenance", "sim.lever_vocabulary", "sim.simpy_adapter"}
 
 
 def modules() -> dict[str, object]:
