@@ -48,7 +48,7 @@ APP_REPS ?= 200
 app: $(STAMP)
 	$(BIN)/python -m sim run data/nahy/scenarios/baseline.toml --reps $(APP_REPS) --seed $(SEED) \
 		--out results/app --quiet >/dev/null
-	$(BIN)/python -m sim.app --port $(APP_PORT) --reps $(APP_REPS) --results results/app
+	$(BIN)/python -m sim.presentation.app --port $(APP_PORT) --reps $(APP_REPS) --results results/app
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -1,7 +1,7 @@
 """The default calibration of Nà Hỳ on 2 cores: wall time, runs, and what it found.
 
 ``data/nahy/scenarios/calibrate-2017.toml`` with the default settings
-(:class:`sim.calibration.Settings`: 150 particles, a budget of 2,000 runs,
+(:class:`sim.analysis.calibration.Settings`: 150 particles, a budget of 2,000 runs,
 20 pilot runs, 150 posterior-predictive runs) on 2 local worker processes,
 from scratch in a temporary folder. Target (issue 6): a few minutes.
 """
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import sim
-from sim.calibration import Settings, calibrate
+from sim.analysis.calibration import Settings, calibrate
 
 SCENARIO = (
     Path(__file__).resolve().parents[1] / "data" / "nahy" / "scenarios" / "calibrate-2017.toml"

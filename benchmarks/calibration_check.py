@@ -48,8 +48,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import binom
 
-from sim.backends import make_backend
-from sim.calibration import Settings, calibrate, calibrate_simulator
+from sim.analysis.calibration import Settings, calibrate, calibrate_simulator
+from sim.experiments.backends import make_backend
 from tests.calibration_support import (
     NORMAL_MU,
     NORMAL_PRIOR,
@@ -183,7 +183,7 @@ def check_commune_coverage(folder: Path, seeds: int, workers: int) -> bool:
     header = "".join(f"{name:>36s}" for name in names)
     print(f"   {'seed':>4s}{header}{'tolerance':>11s}{'gens':>6s}{'s':>6s}")
     covered = dict.fromkeys(names, 0)
-    with make_backend("local", workers=workers, preload=("sim.calibration",)) as backend:
+    with make_backend("local", workers=workers, preload=("sim.analysis.calibration",)) as backend:
         for seed in range(1, seeds + 1):
             started = time.perf_counter()
             commune = synthetic_commune(folder / f"commune{seed}", seed=seed)

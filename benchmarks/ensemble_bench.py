@@ -27,8 +27,8 @@ from pathlib import Path
 
 import sim
 from benchmarks.model_bench import simpy_floor_us
-from sim.backends import DaskBackend, ProcessBackend, available_cores
-from sim.ensemble import PRELOAD
+from sim.experiments.backends import DaskBackend, ProcessBackend, available_cores
+from sim.experiments.ensemble import PRELOAD
 
 BASELINE = Path(__file__).resolve().parents[1] / "data" / "nahy" / "scenarios" / "baseline.toml"
 SEED = 2015

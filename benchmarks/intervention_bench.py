@@ -24,8 +24,8 @@ from datetime import date
 from pathlib import Path
 
 import sim
-from sim.measures import COMMUNE
-from sim.scenario import Intervention
+from sim.inputs.measures import COMMUNE
+from sim.inputs.scenario import Intervention
 
 BASELINE = Path(__file__).resolve().parents[1] / "data" / "nahy" / "scenarios" / "baseline.toml"
 #: the term's months, 2015-01 to 2020-12

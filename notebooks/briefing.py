@@ -19,10 +19,10 @@ import os
 from pathlib import Path
 
 import sim
-from sim.briefing import write_briefing
-from sim.briefing_content import parameters_sentence
-from sim.language_switch import bilingual, language_switch
-from sim.plots import admissions_fan, target_probabilities
+from sim.presentation.briefing import write_briefing
+from sim.presentation.briefing_content import parameters_sentence
+from sim.presentation.language_switch import bilingual, language_switch
+from sim.presentation.plots import admissions_fan, target_probabilities
 
 REPS = int(os.environ.get("NAHY_NOTEBOOK_REPS", "200"))
 SMALL = "NAHY_NOTEBOOK_REPS" in os.environ  # the test suite runs this notebook small

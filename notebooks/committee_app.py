@@ -1,14 +1,15 @@
 # %%
 # The committee's screen: `make app` serves this notebook with Voilà, which shows its outputs
-# only (no code). The screen (sim.planner_screen) holds the title, the controls and the answer.
+# only (no code). The screen (sim.presentation.planner_screen) holds the title, the
+# controls and the answer.
 import os
 from pathlib import Path
 
 from IPython.display import display
 
 import sim
-from sim.language_switch import language_switch
-from sim.planner_screen import PlannerScreen
+from sim.presentation.language_switch import language_switch
+from sim.presentation.planner_screen import PlannerScreen
 
 REPS = int(os.environ.get("NAHY_NOTEBOOK_REPS", "200"))
 WORKERS = int(os.environ["NAHY_APP_WORKERS"]) if "NAHY_APP_WORKERS" in os.environ else None

@@ -25,10 +25,10 @@ from pathlib import Path
 from IPython.display import display
 
 import sim
-from sim.language_switch import bilingual, language_switch
-from sim.planner_screen import PlannerScreen
-from sim.plots import scenario_comparison
-from sim.presentation import comparison_view
+from sim.presentation.language_switch import bilingual, language_switch
+from sim.presentation.planner_screen import PlannerScreen
+from sim.presentation.plots import scenario_comparison
+from sim.presentation.tables import comparison_view
 
 REPS = int(os.environ.get("NAHY_NOTEBOOK_REPS", "200"))
 SMALL = "NAHY_NOTEBOOK_REPS" in os.environ  # the test suite runs this notebook small

@@ -24,11 +24,11 @@ import os
 from pathlib import Path
 
 import sim
-from sim.briefing_content import headline_sentences, parameters_sentence
-from sim.i18n import number, scenario_label, t, years_text
-from sim.language_switch import bilingual, language_switch
-from sim.plots import admissions_fan
-from sim.presentation import (
+from sim.presentation.briefing_content import headline_sentences, parameters_sentence
+from sim.presentation.i18n import number, scenario_label, t, years_text
+from sim.presentation.language_switch import bilingual, language_switch
+from sim.presentation.plots import admissions_fan
+from sim.presentation.tables import (
     admissions_table,
     commune_text,
     ending_sentences,

@@ -36,19 +36,20 @@ import os
 from pathlib import Path
 
 import sim
-from sim.analysis_plots import (
+from sim.analysis.calibration import Settings, calibrate
+from sim.analysis.identifiability import identify
+from sim.analysis.sensitivity import run_sensitivity
+from sim.presentation.analysis_plots import (
     identifiability_figure,
     plot_identifiability,
     predictive_figure,
     priors_posteriors_figure,
     sensitivity_figure,
 )
-from sim.calibration import Settings, calibrate
-from sim.i18n import parameters_text, t
-from sim.identifiability import identify
-from sim.language_switch import bilingual, language_switch
-from sim.plots import youth_places
-from sim.research_tables import (
+from sim.presentation.i18n import parameters_text, t
+from sim.presentation.language_switch import bilingual, language_switch
+from sim.presentation.plots import youth_places
+from sim.presentation.research_tables import (
     calibration_text,
     diagnostics_view,
     identifiability_summary_table,
@@ -60,7 +61,6 @@ from sim.research_tables import (
     sensitivity_table,
     sensitivity_text,
 )
-from sim.sensitivity import run_sensitivity
 
 SMALL = "NAHY_NOTEBOOK_REPS" in os.environ  # the test suite runs this notebook small
 REPS = int(os.environ.get("NAHY_NOTEBOOK_REPS", "100"))

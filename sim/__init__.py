@@ -10,63 +10,63 @@ scenario's ``[priors]`` against what was observed (then
 ``run_ensemble(..., posterior=folder)``), and ``run_sensitivity`` of the
 targets to them. Ensembles draw their parameters from the commune's own
 calibration (``<commune>/calibration/``) when it has one, by default;
-``posterior=None`` runs at the assumed values (:mod:`sim.posterior`).
+``posterior=None`` runs at the assumed values (:mod:`sim.experiments.posterior`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.errors import InputError
+from sim.inputs.errors import InputError
 from sim.version import __version__
 
-#: The public names and the modules that hold them, loaded on first use: ``import sim.model``
-#: (as a worker process does) must not load the analysis and presentation layers, and most
+#: The public names and the modules that hold them, loaded on first use: ``sim.model.run``
+#: (as a worker process uses it) must not load the analysis and presentation layers, and most
 #: sessions never need scipy and SALib (calibration, sensitivity).
 _LAZY = {
-    "Commune": "sim.commune",
-    "load_commune": "sim.commune",
-    "Comparison": "sim.comparison",
-    "DelayCosts": "sim.comparison",
-    "compare": "sim.comparison",
-    "cost_of_delay": "sim.comparison",
-    "EnsembleResult": "sim.ensemble",
-    "load_ensemble": "sim.ensemble",
-    "run_ensemble": "sim.ensemble",
+    "Commune": "sim.inputs.commune",
+    "load_commune": "sim.inputs.commune",
+    "Comparison": "sim.analysis.comparison",
+    "DelayCosts": "sim.analysis.comparison",
+    "compare": "sim.analysis.comparison",
+    "cost_of_delay": "sim.analysis.comparison",
+    "EnsembleResult": "sim.experiments.ensemble",
+    "load_ensemble": "sim.experiments.ensemble",
+    "run_ensemble": "sim.experiments.ensemble",
     "run": "sim.model",
-    "RunResult": "sim.results",
-    "Intervention": "sim.scenario",
-    "Scenario": "sim.scenario",
-    "baseline_scenario": "sim.scenario",
-    "load_scenario": "sim.scenario",
-    "scenario_from_dict": "sim.scenario",
-    "Lever": "sim.what_it_takes",
-    "SearchResult": "sim.what_it_takes",
-    "search": "sim.what_it_takes",
-    "calibrate": "sim.calibration",
-    "load_calibration": "sim.calibration",
-    "load_posterior": "sim.posterior",
-    "run_sensitivity": "sim.sensitivity",
-    "load_sensitivity": "sim.sensitivity",
+    "RunResult": "sim.model.results",
+    "Intervention": "sim.inputs.scenario",
+    "Scenario": "sim.inputs.scenario",
+    "baseline_scenario": "sim.inputs.scenario",
+    "load_scenario": "sim.inputs.scenario",
+    "scenario_from_dict": "sim.inputs.scenario",
+    "Lever": "sim.analysis.what_it_takes",
+    "SearchResult": "sim.analysis.what_it_takes",
+    "search": "sim.analysis.what_it_takes",
+    "calibrate": "sim.analysis.calibration",
+    "load_calibration": "sim.analysis.calibration",
+    "load_posterior": "sim.experiments.posterior",
+    "run_sensitivity": "sim.analysis.sensitivity",
+    "load_sensitivity": "sim.analysis.sensitivity",
 }
 
 if TYPE_CHECKING:  # what a type checker and an editor see
-    from sim.calibration import calibrate, load_calibration
-    from sim.commune import Commune, load_commune
-    from sim.comparison import Comparison, DelayCosts, compare, cost_of_delay
-    from sim.ensemble import EnsembleResult, load_ensemble, run_ensemble
-    from sim.model import run
-    from sim.posterior import load_posterior
-    from sim.results import RunResult
-    from sim.scenario import (
+    from sim.analysis.calibration import calibrate, load_calibration
+    from sim.analysis.comparison import Comparison, DelayCosts, compare, cost_of_delay
+    from sim.analysis.sensitivity import load_sensitivity, run_sensitivity
+    from sim.analysis.what_it_takes import Lever, SearchResult, search
+    from sim.experiments.ensemble import EnsembleResult, load_ensemble, run_ensemble
+    from sim.experiments.posterior import load_posterior
+    from sim.inputs.commune import Commune, load_commune
+    from sim.inputs.scenario import (
         Intervention,
         Scenario,
         baseline_scenario,
         load_scenario,
         scenario_from_dict,
     )
-    from sim.sensitivity import load_sensitivity, run_sensitivity
-    from sim.what_it_takes import Lever, SearchResult, search
+    from sim.model import run
+    from sim.model.results import RunResult
 
 
 def __getattr__(name: str) -> object:

@@ -1,5 +1,5 @@
-"""``python -m sim``: the command line (see :mod:`sim.cli`)."""
+"""``python -m sim``: the command line (see :mod:`sim.cli.main`)."""
 
-from sim.cli import main
+from sim.cli.main import main
 
 raise SystemExit(main())

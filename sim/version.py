@@ -1,7 +1,7 @@
 """The package's version, in a module of its own.
 
 Why not in ``sim/__init__.py`` alone: every result records the version that
-made it (:func:`sim.provenance.package_version`), and a module deep in the
+made it (:func:`sim.inputs.provenance.package_version`), and a module deep in the
 model asking ``sim`` for it would import the whole public API, and through it
 itself: an import cycle. This module imports nothing of the package.
 """

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 import sim
-from sim.calibration_store import CalibrationResult
-from sim.observed import measure_plan, observations
-from sim.priors import Prior
+from sim.analysis.calibration_store import CalibrationResult
+from sim.analysis.observed import measure_plan, observations
+from sim.inputs.priors import Prior
 from tests.conftest import NAHY, write_commune
 
 #: The synthetic truth the recovery test must find again.
@@ -90,7 +90,7 @@ def synthetic_commune(folder: Path, seed: int) -> Path:
 class NormalMeans:
     """``n`` figures ``y_k = mu + sigma * e_k`` with ``e_k`` independent standard normals.
 
-    A :class:`sim.abc.Simulator` whose posterior is known exactly: with a
+    A :class:`sim.analysis.abc.Simulator` whose posterior is known exactly: with a
     flat prior on ``[low, high]`` it is ``Normal(mean(y), sigma^2 / n)``
     truncated to the prior's range (:func:`exact_posterior`), and the ABC
     posterior at a tolerance can be computed by quadrature for two figures
@@ -177,7 +177,7 @@ def abc_posterior(
     """The ABC posterior of two normal means at ``tolerance``, by quadrature (flat prior).
 
     A run is kept when ``sum_k ((s_k - y_k) / c_k)^2 <= 2 tolerance^2``
-    (the distance of :mod:`sim.calibration`), so the ABC posterior density
+    (the distance of :mod:`sim.analysis.calibration`), so the ABC posterior density
     of ``mu`` is the chance that ``x = mu - y + sigma e`` falls in that
     ellipse: with ``x_1 = c_1 R sin(t)`` (``R^2 = 2 tolerance^2``), ``x_2``
     must lie within ``+-c_2 R cos(t)``, a difference of normal CDFs,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.parameters import REQUIRED_PARAMETERS
+from sim.inputs.parameters import REQUIRED_PARAMETERS
 
 REPO = Path(__file__).resolve().parents[1]
 NAHY = REPO / "data" / "nahy"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 import sim
-from sim.store import TABLES
+from sim.experiments.store import TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 NAHY = REPO / "data" / "nahy"

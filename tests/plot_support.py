@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.ensemble import EnsembleResult
-from sim.summary import summarise
+from sim.experiments.ensemble import EnsembleResult
+from sim.experiments.summary import summarise
 from tests.conftest import write_commune
 from tests.ensemble_support import short_scenario
 

@@ -1,6 +1,6 @@
 """Known-answer tests of how a commune admits: the yearly plan, the calendar, the Party's rules.
 
-Each rule and practice is a switch (``sim/switches.py``). Every test starts
+Each rule and practice is a switch (``sim/inputs/switches.py``). Every test starts
 from the quiet world of ``tests/test_model.py`` (nothing happens by chance,
 durations are fixed, the newer rules are off), in which three candidates
 finish mentoring at t = 10, make their file from 10 to 12, are verified by
@@ -20,8 +20,8 @@ from scipy.stats import binom
 
 import sim
 from sim.model import CommuneModel
-from sim.population import GONE, LOWER_SECONDARY, MILITARY, NOT_MEMBER, PROBATIONARY
-from sim.timeline import months_between
+from sim.model.population import GONE, LOWER_SECONDARY, MILITARY, NOT_MEMBER, PROBATIONARY
+from sim.model.timeline import months_between
 from tests.conftest import NAHY, CommuneFolder
 from tests.test_model import admission_times, four_sigma, quiet_commune, quiet_scenario
 
@@ -397,7 +397,7 @@ def test_with_every_rule_every_admission_keeps_the_calendar() -> None:
     the limit, or ``ceremony_months`` after the decision."""
     scenario = sim.load_scenario(NAHY / "scenarios" / "resolution-2015.toml")
     p, calendar = scenario.parameters, scenario.commune.calendar
-    from sim.party_calendar import PartyCalendar
+    from sim.model.party_calendar import PartyCalendar
 
     cal = PartyCalendar(calendar, scenario.start, 200.0)
     result = sim.run(scenario, seed=1)

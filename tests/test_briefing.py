@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.briefing import load_inputs, write_briefing
-from sim.briefing_content import headline_sentences, summary_table
-from sim.cli import main
-from sim.errors import InputError
-from sim.plots import FIGURES
+from sim.cli.main import main
+from sim.inputs.errors import InputError
+from sim.presentation.briefing import load_inputs, write_briefing
+from sim.presentation.briefing_content import headline_sentences, summary_table
+from sim.presentation.plots import FIGURES
 from tests.plot_support import real_ensembles
 from tests.test_briefing_pdf import pdf_text, same_text
 from tests.test_plots import pdf_pages, png_size, svg_text
@@ -80,8 +80,8 @@ def test_the_summary_explains_the_every_cell_target_from_the_cell_tables(
 ) -> None:
     """All cells in all target years at once is rarer than any one cell-year: the summary
     says so with both figures, in Vietnamese, and names the weakest cell by its name."""
-    from sim.briefing_content import cell_target_note
-    from sim.i18n import percent
+    from sim.presentation.briefing_content import cell_target_note
+    from sim.presentation.i18n import percent
 
     text = briefing.summary_md.read_text(encoding="utf-8")
     note = cell_target_note(real, "vi")
@@ -150,13 +150,13 @@ def test_command_line(
     real: list, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The command reads the folders and hands them on (the writing is tested above)."""
-    import sim.briefing
+    import sim.presentation.briefing
 
     calls = []
 
     def fake_write(results, out, lang, *, delay=None):
         calls.append(([r.path for r in results], Path(out), lang, delay))
-        return sim.briefing.Briefing(
+        return sim.presentation.briefing.Briefing(
             Path(out),
             {"01-admissions": [Path("a.png")]},
             Path("s.md"),
@@ -165,7 +165,7 @@ def test_command_line(
             ["A sentence."],
         )
 
-    monkeypatch.setattr(sim.briefing, "write_briefing", fake_write)
+    monkeypatch.setattr(sim.presentation.briefing, "write_briefing", fake_write)
     out = tmp_path / "en"
     assert main(["briefing", str(real[0].path), "--lang", "en", "--out", str(out)]) == 0
     assert calls == [([real[0].path], out, "en", None)]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import sim.briefing
-from sim.cli import main
+import sim.presentation.briefing
+from sim.cli.main import main
 from tests.ensemble_support import write_short_scenario
 
 PLAN = "Kế hoạch của tôi"
@@ -41,11 +41,11 @@ def written(monkeypatch: pytest.MonkeyPatch) -> list:
     def record(results, out, lang, *, delay=None):
         names = [r.manifest["scenario"]["name"] for r in results]
         calls.append((names, [r.manifest["seed"] for r in results], Path(out), lang))
-        return sim.briefing.Briefing(
+        return sim.presentation.briefing.Briefing(
             Path(out), {}, Path(out) / "summary.md", Path(out) / "briefing.pdf", Path("b.json")
         )
 
-    monkeypatch.setattr(sim.briefing, "write_briefing", record)
+    monkeypatch.setattr(sim.presentation.briefing, "write_briefing", record)
     return calls
 
 

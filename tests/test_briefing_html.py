@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.briefing import load_briefing
-from sim.briefing_html import briefing_html
-from sim.plots import FIGURES, KEY_FIGURES
+from sim.presentation.briefing import load_briefing
+from sim.presentation.briefing_html import briefing_html
+from sim.presentation.plots import FIGURES, KEY_FIGURES
 from tests.plot_support import real_ensembles
 from tests.test_briefing import written_briefing
 

@@ -10,9 +10,9 @@ import re
 import pytest
 
 import sim
-from sim.briefing import write_briefing
-from sim.briefing_html import briefing_html
-from sim.briefing_pdf import briefing_pdf
+from sim.presentation.briefing import write_briefing
+from sim.presentation.briefing_html import briefing_html
+from sim.presentation.briefing_pdf import briefing_pdf
 from tests.ensemble_support import short_scenario
 from tests.plot_support import real_ensembles
 from tests.test_briefing_html import Page

@@ -21,8 +21,8 @@ import zlib
 
 import pytest
 
-from sim.briefing_content import briefing_contents
-from sim.briefing_pdf import (
+from sim.presentation.briefing_content import briefing_contents
+from sim.presentation.briefing_pdf import (
     MARGIN,
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -30,7 +30,7 @@ from sim.briefing_pdf import (
     briefing_pdf,
     render_pdf,
 )
-from sim.plots import KEY_FIGURES
+from sim.presentation.plots import KEY_FIGURES
 from tests.plot_support import real_ensembles
 
 # -- reading a PDF's text as a viewer does ---------------------------------------------------
@@ -279,7 +279,7 @@ def test_the_pdf_says_what_the_summary_says_in_vietnamese(real: list, pdf_vi: by
 
 
 def test_the_pdf_in_english(real: list) -> None:
-    from sim.briefing import briefing_pdf as from_the_briefing_module
+    from sim.presentation.briefing import briefing_pdf as from_the_briefing_module
 
     data = from_the_briefing_module(real, "en", dpi=30)
     text = pdf_text(data)

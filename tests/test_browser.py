@@ -4,7 +4,7 @@
   Cells, then presses the screen's **Chạy mô phỏng** (Run): no cell may fail,
   the Vietnamese answer must appear and, after the press, the answer must
   show its figures as rendered images.
-- A committee member opens the app (``python -m sim.app``, Voilà, token on
+- A committee member opens the app (``python -m sim.presentation.app``, Voilà, token on
   127.0.0.1): the first answer shows without any code; they tick one more
   measure and press Run: the headline sentence and the figure change, a
   preliminary answer shows on the way, the PDF briefing downloads, and no
@@ -114,7 +114,7 @@ def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 @pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
 def test_planner_notebook_shows_its_answer_and_figures_after_run(tmp_path: Path) -> None:
-    from sim.app import write_notebook
+    from sim.presentation.app import write_notebook
 
     root = tmp_path / "lab"
     root.mkdir()
@@ -167,7 +167,14 @@ def test_planner_notebook_shows_its_answer_and_figures_after_run(tmp_path: Path)
 def test_committee_app_answers_offline_without_code(tmp_path: Path) -> None:
     port, token = _free_port(), secrets.token_hex(16)
     env = _environment(tmp_path, NAHY_APP_TOKEN=token)
-    command = [sys.executable, "-m", "sim.app", f"--port={port}", "--reps=12", "--workers=2"]
+    command = [
+        sys.executable,
+        "-m",
+        "sim.presentation.app",
+        f"--port={port}",
+        "--reps=12",
+        "--workers=2",
+    ]
     command.append(f"--results={tmp_path / 'results'}")
     ready = f"http://127.0.0.1:{port}/voila/static/voila.js"
     with serving(command, env, tmp_path / "voila.log", ready):

@@ -12,9 +12,8 @@ import pytest
 from scipy.stats import binom
 
 import sim
-from sim.abc import from_space, space_bounds, to_space, truncated_step
-from sim.backends import SerialBackend
-from sim.calibration import (
+from sim.analysis.abc import from_space, space_bounds, to_space, truncated_step
+from sim.analysis.calibration import (
     Settings,
     calibrate,
     calibrate_simulator,
@@ -25,7 +24,8 @@ from sim.calibration import (
     load_calibration,
     weighted_quantile,
 )
-from sim.priors import Prior
+from sim.experiments.backends import SerialBackend
+from sim.inputs.priors import Prior
 from tests.calibration_support import (
     NORMAL_MU,
     NORMAL_PRIOR,
@@ -485,8 +485,8 @@ def test_the_public_api_names_calibration_without_loading_scipy_up_front() -> No
 
     code = (
         "import sys, sim; assert 'scipy' not in sys.modules; "
-        "from sim.calibration import calibrate; assert sim.calibrate is calibrate; "
-        "assert sim.run_sensitivity.__module__ == 'sim.sensitivity'"
+        "from sim.analysis.calibration import calibrate; assert sim.calibrate is calibrate; "
+        "assert sim.run_sensitivity.__module__ == 'sim.analysis.sensitivity'"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -496,9 +496,9 @@ def test_a_generation_cut_short_by_the_budget_is_kept_when_half_full(
     small: tuple[sim.Scenario, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An over-optimistic cost estimate lets generation 1 start with too few runs left."""
-    import sim.calibration
+    import sim.analysis.calibration
 
-    monkeypatch.setattr(sim.calibration, "ACCEPTANCE_DECAY", 1.0)
+    monkeypatch.setattr(sim.analysis.calibration, "ACCEPTANCE_DECAY", 1.0)
     s, _ = small
     settings = Settings(
         particles=12,

@@ -16,9 +16,9 @@ from types import SimpleNamespace
 import pytest
 
 import sim
-from sim.commune import formed_cell_id, load_commune
-from sim.errors import InputError
-from sim.party import Party
+from sim.inputs.commune import formed_cell_id, load_commune
+from sim.inputs.errors import InputError
+from sim.model.party import Party
 from tests.conftest import CommuneFolder
 from tests.test_model import QUIET, QUIET_SWITCHES, immortal
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.cli import COMMANDS, main
+from sim.cli.main import COMMANDS, main
 
 REPO = Path(__file__).resolve().parents[1]
 NAHY = REPO / "data" / "nahy"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import COMMANDS, main
+from sim.cli.main import COMMANDS, main
 from tests.calibration_support import synthetic_commune
 from tests.ensemble_support import REPO, write_short_scenario
 
@@ -123,7 +123,7 @@ def test_help_through_python_m_sim() -> None:
 
 @pytest.mark.parametrize("name", ["../../escaped", "/etc/cron.d/x", "..", "a/../../b", ""])
 def test_default_folders_stay_inside_results_whatever_the_scenario_name(name: str) -> None:
-    from sim.cli_calibration import default_folder
+    from sim.cli.calibration import default_folder
 
     for kind in ("calibration", "sensitivity", "identifiability"):
         folder = default_folder(kind, name)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import COMMANDS, main
+from sim.cli.main import COMMANDS, main
 from tests.ensemble_support import REPO, write_short_scenario
 
 

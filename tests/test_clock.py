@@ -13,7 +13,7 @@ import math
 import numpy as np
 import simpy
 
-from sim.clock import Clock, Scheduler, calls
+from sim.model.clock import Clock, Scheduler, calls
 
 HORIZON = 24.5
 

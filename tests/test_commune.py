@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 
-from sim.commune import FILES, Commune, load_commune
-from sim.errors import InputError, Problem
-from sim.parameters import REQUIRED_PARAMETERS
+from sim.inputs.commune import FILES, Commune, load_commune
+from sim.inputs.errors import InputError, Problem
+from sim.inputs.parameters import REQUIRED_PARAMETERS
 
 if TYPE_CHECKING:
     from conftest import CommuneFolder

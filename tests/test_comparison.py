@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.cli import main
-from sim.comparison import MEASURE_KEYS, add_months, compare, cost_of_delay
-from sim.results import TABLES as RUN_TABLES
-from sim.scenario import Intervention
-from sim.targets import definitions_for
+from sim.analysis.comparison import MEASURE_KEYS, add_months, compare, cost_of_delay
+from sim.cli.main import main
+from sim.inputs.scenario import Intervention
+from sim.model.results import TABLES as RUN_TABLES
+from sim.model.targets import definitions_for
 from tests.ensemble_support import NAHY, short_scenario, write_short_scenario
 
 FAST = {"workers": 1, "quiet": True}

@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.errors import InputError
-from sim.store import RunStore
+from sim.experiments.store import RunStore
+from sim.inputs.errors import InputError
 from tests.conftest import REPO
 
 BASELINE = REPO / "data" / "nahy" / "scenarios" / "baseline.toml"
@@ -65,8 +65,8 @@ def test_identical_runs_started_together_all_succeed_with_one_result(tmp_path, n
 def test_a_reader_sees_a_complete_result_or_none_while_a_run_replaces_it(tmp_path) -> None:
     """``--fresh`` clears and refills the folder again and again; every read meanwhile
     gets the whole result or a clear "no complete ensemble", never a broken one."""
-    from sim.briefing import stored_runs
-    from sim.ensemble import load_ensemble
+    from sim.experiments.ensemble import load_ensemble
+    from sim.presentation.briefing import stored_runs
 
     out = tmp_path / "results"
     first = start_run(out)
@@ -97,7 +97,7 @@ def hold(store: RunStore, until: str) -> subprocess.Popen:
         [
             sys.executable,
             "-c",
-            "import sys, time; from sim.store import RunStore\n"
+            "import sys, time; from sim.experiments.store import RunStore\n"
             f"with RunStore({str(store.path)!r}).working():\n"
             f"    print('held', flush=True); {until}",
         ],

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.ensemble import run_ensemble
+from sim.experiments.ensemble import run_ensemble
 from tests.ensemble_support import REPO, assert_same_tables, short_scenario
 
 DASK = Path(sys.executable).parent / "dask"
@@ -78,8 +78,8 @@ def test_dask_scheduler_gives_the_local_results(scheduler: str, tmp_path: Path) 
 
 
 def test_unreachable_scheduler_is_an_input_error() -> None:
-    from sim.backends import DaskBackend
-    from sim.errors import InputError
+    from sim.experiments.backends import DaskBackend
+    from sim.inputs.errors import InputError
 
     backend = DaskBackend(scheduler=f"tcp://127.0.0.1:{free_port()}", timeout="1s")
     with pytest.raises(InputError, match="could not connect"):

@@ -9,18 +9,18 @@ import numpy as np
 import pytest
 
 import sim
-from sim.backends import SerialBackend
-from sim.ensemble import (
+from sim.experiments.backends import SerialBackend
+from sim.experiments.ensemble import (
     ensemble_key,
     load_ensemble,
     replication_seeds,
     run_chunk,
     run_ensemble,
 )
-from sim.experiment import plan_chunks
-from sim.posterior import COMMUNE, resolve_posterior
-from sim.summary import SUMMARY_KEYS
-from sim.targets import TARGET_KEYS, definitions_for, replication_metrics
+from sim.experiments.experiment import plan_chunks
+from sim.experiments.posterior import COMMUNE, resolve_posterior
+from sim.experiments.summary import SUMMARY_KEYS
+from sim.model.targets import TARGET_KEYS, definitions_for, replication_metrics
 from tests.ensemble_support import assert_same_tables, short_scenario
 
 REPS, SEED = 6, 11
@@ -195,7 +195,7 @@ def test_bad_reps_or_seed_is_an_input_error(scenario, reps, seed) -> None:
 
 def test_more_workers_than_cores_are_capped_with_one_line(capsys, monkeypatch) -> None:
     """--workers 1000 on a small machine starts as many processes as it has cores."""
-    import sim.backends as backends
+    import sim.experiments.backends as backends
 
     monkeypatch.setattr(backends, "available_cores", lambda: 2)
     backend = backends.make_backend("local", workers=1000)

@@ -2,7 +2,7 @@
 
 The notebook also defines a function of its own, as users do, to show that
 nothing the workers need comes from the notebook: they import
-``sim.ensemble.run_chunk`` by name.
+``sim.experiments.ensemble.run_chunk`` by name.
 """
 
 from __future__ import annotations

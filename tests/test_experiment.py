@@ -1,7 +1,7 @@
 """The experiment engine: one seeding rule, one runner, one manifest format, one resume path.
 
 Every analysis (ensembles, comparisons, cost of delay, the search, calibration
-and sensitivity) runs through :mod:`sim.experiment`, so these tests check the
+and sensitivity) runs through :mod:`sim.experiments.experiment`, so these tests check the
 engine's promises once and then that each kind of work keeps them: results
 that do not depend on the workers or the chunking, manifests with the same
 fields, and interrupted work that resumes to the result of an uninterrupted
@@ -19,11 +19,14 @@ import pandas as pd
 import pytest
 from ensemble_support import assert_same_tables, short_scenario
 
-from sim.backends import SerialBackend, WorkerLost
-from sim.calibration import Settings, calibrate
-from sim.comparison import compare
-from sim.ensemble import replication_seeds, run_ensemble
-from sim.experiment import (
+from sim.analysis.calibration import Settings, calibrate
+from sim.analysis.comparison import compare
+from sim.analysis.record import record_report
+from sim.analysis.sensitivity import run_sensitivity
+from sim.analysis.what_it_takes import search
+from sim.experiments.backends import SerialBackend, WorkerLost
+from sim.experiments.ensemble import replication_seeds, run_ensemble
+from sim.experiments.experiment import (
     SEEDING,
     Design,
     EachRun,
@@ -34,10 +37,7 @@ from sim.experiment import (
     replications,
     run_seed,
 )
-from sim.record import record_report
-from sim.scenario import load_scenario
-from sim.sensitivity import run_sensitivity
-from sim.what_it_takes import search
+from sim.inputs.scenario import load_scenario
 
 NAHY = Path(__file__).resolve().parents[1] / "data" / "nahy"
 

@@ -1,10 +1,10 @@
 """What every figure says: village names (never ids), the commune, the comparison table's
 values, and intervals that stay within what a count or a chance can be.
 
-Every figure of :data:`sim.plots.FIGURES` is drawn once per language for the
+Every figure of :data:`sim.presentation.plots.FIGURES` is drawn once per language for the
 real Nà Hỳ pair (baseline and resolution-2015, four runs each), the
 comparison with a cost-of-delay table whose labels are made exactly as
-:func:`sim.comparison.cost_of_delay` makes them from the resolution's
+:func:`sim.analysis.comparison.cost_of_delay` makes them from the resolution's
 measures; values are read back from the figures' artists.
 """
 
@@ -21,13 +21,13 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from sim.commune import load_commune
-from sim.comparison import _intervention_label, comparison_table, unique_labels
-from sim.i18n import smart_number, t
-from sim.plots import FIGURES, scenario_comparison
-from sim.plots.data import commune_facts, scenario_name, target_fields
-from sim.plots.scenarios import DELAY_TARGETS, MEAN_KEY, measure_label
-from sim.targets import TARGET_KEYS
+from sim.analysis.comparison import _intervention_label, comparison_table, unique_labels
+from sim.inputs.commune import load_commune
+from sim.model.targets import TARGET_KEYS
+from sim.presentation.i18n import smart_number, t
+from sim.presentation.plots import FIGURES, scenario_comparison
+from sim.presentation.plots.data import commune_facts, scenario_name, target_fields
+from sim.presentation.plots.scenarios import DELAY_TARGETS, MEAN_KEY, measure_label
 from tests.conftest import NAHY
 from tests.ensemble_support import short_scenario
 from tests.plot_support import real_ensembles, synthetic_pair

@@ -80,7 +80,7 @@ def widget_images(notebook: nbformat.NotebookNode) -> list[int]:
 def load_cell(result) -> str:
     return (
         "from sim import load_ensemble\n"
-        "from sim.plots import target_probabilities, village_timeline\n"
+        "from sim.presentation.plots import target_probabilities, village_timeline\n"
         f"result = load_ensemble({str(result.path)!r})"
     )
 
@@ -138,9 +138,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib._pylab_helpers import Gcf
 
-import sim.briefing
+import sim.presentation.briefing
 from sim import load_ensemble
-from sim.plots import FIGURES, save_figure
+from sim.presentation.plots import FIGURES, save_figure
 
 paths, out = sys.argv[1:3], Path(sys.argv[3])
 results = [load_ensemble(p) for p in paths]
@@ -160,13 +160,13 @@ report["known_after_save"] = known(figure)
 for _ in range(14):  # the user's own figures: 7 more would pass pyplot's limit of 20
     plt.figure()
 before = plt.get_fignums()
-real_save = sim.briefing.save_figure
+real_save = sim.presentation.briefing.save_figure
 def png_only(*args, **kwargs):  # the SVG and PDF exports take time, not figures
     return real_save(*args, **{**kwargs, "formats": ("png",)})
-sim.briefing.save_figure = png_only
+sim.presentation.briefing.save_figure = png_only
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    sim.briefing.write_briefing(results, out / "briefing", "vi", dpi=10)
+    sim.presentation.briefing.write_briefing(results, out / "briefing", "vi", dpi=10)
 report["warnings"] = [str(w.message) for w in caught]
 report["open_before"], report["open_after"] = before, plt.get_fignums()
 print(json.dumps(report))

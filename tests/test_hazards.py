@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.hazards import AgeProfile
+from sim.model.hazards import AgeProfile
 
 
 def test_constant_hazard_gives_age_plus_clock_over_rate() -> None:

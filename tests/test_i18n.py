@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.i18n import (
+from sim.presentation.i18n import (
     LANGUAGES,
     NBSP,
     TEXT,
@@ -25,8 +25,8 @@ from sim.i18n import (
     t,
 )
 
-PLOTS = Path(__file__).resolve().parents[1] / "sim" / "plots"
-BRIEFING = Path(__file__).resolve().parents[1] / "sim" / "briefing.py"
+PLOTS = Path(__file__).resolve().parents[1] / "sim" / "presentation" / "plots"
+BRIEFING = Path(__file__).resolve().parents[1] / "sim" / "presentation" / "briefing.py"
 
 
 def test_every_key_has_every_language_with_the_same_fields() -> None:
@@ -70,8 +70,8 @@ def test_committee_wording(key: str, fields: dict, expected: str) -> None:
 
 def test_every_pipeline_step_and_reason_has_a_label() -> None:
     """The pipeline figure names every step the model records and every reason group."""
-    from sim.plots.pipeline import REASONS, STAGES
-    from sim.population import STAGES as MODEL_STAGES
+    from sim.model.population import STAGES as MODEL_STAGES
+    from sim.presentation.plots.pipeline import REASONS, STAGES
 
     assert set(STAGES) == set(MODEL_STAGES) - {"none"}
     for key in [f"stage.{s}" for s in STAGES] + [f"reason.{g}" for g in REASONS]:

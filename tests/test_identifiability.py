@@ -1,4 +1,4 @@
-"""sim.identifiability: which observed figure informs which parameter, on the small commune.
+"""sim.analysis.identifiability: which observed figure informs which parameter (small commune).
 
 The small commune of ``tests/calibration_support.py`` observes yearly
 admissions 2016-2019, the population at the end of each year and the
@@ -20,21 +20,25 @@ from matplotlib.text import Text
 from PIL import Image
 
 import sim
-from sim.analysis_plots import identifiability_figure, parameter_label, plot_identifiability
-from sim.cli import main
-from sim.errors import InputError
-from sim.i18n import t
-from sim.identifiability import (
+from sim.analysis.identifiability import (
     identify,
     independence_bound,
     load_identifiability,
     rank_mutual_information,
     spearman_matrix,
 )
-from sim.observed import PERIOD_COUNTS, SOURCE_GROUPS, STOCKS
-from sim.observed_words import figure_label, metric_label
-from sim.population import EDUCATION_LEVELS
-from sim.priors import Prior
+from sim.analysis.observed import PERIOD_COUNTS, SOURCE_GROUPS, STOCKS
+from sim.cli.main import main
+from sim.inputs.errors import InputError
+from sim.inputs.priors import Prior
+from sim.model.population import EDUCATION_LEVELS
+from sim.presentation.analysis_plots import (
+    identifiability_figure,
+    parameter_label,
+    plot_identifiability,
+)
+from sim.presentation.i18n import t
+from sim.presentation.observed_words import figure_label, metric_label
 from tests.calibration_support import PRIORS, scenario, small_commune
 
 #: The spotting rate a Standing Committee member adds where assigned: the small scenario has

@@ -34,16 +34,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
-from sim.commune import COLUMNS, FILES, OPTIONAL_COLUMNS, load_commune
-from sim.errors import InputError, Problem, one_line
-from sim.languages import LANGUAGES
-from sim.lever_vocabulary import HOWS, LEVERS, PROCESSES
-from sim.limits import READ_BEFORE_COMMUNE, default_limits
-from sim.measures import MEASURES_FILE, TARGETS
-from sim.parameters import REQUIRED_PARAMETERS
-from sim.scenario import load_scenario
-from sim.switches import SWITCHES
+from sim.cli.main import main
+from sim.inputs.commune import COLUMNS, FILES, OPTIONAL_COLUMNS, load_commune
+from sim.inputs.errors import InputError, Problem, one_line
+from sim.inputs.languages import LANGUAGES
+from sim.inputs.lever_vocabulary import HOWS, LEVERS, PROCESSES
+from sim.inputs.limits import READ_BEFORE_COMMUNE, default_limits
+from sim.inputs.measures import MEASURES_FILE, TARGETS
+from sim.inputs.parameters import REQUIRED_PARAMETERS
+from sim.inputs.scenario import load_scenario
+from sim.inputs.switches import SWITCHES
 from tests.conftest import NAHY, REPO, CommuneFolder, read_csv
 
 SCENARIO = "scenarios/resolution-2015.toml"
@@ -74,7 +74,7 @@ def nahy_copy(base: Path) -> Iterator[Path]:
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
-    """``sim.cli.main(args)`` in-process: its exit status and its stderr lines."""
+    """``sim.cli.main.main(args)`` in-process: its exit status and its stderr lines."""
     capsys.readouterr()
     try:
         code = main(list(args))

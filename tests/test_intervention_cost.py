@@ -1,7 +1,7 @@
 """What measures cost a run: only the clocks they change, whatever their number.
 
 Measures starting at the same instant share one start event, which redraws
-each affected clock once (``sim.levers``). These tests count the clocks that
+each affected clock once (``sim.model.levers``). These tests count the clocks that
 event schedules and where their people live; none of them times anything.
 """
 
@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.clock import Clock
-from sim.lever_vocabulary import scaled
-from sim.levers import consume
+from sim.inputs.lever_vocabulary import scaled
+from sim.inputs.scenario import Intervention
 from sim.model import CommuneModel
-from sim.rng import Stream
-from sim.scenario import Intervention
-from sim.timeline import months_between
+from sim.model.clock import Clock
+from sim.model.levers import consume
+from sim.model.rng import Stream
+from sim.model.timeline import months_between
 from tests.conftest import NAHY
 
 BASELINE = NAHY / "scenarios" / "baseline.toml"

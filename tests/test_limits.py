@@ -1,4 +1,4 @@
-"""Input limits (sim/limits.toml): data, overridable per commune, and checked before the work.
+"""Input limits (sim/inputs/limits.toml): data, overridable per commune, checked before the work.
 
 A wrong file (a 150,000-row export where villages.csv should be) must be
 refused in well under a second with one line naming the file, the limit and
@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-import sim.cli
-from sim.commune import COLUMNS, load_commune
-from sim.errors import InputError, Problem
-from sim.limits import READ_BEFORE_COMMUNE, default_limits
-from sim.scenario import load_scenario, scenario_from_dict
+import sim.cli.main
+from sim.inputs.commune import COLUMNS, load_commune
+from sim.inputs.errors import InputError, Problem
+from sim.inputs.limits import READ_BEFORE_COMMUNE, default_limits
+from sim.inputs.scenario import load_scenario, scenario_from_dict
 from tests.conftest import REPO, CommuneFolder
 
-LIMITS_TOML = REPO / "sim" / "limits.toml"
+LIMITS_TOML = REPO / "sim" / "inputs" / "limits.toml"
 
 
 def problems_of(path: Path) -> list[Problem]:
@@ -71,7 +71,7 @@ def test_every_default_has_a_comment_saying_why() -> None:
 
 def test_the_limits_file_is_package_data() -> None:
     tool = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
-    assert "limits.toml" in tool["setuptools"]["package-data"]["sim"]
+    assert "limits.toml" in tool["setuptools"]["package-data"]["sim.inputs"]
 
 
 # -- rows ----------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def test_sim_validate_prints_the_limit_in_one_line_and_exits_2(
     commune: CommuneFolder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_villages(commune, 5_001)
-    code = sim.cli.main(["validate", str(commune.path)])
+    code = sim.cli.main.main(["validate", str(commune.path)])
     err = capsys.readouterr().err
     assert code == 2
     line = (
@@ -176,7 +176,7 @@ def test_commune_toml_and_scenario_files_have_a_limit_only_the_package_sets(
         load_scenario(scenario_file)
     [problem] = info.value.problems
     assert (problem.file, problem.field) == (str(scenario_file), "(size)")
-    assert "(limits.toml_bytes; raise it in sim/limits.toml" in problem.message
+    assert "(limits.toml_bytes; raise it in sim/inputs/limits.toml" in problem.message
     path = commune.path / "commune.toml"
     path.write_text(path.read_text(encoding="utf-8") + padding, encoding="utf-8")
     [problem] = [p for p in problems_of(commune.path) if p.file == str(path)]
@@ -199,7 +199,7 @@ def test_commune_toml_and_scenario_files_have_a_limit_only_the_package_sets(
         ("villages_rows = 1.5", "limits.villages_rows", "not a whole number"),
         ('villages_rows = "10"', "limits.villages_rows", "not a whole number"),
         ("villages_rows = true", "limits.villages_rows", "not a whole number"),
-        ("toml_bytes = 10", "limits.toml_bytes", "change sim/limits.toml"),
+        ("toml_bytes = 10", "limits.toml_bytes", "change sim/inputs/limits.toml"),
     ],
 )
 def test_the_limits_table_is_checked(

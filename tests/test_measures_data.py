@@ -18,17 +18,17 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.cli import main
-from sim.commune import load_commune
-from sim.errors import InputError
-from sim.languages import LANGUAGES
-from sim.lever_vocabulary import HOWS, LEVERS, PROCESSES, scaled
-from sim.levers import Levers
-from sim.measures import COMMUNE, MEASURES_FILE
+from sim.cli.main import main
+from sim.inputs.commune import load_commune
+from sim.inputs.errors import InputError
+from sim.inputs.languages import LANGUAGES
+from sim.inputs.lever_vocabulary import HOWS, LEVERS, PROCESSES, scaled
+from sim.inputs.measures import COMMUNE, MEASURES_FILE
+from sim.inputs.parameters import REQUIRED_PARAMETERS
+from sim.inputs.provenance import commune_fingerprint
+from sim.inputs.scenario import Intervention
 from sim.model import CommuneModel
-from sim.parameters import REQUIRED_PARAMETERS
-from sim.provenance import commune_fingerprint
-from sim.scenario import Intervention
+from sim.model.levers import Levers
 from tests.conftest import NAHY, CommuneFolder
 
 SHIPPED = (

@@ -1,4 +1,4 @@
-"""Known-answer tests of the migration model (``sim/migration.py``).
+"""Known-answer tests of the migration model (``sim/model/migration.py``).
 
 Why these tests: leaving and coming back drive the model (finishing school
 makes the young eligible for the party and likely to go), and the return has
@@ -40,7 +40,7 @@ import pytest
 
 import sim
 from sim.model import CommuneModel
-from sim.population import AWAY, HOME, LOWER_SECONDARY, NOT_MEMBER
+from sim.model.population import AWAY, HOME, LOWER_SECONDARY, NOT_MEMBER
 from tests.conftest import CommuneFolder, write_commune
 from tests.test_model import four_sigma, immortal, quiet_scenario
 
@@ -448,7 +448,7 @@ def test_returns_alone_are_the_pure_exponential_of_return_within_5y(
 )
 def test_the_leaving_profile_keeps_every_age_limit(limits: dict, expected: list) -> None:
     """The upper-secondary profile by age: each band gets the hazard its limits give."""
-    from sim.migration import leaving_profiles
+    from sim.model.migration import leaving_profiles
 
     p = {
         "leave_age_min": 16,

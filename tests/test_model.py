@@ -446,8 +446,8 @@ def test_population_accounting_balances_every_month(baseline_run: sim.RunResult)
 def test_monthly_population_counts_equal_a_full_count_of_everyone() -> None:
     """The recorder keeps the population by village, place and age band up to date as
     people move, are born and age; at each snapshot it must equal counting everyone."""
-    from sim.population import MILITARY
-    from sim.results import AGE_BANDS
+    from sim.model.population import MILITARY
+    from sim.model.results import AGE_BANDS
 
     scenario = sim.load_scenario(NAHY / "scenarios" / "baseline.toml").with_horizon("2031-12-31")
     model = CommuneModel(scenario, 4)
@@ -561,7 +561,7 @@ def test_over_60_admissions_only_with_the_exception_and_only_without_a_cell() ->
 
 
 def test_people_added_one_at_a_time_or_as_columns_are_the_same() -> None:
-    from sim.population import Population
+    from sim.model.population import Population
 
     one, many = Population(4), Population(4)
     one.add(1, birth=-12.0, village=2)
@@ -573,9 +573,9 @@ def test_people_added_one_at_a_time_or_as_columns_are_the_same() -> None:
 
 def test_run_and_run_ensemble_take_a_scenario_file(tmp_path) -> None:
     """A scenario file's path is as good as the loaded scenario (the same numbers)."""
-    from sim.ensemble import run_ensemble
+    from sim.experiments.ensemble import run_ensemble
+    from sim.inputs.scenario import load_scenario
     from sim.model import run
-    from sim.scenario import load_scenario
 
     path = NAHY / "scenarios" / "baseline.toml"
     assert (

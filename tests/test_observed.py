@@ -1,4 +1,4 @@
-"""Observed figures and their readings on a run (sim/observed.py)."""
+"""Observed figures and their readings on a run (sim/analysis/observed.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.observed import measure_plan, observations
+from sim.analysis.observed import measure_plan, observations
 from tests.conftest import NAHY
 
 
@@ -55,7 +55,7 @@ def test_births_and_returns_read_the_flows_and_the_migration_log(
     calibration_scenario: sim.Scenario,
 ) -> None:
     """Two figures no source gives yet (the validation note asks for them), read on a run."""
-    from sim.observed import Observation, measure_plan
+    from sim.analysis.observed import Observation, measure_plan
 
     year = (pd.Timestamp("2018-01-01").date(), pd.Timestamp("2018-12-31").date())
     used = [Observation("births", *year, 0.0), Observation("returns", *year, 0.0)]

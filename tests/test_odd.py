@@ -2,8 +2,8 @@
 
 Why: the ODD description (Grimm et al. 2020) is where researchers read what
 the model does. A parameter added to ``parameters.csv``, a measure added to
-``data/nahy/measures.toml``, a lever added to ``sim.lever_vocabulary.LEVERS`` or a
-switch added to ``sim.switches.SWITCHES`` without a word in it would leave
+``data/nahy/measures.toml``, a lever added to ``sim.inputs.lever_vocabulary.LEVERS`` or a
+switch added to ``sim.inputs.switches.SWITCHES`` without a word in it would leave
 the description silently incomplete, and a module it names that was renamed
 would send readers nowhere. These checks read files only (no model run).
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.lever_vocabulary import LEVERS
-from sim.switches import SWITCHES
+from sim.inputs.lever_vocabulary import LEVERS
+from sim.inputs.switches import SWITCHES
 
 REPO = Path(__file__).resolve().parents[1]
 ODD = REPO / "docs" / "ODD.md"
@@ -73,12 +73,14 @@ def test_every_measure_is_described(quoted: set[str]) -> None:
 
 def test_every_lever_is_described(quoted: set[str]) -> None:
     missing = [name for name in LEVERS if name not in quoted]
-    assert not missing, f"levers of sim.lever_vocabulary.LEVERS not in docs/ODD.md: {missing}"
+    assert not missing, (
+        f"levers of sim.inputs.lever_vocabulary.LEVERS not in docs/ODD.md: {missing}"
+    )
 
 
 def test_every_switch_is_described(quoted: set[str]) -> None:
     missing = [name for name in SWITCHES if name not in quoted]
-    assert not missing, f"switches of sim.switches.SWITCHES not in docs/ODD.md: {missing}"
+    assert not missing, f"switches of sim.inputs.switches.SWITCHES not in docs/ODD.md: {missing}"
 
 
 def test_the_seven_sections_are_there_in_order(text: str) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.cli import main
-from sim.errors import InputError
+from sim.cli.main import main
+from sim.inputs.errors import InputError
 from tests.conftest import REPO
 
 BASELINE = REPO / "data" / "nahy" / "scenarios" / "baseline.toml"
@@ -107,12 +107,12 @@ def test_a_read_only_out_folder_end_to_end(reachable_folder) -> None:
 def test_an_os_error_during_a_command_is_one_line(monkeypatch, capsys, tmp_path) -> None:
     """Whatever the checks miss (a disk that fills, a folder made read-only meanwhile)
     still ends in one line and exit 2, never a traceback."""
-    import sim.ensemble
+    import sim.experiments.ensemble
 
     def refuse(*_args, **_kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "x.parquet"))
 
-    monkeypatch.setattr(sim.ensemble, "run_ensemble", refuse)
+    monkeypatch.setattr(sim.experiments.ensemble, "run_ensemble", refuse)
     assert main([*COMMANDS["run"], "--out", str(tmp_path)]) == 2
     assert (
         one_line(capsys)
@@ -130,12 +130,12 @@ def test_horizon_errors_name_the_scenario_file_and_the_option(capsys) -> None:
 
 def test_a_closed_pipe_is_not_an_error(monkeypatch, capsys) -> None:
     """``sim run ... | head -1``: the reader has gone; nothing to report, no traceback."""
-    import sim.ensemble
+    import sim.experiments.ensemble
 
     def closed(*_args, **_kwargs):
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(sim.ensemble, "run_ensemble", closed)
+    monkeypatch.setattr(sim.experiments.ensemble, "run_ensemble", closed)
     monkeypatch.setattr(sys, "stdout", sys.stdout)  # main replaces it; restore after
     assert main(COMMANDS["run"]) == 0
     assert capsys.readouterr().err == ""

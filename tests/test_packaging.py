@@ -73,10 +73,10 @@ def test_a_plain_install_gets_every_subpackage_and_the_apps_template() -> None:
         for init in (REPO / "sim").rglob("__init__.py")
     }
     assert on_disk and on_disk <= shipped, f"not shipped: {sorted(on_disk - shipped)}"
-    data = tool["setuptools"]["package-data"]["sim"]
+    data = tool["setuptools"]["package-data"]["sim.presentation"]
     template = [
-        p.relative_to(REPO / "sim").as_posix()
-        for p in (REPO / "sim" / "app_files").rglob("*")
+        p.relative_to(REPO / "sim" / "presentation").as_posix()
+        for p in (REPO / "sim" / "presentation" / "app_files").rglob("*")
         if p.is_file()
     ]
     assert template and all(any(fnmatch.fnmatch(f, pattern) for pattern in data) for f in template)

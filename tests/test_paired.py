@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.paired import paired_mean, paired_proportion, tango_interval
-from sim.summary import Z95
+from sim.analysis.paired import paired_mean, paired_proportion, tango_interval
+from sim.experiments.summary import Z95
 
 
 def test_tango_matches_propcis() -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 import sim
-import sim.planner_screen as screen_module
-from sim.comparison import paired_table
-from sim.language_switch import Language
-from sim.planner_screen import PlannerScreen
+import sim.presentation.planner_screen as screen_module
+from sim.analysis.comparison import paired_table
+from sim.presentation.language_switch import Language
+from sim.presentation.planner_screen import PlannerScreen
 from tests.conftest import REPO
 
 DATA = REPO / "data" / "nahy"

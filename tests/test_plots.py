@@ -24,12 +24,18 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
 
-from sim.i18n import smart_number, t
-from sim.plots import FIGURES, admissions_fan, pipeline_losses, save_figure, target_probabilities
-from sim.plots.data import labels, scenario_name, source_line
-from sim.plots.pipeline import REASONS, STAGES
-from sim.plots.scenarios import probability_differences, scenario_comparison
-from sim.plots.villages import status_grid, village_timeline
+from sim.presentation.i18n import smart_number, t
+from sim.presentation.plots import (
+    FIGURES,
+    admissions_fan,
+    pipeline_losses,
+    save_figure,
+    target_probabilities,
+)
+from sim.presentation.plots.data import labels, scenario_name, source_line
+from sim.presentation.plots.pipeline import REASONS, STAGES
+from sim.presentation.plots.scenarios import probability_differences, scenario_comparison
+from sim.presentation.plots.villages import status_grid, village_timeline
 from tests.plot_support import REAL_REPS, real_ensembles, synthetic_pair
 
 BASELINES = Path(__file__).resolve().parent / "baseline_images"
@@ -165,7 +171,7 @@ def test_comparison_with_cost_of_delay_and_one_scenario_only(synthetic: list) ->
         }
     )
 
-    class Delay:  # what sim.comparison.cost_of_delay returns, as far as the figure reads it
+    class Delay:  # what sim.analysis.comparison.cost_of_delay returns, as the figure reads it
         manifest = {"delay_months": 12, "scenarios": [{"name": "alpha"}]}
 
     Delay.table = table

@@ -21,20 +21,20 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.briefing import write_briefing
-from sim.briefing_content import parameters_sentence
-from sim.cli import main
-from sim.commune import load_commune
-from sim.comparison import compare, comparison_table, cost_of_delay
-from sim.ensemble import ensemble_key, replication_seeds, run_chunk, run_ensemble
-from sim.forecast import run_forecast
-from sim.plots import admissions_fan
-from sim.plots.data import source_line
-from sim.posterior import COMMUNE, load_posterior, resolve_posterior
-from sim.provenance import commune_fingerprint
-from sim.summary import SUMMARY_KEYS
-from sim.targets import definitions_for, replication_metrics
-from sim.what_it_takes import Lever, search
+from sim.analysis.comparison import compare, comparison_table, cost_of_delay
+from sim.analysis.forecast import run_forecast
+from sim.analysis.what_it_takes import Lever, search
+from sim.cli.main import main
+from sim.experiments.ensemble import ensemble_key, replication_seeds, run_chunk, run_ensemble
+from sim.experiments.posterior import COMMUNE, load_posterior, resolve_posterior
+from sim.experiments.summary import SUMMARY_KEYS
+from sim.inputs.commune import load_commune
+from sim.inputs.provenance import commune_fingerprint
+from sim.model.targets import definitions_for, replication_metrics
+from sim.presentation.briefing import write_briefing
+from sim.presentation.briefing_content import parameters_sentence
+from sim.presentation.plots import admissions_fan
+from sim.presentation.plots.data import source_line
 from tests.calibration_support import small_commune
 from tests.ensemble_support import assert_same_tables
 

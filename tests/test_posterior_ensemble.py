@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.ensemble import replication_seeds, run_ensemble
-from sim.posterior import load_posterior
-from sim.summary import SUMMARY_KEYS
-from sim.targets import definitions_for, replication_metrics
+from sim.experiments.ensemble import replication_seeds, run_ensemble
+from sim.experiments.posterior import load_posterior
+from sim.experiments.summary import SUMMARY_KEYS
+from sim.model.targets import definitions_for, replication_metrics
 from tests.calibration_support import scenario, small_commune
 
 TABLE = pd.DataFrame(

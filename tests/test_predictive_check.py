@@ -1,4 +1,4 @@
-"""Predictive checks (sim/predictive_check.py): the tables say what the runs say."""
+"""Predictive checks (sim/analysis/predictive_check.py): the tables say what the runs say."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.observed import Observation
-from sim.predictive_check import predictive_check, wilson, with_reading_error
+from sim.analysis.observed import Observation
+from sim.analysis.predictive_check import predictive_check, wilson, with_reading_error
 
 
 def obs(metric: str, value: float, uncertainty: float = 0.0, joint: str = "") -> Observation:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.priors import Prior
+from sim.inputs.priors import Prior
 
 PRIORS = [
     Prior("a", "uniform", 0.2, 0.6),

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import build_parser
+from sim.cli.main import build_parser
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -89,7 +89,7 @@ def test_the_python_examples_run(tmp_path, monkeypatch) -> None:
 def test_the_scenario_example_loads(tmp_path) -> None:
     import shutil
 
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     commune = shutil.copytree(REPO / "data" / "nahy", tmp_path / "nahy")
     scenarios = [body for body in blocks("toml") if "[[interventions]]" in body]
@@ -104,7 +104,7 @@ def test_the_scenario_example_loads(tmp_path) -> None:
 def test_the_limits_example_is_a_valid_limits_table(tmp_path) -> None:
     import shutil
 
-    from sim.commune import load_commune
+    from sim.inputs.commune import load_commune
 
     tables = [body for body in blocks("toml") if body.lstrip().startswith("[limits]")]
     assert tables
@@ -119,7 +119,7 @@ def test_the_limits_example_is_a_valid_limits_table(tmp_path) -> None:
 def test_the_measure_example_loads_as_a_measure_of_the_commune(tmp_path) -> None:
     import shutil
 
-    from sim.commune import load_commune
+    from sim.inputs.commune import load_commune
 
     examples = [body for body in blocks("toml") if "effects = [" in body]
     assert examples

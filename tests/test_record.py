@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.cli import main
-from sim.record import record_report
+from sim.analysis.record import record_report
+from sim.cli.main import main
 
 
 @pytest.fixture

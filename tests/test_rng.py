@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rng import Streams
+from sim.model.rng import Streams
 
 
 def test_a_stream_does_not_depend_on_the_other_streams_used() -> None:

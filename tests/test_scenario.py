@@ -18,7 +18,7 @@ from sim import (
     load_scenario,
     scenario_from_dict,
 )
-from sim.errors import Problem
+from sim.inputs.errors import Problem
 
 NAHY = Path(__file__).resolve().parents[1] / "data" / "nahy"
 

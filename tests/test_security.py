@@ -67,7 +67,7 @@ def test_toml_and_csv_are_read_as_data_only() -> None:
 
 @pytest.mark.parametrize("name", ["../../escaped", "/etc/cron.d/x", "..", "a/../../b", "", "C:\\x"])
 def test_a_runs_folder_stays_under_its_results_folder_whatever_the_name(tmp_path, name) -> None:
-    from sim.ensemble import run_folder
+    from sim.experiments.ensemble import run_folder
 
     root = tmp_path / "results"
     scenario = SimpleNamespace(name=name, start=date(2015, 1, 1))

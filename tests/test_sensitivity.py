@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.analysis_plots import plot_sensitivity
-from sim.priors import Prior
-from sim.sensitivity import OUTPUTS, load_sensitivity, run_sensitivity, sensitivity_indices
+from sim.analysis.sensitivity import OUTPUTS, load_sensitivity, run_sensitivity, sensitivity_indices
+from sim.inputs.priors import Prior
+from sim.presentation.analysis_plots import plot_sensitivity
 from tests.calibration_support import scenario, small_commune
 
 PI = np.pi

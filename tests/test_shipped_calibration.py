@@ -15,9 +15,9 @@ import json
 import pandas as pd
 
 import sim
-from sim.calibration import Settings, calibration_key
-from sim.observed import observations
-from sim.posterior import load_posterior
+from sim.analysis.calibration import Settings, calibration_key
+from sim.analysis.observed import observations
+from sim.experiments.posterior import load_posterior
 from tests.conftest import NAHY
 
 FOLDER = NAHY / "calibration"

@@ -1,4 +1,4 @@
-"""``sim.simpy_adapter`` is the only module that uses SimPy's private attributes, and they
+"""``sim.model.simpy_adapter`` is the only module that uses SimPy's private attributes, and they
 still behave as it assumes.
 
 Why: the model puts its own events straight on SimPy's heap and reads the time
@@ -27,7 +27,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from simpy.core import NORMAL, URGENT
 
-from sim.simpy_adapter import (
+from sim.model.simpy_adapter import (
     SUPPORTED,
     DirectEvent,
     Environment,
@@ -37,7 +37,7 @@ from sim.simpy_adapter import (
 from tests.conftest import REPO
 from tests.test_packaging import conda_requirements, pyproject_requirements
 
-ADAPTER = REPO / "sim" / "simpy_adapter.py"
+ADAPTER = REPO / "sim" / "model" / "simpy_adapter.py"
 
 #: Private names of SimPy's environment and events that no other module may use: the
 #: ones the adapter relies on, the rest of ``Environment``'s and ``Event``'s (checked
@@ -80,7 +80,7 @@ def test_the_queue_handles_are_the_heap_simpy_schedules_on_and_its_id_counter() 
 
 
 class Call(DirectEvent):
-    """A direct event as ``sim.clock.Clock`` is: slotted, with ``callbacks``."""
+    """A direct event as ``sim.model.clock.Clock`` is: slotted, with ``callbacks``."""
 
     __slots__ = ("callbacks",)
 
@@ -143,7 +143,7 @@ def test_an_urgent_call_runs_before_normal_events_at_the_same_time() -> None:
 
 
 def test_simpy_is_done_with_a_direct_event_when_its_callback_runs() -> None:
-    """``sim.organisations`` puts the event that rang back on the queue from its callback."""
+    """``sim.model.organisations`` puts the event that rang back on the queue from its callback."""
     env = Environment()
     queue, ids = queue_handles(env)
     seen = []
@@ -211,4 +211,6 @@ def private_uses(path: Path) -> set[str]:
     ids=lambda path: str(path.relative_to(REPO)),
 )
 def test_no_other_module_uses_simpy_s_private_names(path: Path) -> None:
-    assert not private_uses(path), f"use sim.simpy_adapter instead of {sorted(private_uses(path))}"
+    assert not private_uses(path), (
+        f"use sim.model.simpy_adapter instead of {sorted(private_uses(path))}"
+    )

@@ -13,8 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from sim.ensemble import run_ensemble
-from sim.store import TABLES, RunStore, part_name, write_json_atomic
+from sim.experiments.ensemble import run_ensemble
+from sim.experiments.store import TABLES, RunStore, part_name, write_json_atomic
 from tests.ensemble_support import (
     REPO,
     assert_same_tables,

@@ -1,12 +1,12 @@
-"""Semi-automatic summaries (sim/summaries.py): each parameter's guess from the figures."""
+"""Semi-automatic summaries (sim/analysis/summaries.py): each parameter's guess from the figures."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.priors import Prior
-from sim.summaries import LOGISTIC_SD, fit_projection, to_logit
+from sim.analysis.summaries import LOGISTIC_SD, fit_projection, to_logit
+from sim.inputs.priors import Prior
 
 PRIORS = [Prior("a", "uniform", 0.0, 1.0), Prior("b", "loguniform", 0.01, 1.0)]
 

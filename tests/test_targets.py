@@ -10,8 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.summary import SUMMARY_KEYS, ending_months, probability, summarise, wilson_interval
-from sim.targets import TARGET_KEYS, TargetDefinitions, replication_metrics
+from sim.experiments.summary import (
+    SUMMARY_KEYS,
+    ending_months,
+    probability,
+    summarise,
+    wilson_interval,
+)
+from sim.model.targets import TARGET_KEYS, TargetDefinitions, replication_metrics
 
 START, HORIZON = date(2015, 1, 1), date(2017, 12, 31)
 MONTHS = 37  # snapshots at the start of each month, 2015-01 .. 2018-01
@@ -258,8 +264,8 @@ def test_summary_keys_and_values() -> None:
 def test_record_and_tables_give_the_same_metrics(name: str) -> None:
     """The fast path (the run's record) and the table path agree on real runs."""
     import sim
-    from sim.results import TABLES
-    from sim.targets import definitions_for, digest_record, digest_tables
+    from sim.model.results import TABLES
+    from sim.model.targets import definitions_for, digest_record, digest_tables
     from tests.ensemble_support import NAHY
 
     scenario = sim.load_scenario(NAHY / "scenarios" / f"{name}.toml").with_horizon("2017-12-31")
@@ -295,8 +301,8 @@ def test_a_later_term_start_moves_the_term_mean_and_the_every_year_span() -> Non
 
 
 def test_the_definitions_take_the_communes_term_start(commune) -> None:
-    from sim.commune import load_commune
-    from sim.targets import definitions_for
+    from sim.inputs.commune import load_commune
+    from sim.model.targets import definitions_for
 
     before = load_commune(commune.path).targets.term_start
     later = date(before.year + 1, 1, 1)

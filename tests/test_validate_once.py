@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import sim.cli
-import sim.cli_validation
-import sim.commune
-import sim.scenario
-from sim.cli import main
+import sim.cli.main
+import sim.cli.validation
+import sim.inputs.commune
+import sim.inputs.scenario
+from sim.cli.main import main
 from tests.conftest import NAHY
 
 
@@ -20,13 +20,13 @@ from tests.conftest import NAHY
 def loads(monkeypatch: pytest.MonkeyPatch) -> Counter[Path]:
     """Every commune load from now on, by resolved folder, whichever module loads it."""
     counted: Counter[Path] = Counter()
-    real = sim.commune.load_commune
+    real = sim.inputs.commune.load_commune
 
     def counting(folder):
         counted[Path(folder).resolve()] += 1
         return real(folder)
 
-    for module in (sim.commune, sim.scenario, sim.cli, sim.cli_validation):
+    for module in (sim.inputs.commune, sim.inputs.scenario, sim.cli.main, sim.cli.validation):
         monkeypatch.setattr(module, "load_commune", counting, raising=False)
     return counted
 

@@ -1,4 +1,4 @@
-"""The validation report (sim/validation.py, python -m sim validate-model): what a reader sees."""
+"""The validation report (sim/presentation/validation.py, sim validate-model): what one sees."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import matplotlib.text
 import pytest
 
 import sim
-from sim.calibration import Settings, calibrate
-from sim.cli import main
-from sim.observed import observations
-from sim.validation import run_known_answers, validate_model
-from sim.validation_plots import predictive_figure
+from sim.analysis.calibration import Settings, calibrate
+from sim.analysis.observed import observations
+from sim.cli.main import main
+from sim.presentation.validation import run_known_answers, validate_model
+from sim.presentation.validation_plots import predictive_figure
 from tests.calibration_support import scenario, synthetic_commune
 
 TINY = Settings(
@@ -169,7 +169,7 @@ def test_the_command_names_a_missing_calibration_in_one_line(
 def test_nahy_data_agree_with_the_figures_they_fix() -> None:
     """10 villages, 4 school cells, 1 agency cell, and a 2017 plan of 8 (the cells' own plans:
     no parameter moves these, so they are checked against the data, not calibrated)."""
-    from sim.validation import data_checks
+    from sim.presentation.validation import data_checks
     from tests.conftest import NAHY
 
     table = data_checks(sim.load_scenario(NAHY / "scenarios" / "calibrate-2017.toml"))

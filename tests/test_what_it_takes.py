@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.cli import main
-from sim.ensemble import run_ensemble
-from sim.scenario import Intervention
-from sim.timeline import months_between
-from sim.what_it_takes import Lever, Mix, effort, make_space, parse_lever, search
+from sim.analysis.what_it_takes import Lever, Mix, effort, make_space, parse_lever, search
+from sim.cli.main import main
+from sim.experiments.ensemble import run_ensemble
+from sim.inputs.scenario import Intervention
+from sim.model.timeline import months_between
 from tests.ensemble_support import NAHY, short_scenario, write_short_scenario
 
 RESOLUTION = NAHY / "scenarios" / "resolution-2015.toml"

@@ -90,7 +90,7 @@ def sim_command(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProc
 
 def test_the_wheel_runs_validate_run_and_briefing_outside_the_checkout(installed, tmp_path):
     where = subprocess.run(
-        [str(installed), "-c", "import sim, sim.plots; print(sim.__file__)"],
+        [str(installed), "-c", "import sim, sim.presentation.plots; print(sim.__file__)"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -1,0 +1,1 @@
+"""The analyses over experiments: comparisons, the search, the record, calibration, sensitivity."""

@@ -1,0 +1,1 @@
+"""The command line, ``python -m sim`` (``main``; one module per group of commands)."""

@@ -1,0 +1,183 @@
+"""Deaths by age and sex, births, and households moving in and out of poverty.
+
+Ageing needs no events: age is computed from the birth time whenever a
+process needs it, and age-dependent hazards are integrated along the
+person's future ages (see ``hazards``). School completion needs none either:
+each person's final education level is drawn at birth (by household
+poverty) and the level held at any age follows from the completion ages.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.clock import Clock, calls
+from sim.model.hazards import AgeProfile
+from sim.model.population import FEMALE, GONE, MALE, education_shares
+
+if TYPE_CHECKING:
+    from sim.inputs.commune import Commune
+    from sim.model import CommuneModel
+
+
+@lru_cache(maxsize=16)
+def mortality_profiles(commune: Commune) -> tuple[AgeProfile, AgeProfile]:
+    """Male and female death hazards (per year) from the commune's mortality table.
+
+    Cached per commune (communes are immutable and hashed by identity): every
+    run of an ensemble would otherwise read the same table again with pandas.
+    """
+    mortality = commune.mortality
+    edges = mortality["age_from"].astype(float).tolist()
+    male = (mortality["male_per_1000"] / 1000.0).tolist()
+    female = (mortality["female_per_1000"] / 1000.0).tolist()
+    return AgeProfile(edges, male), AgeProfile(edges, female)
+
+
+class Demography:
+    """Deaths, births and household poverty transitions."""
+
+    def __init__(self, model: CommuneModel) -> None:
+        self.model = model
+        self.on_birth = calls(self._on_birth)
+        self.on_death = calls(self._on_death)
+        self.on_poverty_change = calls(self._on_poverty_change)
+        self.profiles = mortality_profiles(model.commune)
+        self.death_clock = model.streams["death"]
+        self.birth_clock = model.streams["birth"]
+        self.poverty_clock = model.streams["poverty"]
+        p = model.p
+        self.birth_rate = p["crude_birth_rate_per_1000"] / 1000.0 / 12.0
+        self.male_share = p["male_share_at_birth"]
+        self.exit_rate = p["poverty_exit_rate"] / 12.0
+        self.entry_rate = p["poverty_entry_rate"] / 12.0
+        # households are kept by village (see population.build_households)
+        household_village = np.asarray(model.households.village)
+        villages = np.arange(len(model.commune.villages))
+        first = np.searchsorted(household_village, villages).tolist()
+        last = np.searchsorted(household_village, villages, side="right").tolist()
+        self.households_by_village = [range(a, b) for a, b in zip(first, last, strict=True)]
+        self.education_ascending = [sorted(row) for row in education_shares(model.commune).tolist()]
+
+    # -- deaths -------------------------------------------------------------
+    def start(self) -> None:
+        """Draw everyone's age at death, and the first birth and poverty changes."""
+        pop, model, households = self.model.pop, self.model, self.model.households
+        n = pop.size
+        birth, sexes = pop.column("birth"), pop.column("sex")
+        ages = -birth / 12.0
+        clocks = self.death_clock.generator.standard_exponential(n)
+        death_age = np.full(n, np.inf)
+        for sex, profile in ((MALE, self.profiles[0]), (FEMALE, self.profiles[1])):
+            mask = sexes == sex
+            death_age[mask] = profile.ages_at(ages[mask], clocks[mask], np.ones(mask.sum()))
+        model.at_many(birth + death_age * 12.0, self.on_death, np.arange(n))
+        self._schedule_birth()
+        poor = np.asarray(households.poor)
+        exit_rate = self.exit_rate * np.asarray(model.levers.exit_mult)[households.village]
+        rate = np.where(poor, exit_rate, self.entry_rate)
+        clocks = self.poverty_clock.generator.standard_exponential(len(households))
+        with np.errstate(divide="ignore"):
+            when = np.where(rate > 0, clocks / np.where(rate > 0, rate, 1.0), np.inf)
+        households.version = [1] * len(households)
+        versions = np.ones(len(households), dtype=np.int64)
+        model.at_many(when, self.on_poverty_change, np.arange(len(households)), versions)
+
+    def schedule_death(self, pid: int, age: float | None = None) -> None:
+        """Draw the age at death of someone who has just joined the population (aged ``age``)."""
+        pop = self.model.pop
+        profile = self.profiles[pop.sex[pid]]
+        if age is None:
+            age = self.model.age(pid)
+        death_age = profile.age_at(age, self.death_clock.exponential())
+        self.model.at(pop.birth[pid] + death_age * 12.0, self.on_death, pid, 0)
+
+    def _on_death(self, event: Clock) -> None:
+        pid = event.pid
+        pop = self.model.pop
+        if not pop.alive[pid] or pop.place[pid] == GONE:
+            return
+        self.model.leaves_home(pid, GONE, "death")
+        pop.alive[pid] = False
+
+    # -- births -------------------------------------------------------------
+    def _schedule_birth(self) -> None:
+        residents = sum(self.model.recorder.home_count)
+        if residents <= 0 or self.birth_rate <= 0:
+            return
+        rate = self.birth_rate * residents
+        self.model.at(self.model.env.now + self.birth_clock.exponential() / rate, self.on_birth)
+
+    def _on_birth(self, _clock: Clock) -> None:
+        """A child is born at home in a village drawn by its residents, into one of its households.
+
+        About 550 births a run, each a handful of draws and list writes; the
+        newborn has no clock but a (rarely early) death: nothing else can
+        happen before ``youngest_event_age``, which no newborn reaches in a run
+        of the usual length (``reschedule_person`` checks).
+        """
+        model, pop, households = self.model, self.model.pop, self.model.households
+        stream = self.birth_clock
+        village = stream.choice_index(model.recorder.home_count)
+        candidates = self.households_by_village[village]
+        household = candidates[int(stream.uniform() * len(candidates))]
+        # levels reached: how many "share completing at least this level" exceed the draw
+        ascending = self.education_ascending[households.poor[household]]
+        education = len(ascending) - bisect_right(ascending, stream.uniform())
+        sex = MALE if stream.uniform() < self.male_share else FEMALE
+        pid = pop.add_newborn(
+            sex, model.env.now, village, household, households.ethnic[household], education
+        )
+        model.recorder.flow_birth(pid)
+        self.schedule_death(pid, age=0.0)
+        model.reschedule_person(pid)
+        self._schedule_birth()
+
+    # -- poverty ------------------------------------------------------------
+    def _schedule_poverty(self, household: int, keep: bool = True) -> None:
+        """Draw the household's next poverty change (``keep=False``: only consume the draw)."""
+        model, households = self.model, self.model.households
+        households.version[household] += 1
+        if households.poor[household]:
+            rate = self.exit_rate * model.levers.exit_mult[households.village[household]]
+        else:
+            rate = self.entry_rate
+        if rate <= 0:
+            return
+        when = model.env.now + self.poverty_clock.exponential() / rate
+        if keep:
+            model.at(when, self.on_poverty_change, household, households.version[household])
+
+    def _on_poverty_change(self, clock: Clock) -> None:
+        """The household moves in or out of poverty.
+
+        Its members' leaving and joining clocks run at their ceilings and read
+        the household's poverty when they ring (thinning, see ``migration``
+        and ``organisations``), so none of them needs drawing again.
+        """
+        households = self.model.households
+        h = clock.pid
+        if households.version[h] != clock.ver:
+            return
+        households.poor[h] = not households.poor[h]
+        self._schedule_poverty(h)
+
+    def poverty_changed(
+        self, villages: np.ndarray, superseded: AbstractSet[int] = frozenset()
+    ) -> None:
+        """A measure changed poverty exit in ``villages``: redraw poor households' clocks.
+
+        The households of ``superseded`` (village indices) only consume their draws: a
+        later measure of the same instant redraws them.
+        """
+        households = self.model.households
+        for v in villages.tolist():
+            keep = v not in superseded
+            for h in self.households_by_village[v]:
+                if households.poor[h]:
+                    self._schedule_poverty(h, keep)

@@ -1,0 +1,934 @@
+"""The admission pipeline: spotting, mentoring, class, file, vote, decision, ceremony.
+
+1. Spotting: an eligible resident (age ``admission_age_min`` to
+   ``admission_age_max``, education floor reached) who is active in a mass
+   organisation is spotted as a promising candidate at a rate that depends on
+   the village's status (a white village has nobody on the ground), on age
+   (the cells look for young people: ``spotting_*_multiplier`` above
+   ``spotting_age_young_max``) and, with ``plan_driven``, on the cell's
+   yearly plan. Staff of school and agency cells are spotted at
+   ``staff_spotting_rate`` (same age profile and plan).
+2. Mentoring: the candidate needs a mentor, an official member of the cell
+   their village attends (a white village borrows from its host cell); a
+   member mentors ``mentor_capacity`` candidates at a time, so candidates may
+   queue. Mentoring lasts ``cultivation_months``. With ``introducers`` the
+   mentor is a named member and the first introducer; a second official
+   member of the cell is the second (a Youth Union member needs only one,
+   with the Youth Union's resolution); both must have known the applicant
+   ``introducer_months`` by the vote, and one who stops being an official
+   member at home breaks the file: mentoring starts again with a new mentor.
+3. Awareness class: held by the district in the commune's class months with
+   ``awareness_class_seats`` seats; candidates queue from the moment they are
+   spotted and the certificate is valid ``certificate_validity_months``.
+   With ``plan_driven`` the cells bring forward those closest to their file.
+4. File: after mentoring (and the certificate, unless ``file_before_class``)
+   the file takes ``application_months``, then background verification
+   ``verification_months`` (failing with ``verification_fail_prob``).
+5. Vote: with ``cell_vote`` the cell considers the file at its monthly
+   meeting; the meeting draws who attends (``member_attendance_prob``) and
+   the file passes if at least two thirds of the cell's official members
+   approve (``vote_approval_prob``); with too few present it waits for the
+   next meeting. With ``file_validity`` a file older than
+   ``file_validity_months`` at the vote lapses and is made again. With
+   ``plan_driven`` a cell whose plan for the year is met holds further files
+   (``plan_hold_share``) until the year whose plan they can count for.
+6. Decision: with ``decision_sessions`` at the district standing committee's
+   first session ``forwarding_months`` after the vote; without, after
+   ``decision_months``.
+7. Ceremony, the admission: with ``anniversary_ceremonies`` on the next
+   ceremony date when it falls within ``ceremony_max_months`` of the
+   decision, otherwise ``ceremony_months`` after it. Probation (``party``)
+   runs from the ceremony.
+
+The yearly plan (``sim.model.cell_plans``) acts through the spotting rate, the
+order of the class queue and a hold on the vote: it never admits anyone.
+Named introducers are ``sim.model.introducers``.
+
+Candidates give up at ``cultivation_dropout_rate`` until their file is made.
+A candidate who leaves home before the file loses the candidacy (a valid
+certificate is kept); one who leaves with a file is paused and resumes on
+return (the file is made again if it lapsed meanwhile).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Set as AbstractSet
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.cell_plans import CellPlans
+from sim.model.clock import Clock, calls
+from sim.model.introducers import Introducers
+from sim.model.levers import STAFF, all_superseded, consume
+from sim.model.population import (
+    APPLICATION,
+    CULTIVATION,
+    EDUCATION_LEVELS,
+    FARMERS,
+    HOME,
+    KINH,
+    LOWER_SECONDARY,
+    NO_STAGE,
+    NOT_MEMBER,
+    PAUSED,
+    PRIMARY,
+    STAGES,
+    VERIFICATION,
+    WAIT_CEREMONY,
+    WAIT_CLASS,
+    WAIT_DECISION,
+    WAIT_MENTOR,
+    WAIT_VOTE,
+    WOMENS_UNION,
+    YOUTH_UNION,
+)
+from sim.model.timeline import months_between
+
+if TYPE_CHECKING:
+    from sim.model import CommuneModel
+
+_EARLY = (WAIT_MENTOR, CULTIVATION, WAIT_CLASS)
+_AFTER_VOTE = (WAIT_DECISION, WAIT_CEREMONY)
+_WITH_FILE = (APPLICATION, VERIFICATION, WAIT_VOTE, WAIT_CLASS)
+_PAUSING_REASONS = ("migration", "military")
+#: with ``plan_driven``, the class serves first those closest to their file
+_CLASS_PRIORITY = {WAIT_CLASS: 1, CULTIVATION: 2, WAIT_MENTOR: 3}
+
+
+def pop_can_wait(pop, pid: int) -> bool:
+    """At home, not a member and not already a candidate: someone who may be spotted."""
+    return pop.stage[pid] == NO_STAGE and pop.member[pid] == NOT_MEMBER and pop.alive[pid]
+
+
+class MentorPool:
+    """A cell's mentoring places: how many are taken, and who waits for one."""
+
+    __slots__ = ("in_use", "waiting")
+
+    def __init__(self) -> None:
+        self.in_use = 0
+        self.waiting: deque[int] = deque()
+
+
+class Pipeline:
+    """From promising resident to admitted member."""
+
+    def __init__(self, model: CommuneModel) -> None:
+        self.model = model
+        self.on_class = calls(self._on_class)
+        self.on_cultivated = calls(self._on_cultivated)
+        self.on_ceremony = calls(self._on_ceremony)
+        self.on_decision = calls(self._on_decision)
+        self.on_dropout = calls(self._on_dropout)
+        self.on_filed = calls(self._on_filed)
+        self.on_meeting = calls(self._on_meeting)
+        self.on_reconsider = calls(self._on_reconsider)
+        self.on_spotted = calls(self._on_spotted)
+        self.on_verified = calls(self._on_verified)
+        p, switches = model.p, model.switches
+        self.clock = model.streams["spotting"]
+        self.steps = model.streams["pipeline"]
+        self.votes = model.streams["votes"]
+        self.pools = [MentorPool() for _ in model.party.cells]
+        self.class_queue: deque[int] = deque()
+        #: the source group each candidate was spotted in (reported at admission)
+        self.spotted_from: dict[int, str] = {}
+        #: months of mentoring the data's start candidates had before the data date
+        self.mentored_before: dict[int, float] = {}
+        #: candidates per stage (index 0, "none", is not kept up to date)
+        self.stage_count = [0] * len(STAGES)
+        self.status_rate = [
+            p["spotting_rate_white"] / 12.0,
+            p["spotting_rate_joint"] / 12.0,
+            p["spotting_rate_cell"] / 12.0,
+        ]
+        self.staff_rate = p["staff_spotting_rate"] / 12.0
+        self.dropout_rate = p["cultivation_dropout_rate"] / 12.0
+        completion = dict(
+            zip(EDUCATION_LEVELS[1:], model.commune.education["completion_age"], strict=True)
+        )
+        self.floor_age = {
+            level: max(p["admission_age_min"], completion[EDUCATION_LEVELS[level]])
+            for level in (PRIMARY, LOWER_SECONDARY)
+        }
+        self.remote = np.array([v.remoteness == "remote_border" for v in model.commune.villages])
+        self.exemption = bool(switches["education_exemption"])
+        self.over_60 = bool(switches["over_60_exception"])
+        #: the age (years) from which only the over-60 exception allows admission
+        self.age_limit = p["admission_age_max"] + 1.0
+        # spotting by age: full rate to the young age limit, then lower
+        self.young_to = p["spotting_age_young_max"] + 1.0
+        self.middle_to = p["spotting_age_middle_max"] + 1.0
+        self.age_mult = (1.0, p["spotting_middle_multiplier"], p["spotting_older_multiplier"])
+        # the rules and practices in force
+        self.cell_vote = bool(switches["cell_vote"])
+        self.named_introducers = bool(switches["introducers"])
+        self.validity = bool(switches["file_validity"])
+        self.file_first = bool(switches["file_before_class"])
+        self.sessions = bool(switches["decision_sessions"])
+        self.anniversaries = bool(switches["anniversary_ceremonies"])
+        self.plans = CellPlans(model, self.steps)
+        self.introducers = Introducers(model, self.steps)
+        #: per candidate past the vote: when the cell voted, and the ceremony's date
+        self.voted_at: dict[int, float] = {}
+        self.ceremony_at: dict[int, float] = {}
+        self.vote_queue: list[int] = []
+        #: when each candidate's mentoring ends
+        self.mentoring_due: dict[int, float] = {}
+        #: the cell whose mentoring place a candidate in mentoring holds (without names)
+        self.pool_of: dict[int, int] = {}
+        #: paused candidates whose introducer left while they were away
+        self.broken: set[int] = set()
+
+    # -- start ----------------------------------------------------------------
+    def place_candidates(self) -> None:
+        """Put the data's candidates (village residents and staff) into mentoring at the start."""
+        model, pop = self.model, self.model.pop
+        rng = self.clock.generator
+        age = -pop.column("birth") / 12.0
+        village_of, staff = pop.column("village"), pop.column("staff")
+        cell_of = pop.array("cell")
+        possible = (
+            (pop.column("place") == HOME)
+            & (pop.array("member") == NOT_MEMBER)
+            & (age >= model.p["admission_age_min"])
+            & (age < model.p["admission_age_max"] - 2)
+            & (pop.column("education") >= LOWER_SECONDARY)
+        )
+        pools = [
+            (village.candidates, possible & ~staff & (village_of == v))
+            for v, village in enumerate(model.commune.villages)
+        ]
+        pools += [
+            (cell.candidates, possible & staff & (cell_of == c))
+            for c, cell in enumerate(model.commune.cells)
+        ]
+        for wanted, where in pools:
+            if wanted == 0:
+                continue
+            eligible = np.flatnonzero(where)
+            chosen = rng.choice(eligible, size=min(wanted, len(eligible)), replace=False)
+            for pid in chosen.tolist():
+                elapsed = rng.random() * model.p["initial_candidates_elapsed_months"]
+                self._spot(pid, elapsed=elapsed)
+
+    def start(self) -> None:
+        """Schedule classes, cell meetings and everyone's first spotting clock (vectorised)."""
+        model, pop = self.model, self.model.pop
+        for month in model.commune.calendar.awareness_class_months:
+            for t in model.calendar_months(month):
+                model.at(t, self.on_class)
+        if self.cell_vote:
+            for t in model.calendar.meetings:
+                model.at(t, self.on_meeting)
+        staff = pop.column("staff")
+        village = pop.column("village")
+        exempt = self._exempt()
+        floor_age = np.where(exempt, self.floor_age[PRIMARY], self.floor_age[LOWER_SECONDARY])
+        rate = self.ceilings()
+        pids = np.flatnonzero(rate > 0)
+        birth = pop.column("birth")[pids]
+        no_cell = np.array([status != 2 for status in model.party.status])
+        over_age = self.over_60 & ~staff[pids] & no_cell[village[pids]]
+        lo = np.maximum(birth + 12.0 * floor_age[pids], 0.0)
+        hi = np.where(over_age, np.inf, birth + 12.0 * self.age_limit)
+        when = lo + self.clock.generator.standard_exponential(len(pids)) / rate[pids]
+        due = when < hi
+        versions = pop.array("v_spot")[pids]
+        model.at_many(when[due], self.on_spotted, pids[due], versions[due])
+
+    def _exempt(self) -> np.ndarray:
+        """Per person: the education exemption applies (:meth:`education_floor`, vectorised)."""
+        pop = self.model.pop
+        return (
+            self.exemption
+            & ~pop.column("staff")
+            & (pop.column("ethnic") != KINH)
+            & self.remote[np.maximum(pop.column("village"), 0)]
+        )
+
+    def ceilings(self) -> np.ndarray:
+        """Per person, the rate :meth:`schedule_spot` would draw their spotting clock at now,
+        0 for those it would give none (vectorised: the start, and measures' redraws)."""
+        pop = self.model.pop
+        staff, village = pop.column("staff"), pop.column("village")
+        waiting = (
+            (pop.array("stage") == NO_STAGE)
+            & (pop.array("member") == NOT_MEMBER)
+            & (pop.column("place") == HOME)
+            & pop.array("alive")
+        )
+        floor = np.where(self._exempt(), PRIMARY, LOWER_SECONDARY)
+        eligible = waiting & (pop.column("education") >= floor)
+        by_village = np.array([self.village_ceiling(v) for v in range(len(self.remote))])
+        rate = np.where(staff, self.staff_ceiling(), by_village[np.maximum(village, 0)])
+        return np.where(eligible, rate, 0.0)
+
+    def _set_stage(self, pid: int, stage: int) -> None:
+        """Move a candidate to ``stage``, keeping the per-stage counts of the monthly series."""
+        pop = self.model.pop
+        self.stage_count[pop.stage[pid]] -= 1
+        self.stage_count[stage] += 1
+        pop.stage[pid] = stage
+
+    # -- spotting -------------------------------------------------------------
+    #
+    # Spotting happens only while the person is active in a mass organisation,
+    # at a rate that changes with their age, their village's status, the
+    # measures and their cell's plan, yet joining and leaving are two thirds
+    # of all events. Rather than redraw the spotting clock at every change,
+    # the clock runs at the highest rate the person's spotting can have
+    # (``ceiling``) and each ring is accepted with probability
+    # rate now / ceiling (thinning, Lewis and Shedler 1979): exact, because
+    # those states change independently of the clock. The clock is redrawn
+    # only when a measure changes the ceiling, or when an over-60 exception
+    # opens.
+
+    def education_floor(self, pid: int) -> int:
+        """The lowest education level at which ``pid`` may be admitted."""
+        pop = self.model.pop
+        if (
+            self.exemption
+            and not pop.staff[pid]
+            and pop.ethnic[pid] != KINH
+            and self.remote[pop.village[pid]]
+        ):
+            return PRIMARY
+        return LOWER_SECONDARY
+
+    def over_age_allowed(self, pid: int) -> bool:
+        """Over-60 admission: only with the switch, and only where the village has no cell."""
+        pop = self.model.pop
+        return bool(
+            self.over_60 and not pop.staff[pid] and self.model.party.status[pop.village[pid]] != 2
+        )
+
+    def age_multiplier(self, age: float) -> float:
+        """Spotting by age (years): the cells look for young people."""
+        if age < self.young_to:
+            return self.age_mult[0]
+        return self.age_mult[1] if age < self.middle_to else self.age_mult[2]
+
+    def village_ceiling(self, v: int) -> float:
+        """The highest monthly spotting rate a resident of village ``v`` can have (any status)."""
+        levers = self.model.levers
+        rate = (max(self.status_rate) + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
+        return (
+            rate
+            * max(1.0, levers.target_mult[v])
+            * max(self.age_mult)
+            * self.plans.effort_ceiling()
+        )
+
+    def staff_ceiling(self) -> float:
+        """The highest monthly spotting rate of staff."""
+        levers = self.model.levers
+        return (
+            self.staff_rate
+            * levers.staff_spot_mult
+            * max(self.age_mult)
+            * self.plans.effort_ceiling()
+        )
+
+    def spotting_rate(self, pid: int) -> float:
+        """Monthly rate at which ``pid`` is spotted now (0 unless staff or active)."""
+        model = self.model
+        pop, levers = model.pop, model.levers
+        age_mult = self.age_multiplier((model.env.now - pop.birth[pid]) / 12.0)
+        if pop.staff[pid]:
+            return (
+                self.staff_rate
+                * levers.staff_spot_mult
+                * age_mult
+                * self.plans.effort(pop.cell[pid])
+            )
+        active = pop.active
+        if not (active[0][pid] or active[1][pid] or active[2][pid] or active[3][pid]):
+            return 0.0
+        v = pop.village[pid]
+        status = model.party.status[v]
+        rate = (self.status_rate[status] + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
+        if levers.target_mult[v] != 1.0 and (
+            status != 2 or pop.ethnic[pid] != KINH or active[YOUTH_UNION][pid] or pop.veteran[pid]
+        ):
+            rate *= levers.target_mult[v]
+        return rate * age_mult * self.plans.effort(int(model.party.village_cell[v]))
+
+    def schedule_spot(self, pid: int, keep: bool = True) -> None:
+        """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state).
+
+        ``keep=False`` consumes the draw and schedules nothing: a measure starting at the
+        same instant draws the clock again (see ``sim.model.levers``).
+        """
+        pop, model = self.model.pop, self.model
+        pop.v_spot[pid] += 1
+        if (
+            pop.place[pid] != HOME
+            or not pop.alive[pid]
+            or pop.member[pid] != NOT_MEMBER
+            or pop.stage[pid] != NO_STAGE
+        ):
+            return
+        floor = self.education_floor(pid)
+        if pop.education[pid] < floor:
+            return
+        rate = self.staff_ceiling() if pop.staff[pid] else self.village_ceiling(pop.village[pid])
+        if rate <= 0:
+            return
+        lo = pop.birth[pid] + 12.0 * self.floor_age[floor]
+        hi = np.inf if self.over_age_allowed(pid) else pop.birth[pid] + 12.0 * self.age_limit
+        when = max(model.env.now, lo) + self.clock.exponential() / rate
+        if keep and when < hi:
+            model.at(when, self.on_spotted, pid, pop.v_spot[pid])
+
+    def _on_spotted(self, clock: Clock) -> None:
+        """A ring of the spotting clock: spotted with probability rate now / ceiling."""
+        pid, pop = clock.pid, self.model.pop
+        if pop.v_spot[pid] != clock.ver:
+            return
+        if self.model.age(pid) >= self.age_limit and not self.over_age_allowed(pid):
+            return  # past the age limit: the over-60 exception closed (the village has a cell)
+        rate = self.spotting_rate(pid)
+        if rate > 0:
+            ceiling = (
+                self.staff_ceiling() if pop.staff[pid] else self.village_ceiling(pop.village[pid])
+            )
+            if rate >= ceiling or self.clock.uniform() * ceiling < rate:
+                self._spot(pid)
+                return
+        self.schedule_spot(pid)
+
+    def _spot(self, pid: int, elapsed: float = 0.0) -> None:
+        """``pid`` becomes a candidate (``elapsed``: months of mentoring already done)."""
+        model, pop = self.model, self.model.pop
+        pop.v_spot[pid] += 1
+        self._set_stage(pid, WAIT_MENTOR)
+        pop.file_start[pid] = -math.inf
+        cell = model.party.cell_of(pid)
+        pop.cell[pid] = cell
+        self.plans.in_hand[cell] += 1
+        model.recorder.log_stage(pid, "spotted")
+        self.spotted_from[pid] = self.source_group(pid)
+        self._schedule_dropout(pid)
+        if elapsed > 0:
+            self.mentored_before[pid] = elapsed
+            if elapsed >= model.p["cultivation_months"]:  # mentored, so certified already
+                pop.cert_until[pid] = model.env.now + model.p["certificate_validity_months"]
+        if pop.cert_until[pid] < model.env.now and not pop.queued[pid]:
+            pop.queued[pid] = True
+            self.class_queue.append(pid)
+        self.pools[cell].waiting.append(pid)
+        self.refresh_pool(cell)
+
+    def status_changed(self, v: int) -> None:
+        """Village ``v``'s status changed: with the over-60 exception, how long its people may
+        be spotted depends on it (rates do not: the clocks run at the ceiling of all statuses),
+        so their clocks are drawn again."""
+        if not self.over_60:
+            return
+        self.villages_changed(np.array([v]))
+
+    def villages_changed(
+        self, villages: np.ndarray, staff: bool = False, superseded: AbstractSet[int] = frozenset()
+    ) -> None:
+        """Spotting rates changed in ``villages``: redraw those clocks.
+
+        The people of ``superseded`` (village indices, ``sim.model.levers.STAFF`` for staff) only
+        consume their draws: a later measure of the same instant redraws them. If that is
+        everyone, the draws are counted and taken at once, and their clocks' versions are
+        left for that redraw to move on.
+        """
+        pop = self.model.pop
+        people = self._people_in(villages, staff)
+        if all_superseded(superseded, villages, staff):
+            consume(self.clock, int(np.count_nonzero(self.ceilings()[people] > 0)))
+            return
+        for pid in people:
+            if pop_can_wait(pop, pid):
+                self.schedule_spot(pid, not superseded or self._key(pid) not in superseded)
+
+    def _key(self, pid: int) -> int:
+        """``pid``'s village, or ``sim.model.levers.STAFF``: the key of measures' redraws."""
+        pop = self.model.pop
+        return STAFF if pop.staff[pid] else pop.village[pid]
+
+    def _people_in(self, villages: np.ndarray, staff: bool) -> list[int]:
+        """People at home in ``villages`` (and all staff if ``staff``)."""
+        pop = self.model.pop
+        where = np.isin(pop.column("village"), villages) & ~pop.column("staff")
+        if staff:
+            where |= pop.column("staff")
+        return np.flatnonzero(where & (pop.column("place") == HOME)).tolist()
+
+    def village_moved(self, v: int, old: int, new: int) -> None:
+        """Village ``v`` now attends cell ``new`` (its own cell formed or dissolved): its
+        candidates before the vote belong to that cell's plan and mentoring queue."""
+        pop = self.model.pop
+        for pid in self._people_in(np.array([v]), staff=False):
+            stage = pop.stage[pid]
+            if stage == NO_STAGE or stage in _AFTER_VOTE or pop.cell[pid] != old:
+                continue
+            pop.cell[pid] = new
+            self.plans.in_hand[old] -= 1
+            self.plans.in_hand[new] += 1
+            if stage == WAIT_MENTOR:
+                self.pools[new].waiting.append(pid)
+        self.refresh_pool(new)
+
+    # -- drop-out -------------------------------------------------------------
+    def _schedule_dropout(self, pid: int, keep: bool = True) -> None:
+        """Draw ``pid``'s drop-out clock (``keep=False``: only consume the draw)."""
+        pop, model, levers = self.model.pop, self.model, self.model.levers
+        pop.v_drop[pid] += 1
+        mult = (
+            levers.staff_dropout_mult if pop.staff[pid] else levers.dropout_mult[pop.village[pid]]
+        )
+        rate = self.dropout_rate * mult
+        if rate > 0:
+            when = model.env.now + self.steps.exponential() / rate
+            if keep:
+                model.at(when, self.on_dropout, pid, pop.v_drop[pid])
+
+    def _on_dropout(self, event: Clock) -> None:
+        pid, pop = event.pid, self.model.pop
+        if pop.v_drop[pid] != event.ver or pop.stage[pid] not in _EARLY or self.has_file(pid):
+            return
+        self.lose(pid, "dropout")
+
+    def dropout_changed(
+        self, villages: np.ndarray, staff: bool = False, superseded: AbstractSet[int] = frozenset()
+    ) -> None:
+        """A measure changed drop-out in ``villages``: redraw the early candidates' clocks
+        (only consuming the draws of ``superseded``, as :meth:`villages_changed`)."""
+        pop = self.model.pop
+        for pid in self._people_in(villages, staff):
+            if pop.stage[pid] in _EARLY and not self.has_file(pid):
+                self._schedule_dropout(pid, not superseded or self._key(pid) not in superseded)
+
+    # -- mentors and introducers ------------------------------------------------
+    def add_pool(self) -> None:
+        """A new cell was formed: its own mentoring places, no plan of its own."""
+        self.pools.append(MentorPool())
+        self.plans.add_cell()
+
+    def capacity(self, cell: int) -> int:
+        """Mentoring places of ``cell``: official members x capacity, plus assigned places."""
+        party, levers = self.model.party, self.model.levers
+        attending = party.village_cell == cell
+        extra = float(np.asarray(levers.mentor_extra)[attending].sum())
+        return int(self.model.p["mentor_capacity"] * party.official_in_cell(cell) + extra)
+
+    def refresh_pool(self, cell: int) -> None:
+        """Give free mentoring places of ``cell`` to its waiting candidates, in order."""
+        pool = self.pools[cell]
+        if not pool.waiting:
+            return
+        pop = self.model.pop
+        if self.named_introducers:
+            while pool.waiting:
+                pid = pool.waiting[0]
+                if pop.stage[pid] != WAIT_MENTOR or pop.cell[pid] != cell:
+                    pool.waiting.popleft()
+                    continue
+                free = self.introducers.free_mentors(cell)
+                if not free:
+                    return
+                pool.waiting.popleft()
+                self._begin_cultivation(pid, free[int(self.steps.uniform() * len(free))])
+            return
+        capacity = self.capacity(cell)
+        while pool.waiting and pool.in_use < capacity:
+            pid = pool.waiting.popleft()
+            if pop.stage[pid] != WAIT_MENTOR or pop.cell[pid] != cell:
+                continue
+            pool.in_use += 1
+            self.pool_of[pid] = cell
+            self._begin_cultivation(pid)
+
+    def refresh_all_pools(self) -> None:
+        """Capacities changed everywhere (a measure): serve every queue."""
+        for cell in range(len(self.pools)):
+            self.refresh_pool(cell)
+
+    def _release(self, pid: int) -> None:
+        """The mentoring of ``pid`` ends (done or cut short): the mentor's place is free."""
+        self.mentoring_due.pop(pid, None)
+        if self.introducers.release_mentor(pid):
+            self.refresh_pool(self.model.pop.cell[pid])
+            return
+        cell = self.pool_of.pop(pid, None)
+        if cell is not None:
+            self.pools[cell].in_use -= 1
+            self.refresh_pool(cell)
+
+    def _begin_cultivation(self, pid: int, mentor: int | None = None) -> None:
+        """Mentoring starts (with ``mentor``, a named introducer, under ``introducers``)."""
+        model, pop = self.model, self.model.pop
+        self._set_stage(pid, CULTIVATION)
+        pop.v_pipe[pid] += 1
+        model.recorder.log_stage(pid, "cultivation")
+        done_before = self.mentored_before.pop(pid, 0.0)
+        due = model.env.now + max(model.p["cultivation_months"] - done_before, 0.0)
+        self.mentoring_due[pid] = due
+        if mentor is not None:
+            self.introducers.take_mentor(pid, mentor)
+        model.at(due, self.on_cultivated, pid, pop.v_pipe[pid])
+
+    def introducer_left(self, member: int) -> None:
+        """``member`` stopped being an official member at home. Mentoring goes on with another
+        mentor; a file under way that they introduced breaks and is made again (with another
+        introducer, found at the vote)."""
+        if not self.named_introducers:
+            return
+        model, pop = self.model, self.model.pop
+        for pid in self.introducers.left(member):
+            stage = pop.stage[pid]
+            if stage == NO_STAGE or stage in _AFTER_VOTE:
+                continue
+            model.recorder.log_stage(pid, "introducer_left")
+            if stage == CULTIVATION and self.introducers.mentor_of.get(pid) == member:
+                left = self.mentoring_due[pid] - model.env.now
+                self._release(pid)
+                self.mentored_before[pid] = max(model.p["cultivation_months"] - left, 0.0)
+                self._set_stage(pid, WAIT_MENTOR)
+                pop.v_pipe[pid] += 1
+                self.pools[pop.cell[pid]].waiting.append(pid)
+                self.refresh_pool(pop.cell[pid])
+            elif stage == PAUSED:
+                self.broken.add(pid)  # made again once back home
+            elif self.has_file(pid):
+                self._restart_file(pid, "file_broken")
+
+    # -- mentoring done, awareness class --------------------------------------------
+    def _on_cultivated(self, event: Clock) -> None:
+        pid, pop, model = event.pid, self.model.pop, self.model
+        if pop.v_pipe[pid] != event.ver or pop.stage[pid] != CULTIVATION:
+            return
+        self._release(pid)
+        if pop.cert_until[pid] >= model.env.now or self.file_first:
+            self._begin_application(pid, fresh=True)
+        else:
+            self._wait_class(pid)
+
+    def _wait_class(self, pid: int) -> None:
+        pop = self.model.pop
+        self._set_stage(pid, WAIT_CLASS)
+        self.model.recorder.log_stage(pid, "waiting_class")
+        if not pop.queued[pid]:
+            pop.queued[pid] = True
+            self.class_queue.append(pid)
+
+    def has_file(self, pid: int) -> bool:
+        """A file is under way (made, in verification or waiting for the vote)."""
+        return self.model.pop.file_start[pid] > -math.inf
+
+    def _class_order(self) -> deque[int]:
+        """The class queue, those closest to their file first under ``plan_driven``."""
+        if not self.plans.on:
+            return self.class_queue
+        pop = self.model.pop
+
+        def priority(pid: int) -> int:
+            stage = pop.stage[pid]
+            return (
+                0 if stage == WAIT_CLASS and self.has_file(pid) else _CLASS_PRIORITY.get(stage, 4)
+            )
+
+        return deque(sorted(self.class_queue, key=priority))
+
+    def _on_class(self, _event: Clock) -> None:
+        model, pop = self.model, self.model.pop
+        seats = int(model.p["awareness_class_seats"] + model.levers.extra_seats)
+        served = 0
+        queue = self._class_order()
+        while queue and served < seats:
+            pid = queue.popleft()
+            if not pop.queued[pid] or pop.stage[pid] not in _EARLY:
+                pop.queued[pid] = False
+                continue
+            pop.queued[pid] = False
+            pop.cert_until[pid] = model.env.now + model.p["certificate_validity_months"]
+            served += 1
+            model.recorder.log_stage(pid, "certified")
+            if pop.stage[pid] == WAIT_CLASS:
+                if self.has_file(pid):
+                    self._to_vote(pid)
+                else:
+                    self._begin_application(pid, fresh=True)
+        self.class_queue = queue
+        model.recorder.log_class(served, seats, len(queue))
+
+    # -- file and verification ----------------------------------------------------
+    def _begin_application(self, pid: int, fresh: bool) -> None:
+        model, pop = self.model, self.model.pop
+        self._set_stage(pid, APPLICATION)
+        if fresh:
+            pop.file_start[pid] = model.env.now
+        pop.v_drop[pid] += 1
+        pop.v_pipe[pid] += 1
+        model.recorder.log_stage(pid, "application")
+        model.at(model.env.now + model.p["application_months"], self.on_filed, pid, pop.v_pipe[pid])
+
+    def _on_filed(self, event: Clock) -> None:
+        """The file is made: background verification follows."""
+        pid, pop, model = event.pid, self.model.pop, self.model
+        if pop.v_pipe[pid] != event.ver or pop.stage[pid] != APPLICATION:
+            return
+        self._set_stage(pid, VERIFICATION)
+        pop.v_pipe[pid] += 1
+        model.recorder.log_stage(pid, "verification")
+        model.at(
+            model.env.now + model.p["verification_months"], self.on_verified, pid, pop.v_pipe[pid]
+        )
+
+    def _on_verified(self, event: Clock) -> None:
+        pid, pop, model = event.pid, self.model.pop, self.model
+        if pop.v_pipe[pid] != event.ver or pop.stage[pid] != VERIFICATION:
+            return
+        if self.steps.uniform() < model.p["verification_fail_prob"]:
+            self.lose(pid, "verification")
+            return
+        self._to_vote(pid)
+
+    def _restart_file(self, pid: int, why: str = "file_lapsed") -> None:
+        """The file lapsed (or broke): it is made again (after a class, if the certificate
+        lapsed too)."""
+        pop, now = self.model.pop, self.model.env.now
+        self.model.recorder.log_stage(pid, why)
+        pop.file_start[pid] = -math.inf
+        if pop.cert_until[pid] >= now or self.file_first:
+            self._begin_application(pid, fresh=True)
+        else:
+            self._wait_class(pid)
+
+    # -- the cell's vote ----------------------------------------------------------
+    def _to_vote(self, pid: int) -> None:
+        """The file is ready: it waits for the cell's meeting (or is voted on at once)."""
+        self._set_stage(pid, WAIT_VOTE)
+        self.model.pop.v_pipe[pid] += 1
+        if self.cell_vote:
+            self.vote_queue.append(pid)
+        else:
+            self._consider(pid, None)
+
+    def _on_meeting(self, _event: Clock) -> None:
+        """The cells' monthly meeting: each cell considers its files, in the order they came."""
+        pop, party = self.model.pop, self.model.party
+        queue = list(dict.fromkeys(self.vote_queue))
+        self.vote_queue = []
+        present: dict[int, int] = {}
+        for pid in queue:
+            if pop.stage[pid] != WAIT_VOTE:
+                continue
+            cell = party.cell_of(pid)
+            if cell not in present:
+                members = party.official_in_cell(cell)
+                present[cell] = int(
+                    self.votes.generator.binomial(members, self.model.p["member_attendance_prob"])
+                )
+            self._consider(pid, present[cell])
+        self.vote_queue = [pid for pid in queue if pop.stage[pid] == WAIT_VOTE] + self.vote_queue
+
+    def _consider(self, pid: int, present: int | None) -> None:
+        """The cell considers a file (``present``: official members at the meeting, ``None``
+        without ``cell_vote``). Checked in order: validity, certificate, age, the plan,
+        introducers, the vote. A file that is not yet decided stays ``waiting_vote``."""
+        model, pop, party = self.model, self.model.pop, self.model.party
+        now, p = model.env.now, model.p
+        if self.validity and self._lapsed(pid):
+            self._restart_file(pid)
+            return
+        if pop.cert_until[pid] < now:
+            self._wait_class(pid)
+            return
+        if model.age(pid) >= self.age_limit and not self.over_age_allowed(pid):
+            self.lose(pid, "over_age")
+            return
+        cell = party.cell_of(pid)
+        decision, ceremony = self.decision_and_ceremony(now)
+        year = model.year_of(ceremony)
+        if self.plans.held(pid, cell, year):
+            if present is None:  # considered again when the next plan year begins
+                self._reconsider_at(pid, months_between(model.start, date(year + 1, 1, 1)))
+            return
+        if self.named_introducers:
+            ready = self.introducers.ready(pid)
+            if not ready and present is None:  # no meeting to wait for: decide when it can
+                when = self.introducers.qualify_time(pid)
+                if when == math.inf:
+                    self.lose(pid, "no_introducers")
+                else:
+                    self._reconsider_at(pid, when)
+            if not ready:
+                return
+        elif party.official_in_cell(cell) < 2:
+            self.lose(pid, "no_introducers")
+            return
+        if present is not None:
+            members = party.official_in_cell(cell)
+            needed = math.ceil(2 * members / 3)
+            if members == 0:
+                self.lose(pid, "no_introducers")
+                return
+            if present < needed:
+                model.recorder.log_stage(pid, "vote_postponed")
+                return
+            approve = int(self.votes.generator.binomial(present, p["vote_approval_prob"]))
+            if approve < needed:
+                self.lose(pid, "vote_failed")
+                return
+        self._voted(pid, cell, decision, ceremony)
+
+    def _lapsed(self, pid: int) -> bool:
+        """The file is older than ``file_validity_months``."""
+        age = self.model.env.now - self.model.pop.file_start[pid]
+        return age > self.model.p["file_validity_months"] + 1e-9
+
+    def _reconsider_at(self, pid: int, when: float) -> None:
+        """Without cell meetings, the file is considered again at ``when``."""
+        self.model.at(when, self.on_reconsider, pid, self.model.pop.v_pipe[pid])
+
+    def _on_reconsider(self, event: Clock) -> None:
+        pid, pop = event.pid, self.model.pop
+        if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_VOTE:
+            self._consider(pid, None)
+
+    def decision_and_ceremony(self, voted: float) -> tuple[float, float]:
+        """When a file voted at ``voted`` is decided and its ceremony held (the calendar's)."""
+        p, calendar = self.model.p, self.model.calendar
+        if self.sessions:
+            decision = calendar.next_session(voted + p["forwarding_months"])
+        else:
+            decision = voted + p["decision_months"]
+        if self.anniversaries:
+            anniversary = calendar.next_anniversary(decision)
+            if anniversary - decision <= p["ceremony_max_months"]:
+                return decision, anniversary
+        return decision, decision + p["ceremony_months"]
+
+    def _voted(self, pid: int, cell: int, decision: float, ceremony: float) -> None:
+        model, pop = self.model, self.model.pop
+        self.plans.count_vote(pid, cell, model.year_of(ceremony))
+        self.plans.in_hand[pop.cell[pid]] -= 1
+        self.voted_at[pid] = model.env.now
+        self.ceremony_at[pid] = ceremony
+        self._set_stage(pid, WAIT_DECISION)
+        pop.v_pipe[pid] += 1
+        model.recorder.log_stage(pid, "voted")
+        self._then(decision, self.on_decision, self._decided, pid)
+
+    def _then(self, when: float, callbacks, handler, pid: int) -> None:
+        """``handler(pid)`` at ``when``: at once if that is now (no event for a zero delay)."""
+        if when <= self.model.env.now:
+            handler(pid)
+        else:
+            self.model.at(when, callbacks, pid, self.model.pop.v_pipe[pid])
+
+    def _on_decision(self, event: Clock) -> None:
+        pid, pop = event.pid, self.model.pop
+        if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_DECISION:
+            self._decided(pid)
+
+    def _decided(self, pid: int) -> None:
+        pop = self.model.pop
+        self._set_stage(pid, WAIT_CEREMONY)
+        pop.v_pipe[pid] += 1
+        self.model.recorder.log_stage(pid, "decided")
+        self._then(self.ceremony_at[pid], self.on_ceremony, self._admit, pid)
+
+    def _on_ceremony(self, event: Clock) -> None:
+        pid, pop = event.pid, self.model.pop
+        if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_CEREMONY:
+            self._admit(pid)
+
+    def _admit(self, pid: int) -> None:
+        """The ceremony: the admission the targets count."""
+        model, pop = self.model, self.model.pop
+        self._set_stage(pid, NO_STAGE)
+        pop.v_pipe[pid] += 1
+        pop.file_start[pid] = -math.inf
+        self.plans.admitted(pid)
+        self.ceremony_at.pop(pid, None)
+        self.introducers.drop(pid)
+        group = self.spotted_from.pop(pid, None) or self.source_group(pid)
+        model.party.admit(pid, model.party.cell_of(pid), group, self.voted_at.pop(pid))
+
+    def source_group(self, pid: int) -> str:
+        """The source group ``pid`` belongs to now (the first that applies).
+
+        Recorded when the candidate is spotted: that is the group the cell
+        found them in, even if they stop being active during the pipeline.
+        Staff of Youth Union age count as Youth Union members (young teachers
+        and officials belong to their school's or agency's Youth Union branch).
+        """
+        pop = self.model.pop
+        if pop.staff[pid]:
+            return "youth_union" if self.introducers.needed(pid) == 1 else "staff"
+        if pop.veteran[pid]:
+            return "returning_soldier"
+        if pop.active[YOUTH_UNION][pid]:
+            return "youth_union"
+        if pop.active[FARMERS][pid]:
+            return "farmer"
+        if pop.active[WOMENS_UNION][pid]:
+            return "womens_union"
+        return "other"
+
+    # -- losing and pausing ---------------------------------------------------------
+    def lose(self, pid: int, reason: str) -> None:
+        """The candidacy ends without admission; the person may be spotted again later."""
+        model, pop = self.model, self.model.pop
+        stage = int(pop.stage[pid])
+        if stage == CULTIVATION:
+            self._release(pid)
+        if stage in _AFTER_VOTE:
+            self.plans.uncount(pid)
+            self.voted_at.pop(pid, None)
+            self.ceremony_at.pop(pid, None)
+        elif stage != NO_STAGE:
+            self.plans.in_hand[pop.cell[pid]] -= 1
+        self.introducers.drop(pid)
+        self.broken.discard(pid)
+        self.plans.hold_draws.pop(pid, None)
+        self._set_stage(pid, NO_STAGE)
+        self.spotted_from.pop(pid, None)
+        pop.queued[pid] = False
+        pop.file_start[pid] = -math.inf
+        pop.v_pipe[pid] += 1
+        pop.v_drop[pid] += 1
+        model.recorder.log_exit(pid, stage, reason)
+        if pop.place[pid] == HOME and pop.alive[pid]:
+            self.schedule_spot(pid)
+
+    def interrupt(self, pid: int, reason: str) -> None:
+        """The person left home: early candidacies end, a file in progress is paused."""
+        pop = self.model.pop
+        pop.v_spot[pid] += 1
+        stage = pop.stage[pid]
+        if stage == NO_STAGE:
+            return
+        if stage in _WITH_FILE and self.has_file(pid) and reason in _PAUSING_REASONS:
+            pop.v_pipe[pid] += 1
+            self.model.recorder.log_exit(pid, int(stage), f"paused_{reason}")
+            self._set_stage(pid, PAUSED)
+            return
+        self.lose(pid, reason)
+
+    def resume_or_spot(self, pid: int) -> None:
+        """Back home: resume a paused file (made again if it lapsed), or wait to be spotted."""
+        model, pop = self.model, self.model.pop
+        if pop.stage[pid] != PAUSED:
+            self.schedule_spot(pid)
+            return
+        if pid in self.broken:
+            self.broken.discard(pid)
+            self._restart_file(pid, "file_broken")
+        elif self.validity and self._lapsed(pid):
+            self._restart_file(pid)
+        else:
+            model.recorder.log_stage(pid, "resumed")
+            self._begin_application(pid, fresh=False)

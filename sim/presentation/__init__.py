@@ -1,0 +1,1 @@
+"""What people see: words in Vietnamese and English, figures, briefings, the screens."""
