@@ -46,10 +46,10 @@ class Environment(simpy.Environment):
 
     Why: SimPy's ``now`` is a property, four times as slow to read as the
     ``_now`` attribute behind it, and the model reads the time about 16,000
-    times a run (a few per cent of its time). Here ``_now`` is a slot and
+    times a run (through the property, about 1.5 % of a run). Here ``_now`` is a slot and
     ``now`` is that same slot under its public name, so the model writes
     ``env.now`` and SimPy's own code still sets ``_now``. Unlike SimPy's
-    property, ``now`` could be assigned to: nothing may.
+    property, ``now`` could be assigned to: nothing outside SimPy may.
     """
 
     __slots__ = ("_now",)
@@ -59,7 +59,7 @@ Environment.now = Environment._now  # the slot's descriptor, read by its public 
 
 
 class DirectEvent:
-    """Base of the model's own events, pushed straight on the queue by :func:`queue_handles`.
+    """Base of the model's own events, pushed straight on the heap :func:`queue_handles` gives.
 
     A subclass needs only a ``callbacks`` attribute (an iterable of callables
     taking the event); ``_ok`` says it has succeeded, which is all
