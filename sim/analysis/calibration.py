@@ -149,7 +149,7 @@ from sim.analysis.calibration_store import (
 from sim.analysis.observed import MeasurePlan, Observation, Skipped, measure_plan, observations
 from sim.analysis.summaries import Projection, fit_projection
 from sim.experiments.backends import Backend
-from sim.experiments.experiment import Design, EachRun, Run, Runner, interrupted
+from sim.experiments.experiment import Design, EachRun, Run, Runner, interrupted, resolved_scenario
 from sim.experiments.experiment import manifest as experiment_manifest
 from sim.experiments.progress import stderr_log
 from sim.experiments.store import (
@@ -307,9 +307,7 @@ def calibration_key(
     scenario: Scenario, used: list[Observation], settings: Settings
 ) -> tuple[str, dict[str, Any]]:
     """The folder's key: what decides the particles (not when to stop)."""
-    resolved = scenario.to_dict()
-    resolved.pop("path", None)
-    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    resolved = resolved_scenario(scenario)
     inputs = {
         "scenario": resolved,
         "commune_data_sha256": commune_fingerprint(scenario.commune),

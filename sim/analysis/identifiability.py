@@ -95,7 +95,7 @@ from sim.analysis.calibration import MAX_TASK, ScenarioSimulator, SimulatorEvalu
 from sim.analysis.calibration_store import arrow_table
 from sim.analysis.observed import Observation, observations
 from sim.experiments.backends import Backend
-from sim.experiments.experiment import Design, Run, Runner
+from sim.experiments.experiment import Design, Run, Runner, resolved_scenario
 from sim.experiments.progress import progress_bar
 from sim.experiments.store import (
     read_json,
@@ -358,9 +358,7 @@ def identify_key(
     scenario: Scenario, used: list[Observation], draws: int, seed: int
 ) -> tuple[str, dict[str, Any]]:
     """The folder's key: everything that decides the draws, the runs and the estimates."""
-    resolved = scenario.to_dict()
-    resolved.pop("path", None)
-    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    resolved = resolved_scenario(scenario)
     inputs = {
         "kind": KIND,
         "scenario": resolved,

@@ -48,7 +48,16 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.experiments.backends import Backend
-from sim.experiments.experiment import EachRun, Run, Runner, interrupted, manifest, points, timings
+from sim.experiments.experiment import (
+    EachRun,
+    Run,
+    Runner,
+    interrupted,
+    manifest,
+    points,
+    resolved_scenario,
+    timings,
+)
 from sim.experiments.progress import progress_bar
 from sim.experiments.store import RunStore, read_json, write_json_atomic
 from sim.inputs.errors import InputError, Problem
@@ -229,9 +238,7 @@ def sensitivity_key(
     scenario: Scenario, method: str, n: int, reps: int, seed: int
 ) -> tuple[str, dict[str, Any]]:
     """The store key of a sensitivity analysis and what it was computed from."""
-    resolved = scenario.to_dict()
-    resolved.pop("path", None)
-    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    resolved = resolved_scenario(scenario)
     inputs = {
         "scenario": resolved,
         "commune_data_sha256": commune_fingerprint(scenario.commune),

@@ -63,7 +63,7 @@ from typing import Any
 
 from sim.analysis.comparison import add_months
 from sim.analysis.headline import interval, percent, target_phrases
-from sim.experiments.experiment import Runner, interrupted
+from sim.experiments.experiment import Runner, interrupted, resolved_scenario
 from sim.experiments.experiment import manifest as experiment_manifest
 from sim.experiments.posterior import COMMUNE, Posterior, parameters_record, resolve_posterior
 from sim.experiments.store import slug, write_json_atomic, write_text_atomic
@@ -646,9 +646,7 @@ def _inputs(
     The posterior's hash only when the mixes draw from one, so searches at
     the assumed values keep the keys (and the stored studies) they had.
     """
-    resolved = space.scenario.to_dict()
-    resolved.pop("path", None)
-    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    resolved = resolved_scenario(space.scenario)
     drawn = {"posterior_sha256": posterior.sha256} if posterior is not None else {}
     return {
         "scenario": resolved,

@@ -55,6 +55,7 @@ from sim.experiments.experiment import (
     interrupted,
     manifest,
     replications,
+    resolved_scenario,
     timings,
 )
 from sim.experiments.posterior import (
@@ -225,9 +226,7 @@ def ensemble_key(
     scenario reached by another path finds the same results), the content of
     the commune's files, the seed, the number of replications and the version.
     """
-    resolved = scenario.to_dict()
-    resolved.pop("path", None)
-    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    resolved = resolved_scenario(scenario)
     inputs = {
         "scenario": resolved,
         "commune_data_sha256": commune_fingerprint(scenario.commune),

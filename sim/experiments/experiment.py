@@ -316,6 +316,15 @@ def interrupted(note: Callable[[], str]) -> Iterator[None]:
         raise
 
 
+def resolved_scenario(scenario: Any) -> dict[str, Any]:
+    """A scenario as every experiment's key covers it: resolved, without its file paths, so
+    the same scenario reached by another path finds the same stored results."""
+    resolved = scenario.to_dict()
+    resolved.pop("path", None)
+    resolved["commune"] = {k: v for k, v in resolved["commune"].items() if k != "path"}
+    return resolved
+
+
 def manifest(
     kind: str,
     key: str,
