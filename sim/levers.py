@@ -12,13 +12,10 @@ stale, until it falls due, and N measures starting together on one village
 redrew every clock of its people N times, so a run's time and memory grew
 with the number of measures rather than with what they changed. Within the
 event, a redraw that a later measure of the same instant repeats (same
-process, same village) only consumes its random draws and schedules no clock;
-the last one schedules it (when a later measure redraws all the people of a
-redraw, their draws are counted and taken at once: :func:`consume`). Each
-clock is therefore drawn with the rates in force once every measure of that
-instant that affects it is in force, from the same random numbers as with one
-event per measure: every run gives the same numbers as before, only without
-the clocks nobody would have used.
+process, same village) is skipped; the last one draws the clock. Each clock
+is therefore drawn once, with the rates in force once every measure of that
+instant that affects it is in force. Skipping a redraw moves no one else's
+draws: each person draws from their own stream (``sim.rng``).
 
 A multiplier ``m`` given for intensity 1 acts as ``1 + intensity * (m - 1)``
 (never below 0); additive effects scale linearly with intensity. A measure
@@ -34,7 +31,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.clock import calls
-from sim.rng import Stream
 from sim.scenario import Intervention
 from sim.timeline import months_between
 
@@ -82,24 +78,6 @@ def multiply(values: list[float], villages: np.ndarray, factor: float) -> None:
     """Multiply the entries of ``villages`` by ``factor``."""
     for v in villages.tolist():
         values[v] *= factor
-
-
-def consume(stream: Stream, draws: int) -> None:
-    """Advance ``stream`` by ``draws`` exponential draws, as that many redraws would.
-
-    A redraw that a later measure of the same instant repeats schedules no clock, but
-    takes its random numbers all the same, so that every later draw is the one it was.
-    The pre-drawn block is cut in one go (:attr:`sim.rng.Stream.exponentials`).
-    """
-    drawn = stream.exponentials
-    while draws > 0:
-        if not drawn:
-            stream.exponential()  # draws the next block into ``drawn``, and takes one
-            draws -= 1
-            continue
-        taken = min(draws, len(drawn))
-        del drawn[len(drawn) - taken :]
-        draws -= taken
 
 
 def all_superseded(superseded: AbstractSet[int], villages: np.ndarray, staff: bool) -> bool:
