@@ -19,7 +19,7 @@ import numpy as np
 from sim.clock import Clock, calls
 from sim.hazards import AgeProfile
 from sim.population import FEMALE, GONE, MALE, education_shares
-from sim.rng import PersonKeys, group_word
+from sim.rng import SMALL_BLOCK, PersonKeys, group_word
 
 if TYPE_CHECKING:
     from sim.commune import Commune
@@ -52,7 +52,7 @@ class Demography:
         streams = model.streams
         self.death = streams.person("death", width=1)
         #: each village's births are a process of the village, with a stream of its own
-        self.births = [streams[f"birth:{v.id}"] for v in model.commune.villages]
+        self.births = [streams.named(f"birth:{v.id}", SMALL_BLOCK) for v in model.commune.villages]
         #: the key group of each village's newborns (``sim.rng.PersonKeys``), named as its births
         self.born_in = [group_word(f"birth:{v.id}") for v in model.commune.villages]
         #: villages whose births wait for a resident (none lived there at the last one)

@@ -47,7 +47,7 @@ from sim.population import (
     PRIMARY,
     PROBATIONARY,
 )
-from sim.rng import Stream, group_word
+from sim.rng import SMALL_BLOCK, Stream, group_word
 
 if TYPE_CHECKING:
     from sim.model import CommuneModel
@@ -467,7 +467,7 @@ class Party:
         model.leaves_home(pid, GONE, "transfer")
         # the newcomer is the cell's next posting, drawn from the cell's stream
         group = f"posting:{self.cells[cell].id}"
-        postings = model.streams[group]
+        postings = model.streams.named(group, SMALL_BLOCK)
         member = OFFICIAL if postings.uniform() < model.p["posting_member_share"] else NOT_MEMBER
         new = self._add_staff(cell, member, postings, posted=True)
         model.streams.keys.add(new, group_word(group))

@@ -133,7 +133,7 @@ class Pipeline:
         self.spotting = model.streams.person("spotting", width=4)
         #: each candidate's draws along the pipeline (drop-out, mentor, introducer, plan
         #: hold, verification); a cell's votes draw from the cell's stream (:meth:`votes`)
-        self.steps = model.streams.person("pipeline", width=6)
+        self.steps = model.streams.person("pipeline", width=4)
         self.pools = [MentorPool() for _ in model.party.cells]
         self.class_queue: deque[int] = deque()
         #: the source group each candidate was spotted in (reported at admission)
