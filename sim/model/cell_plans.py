@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.model.rng import Stream
+from sim.model.rng import PersonStream
 
 if TYPE_CHECKING:
     from sim.model import CommuneModel
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 class CellPlans:
     """The plans, the candidates in hand and the votes counted, per cell."""
 
-    def __init__(self, model: CommuneModel, stream: Stream) -> None:
+    def __init__(self, model: CommuneModel, stream: PersonStream) -> None:
         p = model.p
         self.model = model
         self.stream = stream
@@ -104,7 +104,7 @@ class CellPlans:
             return False
         drawn = self.hold_draws.get(pid)
         if drawn is None or drawn[0] != year:
-            drawn = (year, self.stream.uniform() < self.hold_share)
+            drawn = (year, self.stream.uniform(pid) < self.hold_share)
             self.hold_draws[pid] = drawn
         return drawn[1]
 

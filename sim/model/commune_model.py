@@ -123,6 +123,8 @@ class CommuneModel:
         self.pipeline = Pipeline(self)
 
         self.party.place_members()
+        # the start population is complete: whoever is added from now on is keyed by group
+        self.streams.keys.start = self.pop.size
         self.organisations.start()
         self.pipeline.place_candidates()
         self.demography.start()
@@ -207,6 +209,7 @@ class CommuneModel:
         self.pop.set_place(pid, HOME)
         self.pop.home_since[pid] = self.env.now
         self.recorder.flow_arrival(pid, reason)
+        self.demography.resident_arrived(self.pop.village[pid])
         self.party.resident_arrived(pid)
         self.reschedule_person(pid)
 

@@ -19,6 +19,7 @@ import numpy as np
 from sim.model.clock import Clock, calls
 from sim.model.hazards import AgeProfile
 from sim.model.population import FEMALE, GONE, MALE, education_shares
+from sim.model.rng import SMALL_BLOCK, PersonKeys, group_word
 
 if TYPE_CHECKING:
     from sim.inputs.commune import Commune
@@ -48,9 +49,16 @@ class Demography:
         self.on_death = calls(self._on_death)
         self.on_poverty_change = calls(self._on_poverty_change)
         self.profiles = mortality_profiles(model.commune)
-        self.death_clock = model.streams["death"]
-        self.birth_clock = model.streams["birth"]
-        self.poverty_clock = model.streams["poverty"]
+        streams = model.streams
+        self.death = streams.person("death", width=1)
+        #: each village's births are a process of the village, with a stream of its own
+        self.births = [streams.named(f"birth:{v.id}", SMALL_BLOCK) for v in model.commune.villages]
+        #: the key group of each village's newborns (``PersonKeys``), named as its births
+        self.born_in = [group_word(f"birth:{v.id}") for v in model.commune.villages]
+        #: villages whose births wait for a resident (none lived there at the last one)
+        self.no_births: set[int] = set()
+        households = PersonKeys(start=len(model.households))  # households are all of the start
+        self.poverty = streams.person("poverty", width=2, keys=households)
         p = model.p
         self.birth_rate = p["crude_birth_rate_per_1000"] / 1000.0 / 12.0
         self.male_share = p["male_share_at_birth"]
@@ -71,30 +79,33 @@ class Demography:
         n = pop.size
         birth, sexes = pop.column("birth"), pop.column("sex")
         ages = -birth / 12.0
-        clocks = self.death_clock.generator.standard_exponential(n)
+        clocks = self.death.occasion(np.arange(n), "start", 1, exponential=True)[:, 0]
         death_age = np.full(n, np.inf)
         for sex, profile in ((MALE, self.profiles[0]), (FEMALE, self.profiles[1])):
             mask = sexes == sex
             death_age[mask] = profile.ages_at(ages[mask], clocks[mask], np.ones(mask.sum()))
         model.at_many(birth + death_age * 12.0, self.on_death, np.arange(n))
-        self._schedule_birth()
+        for v in range(len(model.commune.villages)):
+            self._schedule_birth(v)
         poor = np.asarray(households.poor)
         exit_rate = self.exit_rate * np.asarray(model.levers.exit_mult)[households.village]
         rate = np.where(poor, exit_rate, self.entry_rate)
-        clocks = self.poverty_clock.generator.standard_exponential(len(households))
+        clocks = self.poverty.occasion(np.arange(len(households)), "start", 1, True)[:, 0]
         with np.errstate(divide="ignore"):
             when = np.where(rate > 0, clocks / np.where(rate > 0, rate, 1.0), np.inf)
         households.version = [1] * len(households)
         versions = np.ones(len(households), dtype=np.int64)
         model.at_many(when, self.on_poverty_change, np.arange(len(households)), versions)
 
-    def schedule_death(self, pid: int, age: float | None = None) -> None:
-        """Draw the age at death of someone who has just joined the population (aged ``age``)."""
+    def schedule_death(self, pid: int, clock: float, age: float | None = None) -> None:
+        """Schedule the death of someone who has just joined the population (aged ``age``),
+        from ``clock``, a standard exponential drawn by what brought them (their village's
+        births, their cell's postings: the stream their other first draws come from)."""
         pop = self.model.pop
         profile = self.profiles[pop.sex[pid]]
         if age is None:
             age = self.model.age(pid)
-        death_age = profile.age_at(age, self.death_clock.exponential())
+        death_age = profile.age_at(age, clock)
         self.model.at(pop.birth[pid] + death_age * 12.0, self.on_death, pid, 0)
 
     def _on_death(self, event: Clock) -> None:
@@ -106,15 +117,30 @@ class Demography:
         pop.alive[pid] = False
 
     # -- births -------------------------------------------------------------
-    def _schedule_birth(self) -> None:
-        residents = sum(self.model.recorder.home_count)
-        if residents <= 0 or self.birth_rate <= 0:
+    #
+    # Each village has its own births, at the crude rate times its residents at home
+    # (as of its last birth), drawn from its own stream: a change in one village's
+    # population (a measure, people leaving) then moves no other village's births, and
+    # a child's person stream is keyed by their village and rank of birth there.
+
+    def _schedule_birth(self, v: int) -> None:
+        residents = self.model.recorder.home_count[v]
+        if self.birth_rate <= 0:
+            return
+        if residents <= 0:
+            self.no_births.add(v)
             return
         rate = self.birth_rate * residents
-        self.model.at(self.model.env.now + self.birth_clock.exponential() / rate, self.on_birth)
+        self.model.at(self.model.env.now + self.births[v].exponential() / rate, self.on_birth, v)
 
-    def _on_birth(self, _clock: Clock) -> None:
-        """A child is born at home in a village drawn by its residents, into one of its households.
+    def resident_arrived(self, v: int) -> None:
+        """Someone came to live in village ``v``: births resume there if they had stopped."""
+        if v in self.no_births:
+            self.no_births.discard(v)
+            self._schedule_birth(v)
+
+    def _on_birth(self, clock: Clock) -> None:
+        """A child is born at home in village ``clock.pid``, into one of its households.
 
         About 550 births a run, each a handful of draws and list writes; the
         newborn has no clock but a (rarely early) death: nothing else can
@@ -122,8 +148,8 @@ class Demography:
         of the usual length (``reschedule_person`` checks).
         """
         model, pop, households = self.model, self.model.pop, self.model.households
-        stream = self.birth_clock
-        village = stream.choice_index(model.recorder.home_count)
+        village = clock.pid
+        stream = self.births[village]
         candidates = self.households_by_village[village]
         household = candidates[int(stream.uniform() * len(candidates))]
         # levels reached: how many "share completing at least this level" exceed the draw
@@ -133,14 +159,15 @@ class Demography:
         pid = pop.add_newborn(
             sex, model.env.now, village, household, households.ethnic[household], education
         )
+        model.streams.keys.add(pid, self.born_in[village])
         model.recorder.flow_birth(pid)
-        self.schedule_death(pid, age=0.0)
+        self.schedule_death(pid, stream.exponential(), age=0.0)
         model.reschedule_person(pid)
-        self._schedule_birth()
+        self._schedule_birth(village)
 
     # -- poverty ------------------------------------------------------------
-    def _schedule_poverty(self, household: int, keep: bool = True) -> None:
-        """Draw the household's next poverty change (``keep=False``: only consume the draw)."""
+    def _schedule_poverty(self, household: int) -> None:
+        """Draw the household's next poverty change."""
         model, households = self.model, self.model.households
         households.version[household] += 1
         if households.poor[household]:
@@ -149,9 +176,8 @@ class Demography:
             rate = self.entry_rate
         if rate <= 0:
             return
-        when = model.env.now + self.poverty_clock.exponential() / rate
-        if keep:
-            model.at(when, self.on_poverty_change, household, households.version[household])
+        when = model.env.now + self.poverty.exponential(household) / rate
+        model.at(when, self.on_poverty_change, household, households.version[household])
 
     def _on_poverty_change(self, clock: Clock) -> None:
         """The household moves in or out of poverty.
@@ -172,12 +198,13 @@ class Demography:
     ) -> None:
         """A measure changed poverty exit in ``villages``: redraw poor households' clocks.
 
-        The households of ``superseded`` (village indices) only consume their draws: a
-        later measure of the same instant redraws them.
+        The households of ``superseded`` (village indices) are left alone: a later
+        measure of the same instant redraws them.
         """
         households = self.model.households
         for v in villages.tolist():
-            keep = v not in superseded
+            if v in superseded:
+                continue
             for h in self.households_by_village[v]:
                 if households.poor[h]:
-                    self._schedule_poverty(h, keep)
+                    self._schedule_poverty(h)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.population import YOUTH_UNION
-from sim.model.rng import Stream
+from sim.model.rng import PersonStream
 
 if TYPE_CHECKING:
     from sim.model import CommuneModel
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 class Introducers:
     """Who mentors and introduces each candidate, and each mentor's load."""
 
-    def __init__(self, model: CommuneModel, stream: Stream) -> None:
+    def __init__(self, model: CommuneModel, stream: PersonStream) -> None:
         self.model = model
         self.stream = stream
         #: each candidate's introducers, the mentor first
@@ -104,7 +104,7 @@ class Introducers:
             return False
         qualified = [m for m in members if self.worked_together_since(pid, m) + months <= now]
         choose = qualified or members
-        self._add(pid, choose[int(self.stream.uniform() * len(choose))])
+        self._add(pid, choose[self.stream.index(pid, len(choose))])
         return True
 
     def ready(self, pid: int) -> bool:

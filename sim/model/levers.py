@@ -23,13 +23,10 @@ stale, until it falls due, and N measures starting together on one village
 redrew every clock of its people N times, so a run's time and memory grew
 with the number of measures rather than with what they changed. Within the
 event, a redraw that a later measure of the same instant repeats (same
-process, same village) only consumes its random draws and schedules no clock;
-the last one schedules it (when a later measure redraws all the people of a
-redraw, their draws are counted and taken at once: :func:`consume`). Each
-clock is therefore drawn with the rates in force once every measure of that
-instant that affects it is in force, from the same random numbers as with one
-event per measure: every run gives the same numbers as before, only without
-the clocks nobody would have used.
+process, same village) is skipped; the last one draws the clock. Each clock
+is therefore drawn once, with the rates in force once every measure of that
+instant that affects it is in force. Skipping a redraw moves no one else's
+draws: each person draws from their own stream (``sim.model.rng``).
 
 A multiplier ``m`` given for intensity 1 acts as ``1 + intensity * (m - 1)``
 (never below 0, ``how = "scale"``); additive effects scale linearly with
@@ -57,7 +54,6 @@ from sim.inputs.lever_vocabulary import (
     Lever,
 )
 from sim.model.clock import calls
-from sim.model.rng import Stream
 from sim.model.timeline import months_between
 
 if TYPE_CHECKING:
@@ -91,24 +87,6 @@ _CHANGE = {ADD: add, MULTIPLY: multiply}
 def combined(value: float, combine: str, effect: float) -> float:
     """One commune-wide value after an effect: ``value + effect`` or ``value * effect``."""
     return value + effect if combine == ADD else value * effect
-
-
-def consume(stream: Stream, draws: int) -> None:
-    """Advance ``stream`` by ``draws`` exponential draws, as that many redraws would.
-
-    A redraw that a later measure of the same instant repeats schedules no clock, but
-    takes its random numbers all the same, so that every later draw is the one it was.
-    The pre-drawn block is cut in one go (:attr:`sim.model.rng.Stream.exponentials`).
-    """
-    drawn = stream.exponentials
-    while draws > 0:
-        if not drawn:
-            stream.exponential()  # draws the next block into ``drawn``, and takes one
-            draws -= 1
-            continue
-        taken = min(draws, len(drawn))
-        del drawn[len(drawn) - taken :]
-        draws -= taken
 
 
 def all_superseded(superseded: AbstractSet[int], villages: np.ndarray, staff: bool) -> bool:

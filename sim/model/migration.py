@@ -120,9 +120,11 @@ class Migration:
         self.return_rate = -math.log(1.0 - share) / 60.0  # per month
         marriage_to = p["marriage_return_age_max"] + 1.0
         self.marriage = AgeProfile.from_bands([(0.0, marriage_to, p["marriage_return_rate"])])
-        self.leave_clock = model.streams["migration"]
-        self.return_clock = model.streams["return"]
-        self.military_clock = model.streams["military"]
+        self.leaving = model.streams.person("migration", width=2)
+        self.returning = model.streams.person("return", width=4)
+        self.military = model.streams.person("military", width=1)
+        #: call-ups held so far: each is an occasion of the military stream
+        self.callups = 0
         self.service = p["military_service_months"]
         self.in_service_rules = bool(model.switches["in_service_rules"])
         #: why each person away will come back (set when their return is drawn)
@@ -133,7 +135,7 @@ class Migration:
         model, pop = self.model, self.model.pop
         place, staff, member = pop.column("place"), pop.column("staff"), pop.array("member")
         candidates = np.flatnonzero((place == HOME) & ~staff & (member == NOT_MEMBER))
-        clocks = self.leave_clock.generator.standard_exponential(len(candidates))
+        clocks = self.leaving.occasion(candidates, "start", 1, exponential=True)[:, 0]
         birth = pop.column("birth")[candidates]
         minority = pop.column("ethnic")[candidates] != KINH
         mult = self.poor_ceiling * np.where(minority, self.minority_mult, 1.0)
@@ -164,7 +166,7 @@ class Migration:
         mult = self.poor_ceiling * (self.minority_mult if pop.ethnic[pid] != KINH else 1.0)
         profile = self.profiles[schooling_class(pop.education[pid])]
         age = (model.env.now - pop.birth[pid]) / 12.0
-        leave_age = profile.age_at(age, self.leave_clock.exponential(), mult)
+        leave_age = profile.age_at(age, self.leaving.exponential(pid), mult)
         model.at(pop.birth[pid] + leave_age * 12.0, self.on_leave, pid, pop.v_mig[pid])
 
     def _on_leave(self, clock: Clock) -> None:
@@ -172,7 +174,7 @@ class Migration:
         if pop.v_mig[pid] != clock.ver or pop.place[pid] != HOME or not pop.alive[pid]:
             return
         accept = self.accept[model.households.poor[pop.household[pid]]]
-        if accept < 1.0 and self.leave_clock.uniform() >= accept:
+        if accept < 1.0 and self.leaving.uniform(pid) >= accept:
             self.schedule_leave(pid)  # a ring of the ceiling that does not apply now
             return
         pop.v_mig[pid] += 1
@@ -181,7 +183,7 @@ class Migration:
         model.leaves_home(pid, AWAY, "migration")
         if study:
             p = model.p
-            course = p["study_months_min"] + self.return_clock.uniform() * (
+            course = p["study_months_min"] + self.returning.uniform(pid) * (
                 p["study_months_max"] - p["study_months_min"]
             )
             model.at(model.env.now + course, self.on_study_end, pid, pop.v_mig[pid])
@@ -197,14 +199,14 @@ class Migration:
         age = self.model.age(pid)
         if not self.upper_age <= age < self.upper_age + 2.0:
             return False
-        return self.return_clock.uniform() < share
+        return self.returning.uniform(pid) < share
 
     def _on_study_end(self, event: Clock) -> None:
         """The course is over: home, or on to work away."""
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_mig[pid] != event.ver or pop.place[pid] != AWAY or not pop.alive[pid]:
             return
-        if self.return_clock.uniform() < model.p["return_after_study"]:
+        if self.returning.uniform(pid) < model.p["return_after_study"]:
             self.return_reason[pid] = "end_of_study"
             self._come_home(pid)
         else:
@@ -213,16 +215,16 @@ class Migration:
     def _schedule_work_return(self, pid: int) -> None:
         """A work migrant: settled for good, or back when a job ends or to marry (the first)."""
         pop, model = self.model.pop, self.model
-        if self.return_clock.uniform() < model.p["never_return_share"]:
+        if self.returning.uniform(pid) < model.p["never_return_share"]:
             return
         now = model.env.now
         job = (
-            now + self.return_clock.exponential() / self.return_rate
+            now + self.returning.exponential(pid) / self.return_rate
             if self.return_rate > 0
             else math.inf
         )
         age = model.age(pid)
-        marriage_age = self.marriage.age_at(age, self.return_clock.exponential())
+        marriage_age = self.marriage.age_at(age, self.returning.exponential(pid))
         marriage = pop.birth[pid] + 12.0 * marriage_age
         reason, when = ("end_of_job", job) if job <= marriage else ("marriage", marriage)
         if when < model.horizon:
@@ -250,21 +252,27 @@ class Migration:
             & (age >= p["callup_age_min"])
             & (age < p["callup_age_max"] + 1.0)
         )
-        draws = self.military_clock.generator.random((len(eligible), 3))
-        floor = LOWER_SECONDARY
+        # each man's own draw for this call-up, whoever else is eligible: one uniform u
+        # decides all three, as u < share (called), then u / share, uniform again given
+        # that, below the admission chance a, then u / (share * a) the time of admission
+        draws = self.military.occasion(eligible, f"call-up {self.callups}", 1)[:, 0]
+        self.callups += 1
+        floor, share, chance = LOWER_SECONDARY, p["callup_share"], p["admitted_in_service_prob"]
         earliest = p["in_service_admission_earliest_months"]
-        for pid, (called, admitted, when) in zip(eligible.tolist(), draws.tolist(), strict=True):
-            if called >= p["callup_share"]:
+        for pid, called in zip(eligible.tolist(), draws.tolist(), strict=True):
+            if called >= share:
                 continue
+            admitted = called / share
             pop.v_mig[pid] += 1
             model.leaves_home(pid, MILITARY, "military")
             model.recorder.log_callup(pid)
-            chosen = admitted < p["admitted_in_service_prob"] and pop.member[pid] == NOT_MEMBER
+            chosen = admitted < chance and pop.member[pid] == NOT_MEMBER
             if not self.in_service_rules:
                 pop.served_admitted[pid] = chosen
             elif chosen and pop.education[pid] >= floor and earliest < self.service:
                 # admitted by the unit's cell under the same rules, some time after
                 # ``earliest`` months of service; probation follows in the army
+                when = admitted / chance
                 at = model.env.now + earliest + when * (self.service - earliest)
                 model.at(at, self.on_in_service, pid, pop.v_mig[pid])
             model.at(model.env.now + self.service, self.on_discharge, pid, pop.v_mig[pid])

@@ -26,7 +26,7 @@ import numpy as np
 from simpy.core import NORMAL
 
 from sim.model.clock import Callbacks, Clock, calls
-from sim.model.levers import all_superseded, consume
+from sim.model.levers import all_superseded
 from sim.model.population import (
     FARMERS,
     FEMALE,
@@ -76,8 +76,10 @@ class Organisations:
         ceiling = max(1.0, poor_mult)
         #: chance that a joining ring is accepted, for a non-poor and a poor household
         self.accept = (1.0 / ceiling, poor_mult / ceiling)
+        #: the same as a bound on a standard exponential E, P(E > -log a) = a (0: all are)
+        self.accept_above = tuple(-math.log(a) if a > 0 else math.inf for a in self.accept)
         self.ceiling_mult = ceiling
-        self.clock = model.streams["organisations"]
+        self.draws = model.streams.person("organisations", width=8)
         self.yu_from = p["youth_union_age_min"] * 12.0
         self.yu_to = (p["youth_union_age_max"] + 1.0) * 12.0
         self.adult = p["adult_age"] * 12.0
@@ -92,8 +94,8 @@ class Organisations:
         self.leave_table: list[float] = []
         self.rates_changed()
         #: each organisation's handler (a closure, see :meth:`_handler`), as SimPy callbacks
+        #: (made by :meth:`start`, once the start population is known)
         self.on_change: list[Callbacks] = []
-        self.on_change.extend(self._handler(org) for org in range(len(ORGANISATIONS)))
 
     def rates_changed(self) -> None:
         """Rebuild the rate tables from the measures in force.
@@ -128,14 +130,17 @@ class Organisations:
         Vectorised over residents: this is the largest batch of clocks of a run.
         """
         model, pop, households = self.model, self.model.pop, self.model.households
+        self.draws.begin()  # most residents draw here: the handlers read round 0 themselves
+        self.on_change.extend(self._handler(org) for org in range(len(ORGANISATIONS)))
         residents = np.flatnonzero((pop.column("place") == HOME) & ~pop.column("staff"))
         household = pop.column("household")[residents]
         village = pop.column("village")[residents]
         accept = np.asarray(self.accept)[np.asarray(households.poor, dtype=np.int64)[household]]
         windows = self._windows(residents)
         leave = np.asarray(self.leave_table)[village]
-        uniforms = self.clock.generator.random((len(ORGANISATIONS), len(residents)))
-        clocks = self.clock.generator.standard_exponential((len(ORGANISATIONS), len(residents)))
+        # per resident and organisation, a uniform (active or not) and a clock
+        uniforms = self.draws.occasion(residents, "start", len(ORGANISATIONS)).T
+        clocks = self.draws.occasion(residents, "start clocks", len(ORGANISATIONS), True).T
         for org, (lo, hi) in windows.items():
             hi = np.broadcast_to(hi, lo.shape)
             ceiling = np.asarray(self.join_table[org])[village]
@@ -171,27 +176,9 @@ class Organisations:
             VETERANS: (np.where(pop.array("veteran")[residents], adult, never), np.inf),
         }
 
-    def _draws(self, residents: np.ndarray) -> int:
-        """How many draws :meth:`schedule_all` makes for ``residents`` (at home) now,
-        counted vectorised."""
-        now, horizon = self.env.now, self.model.horizon
-        village = self.pop.column("village")[residents]
-        active = self.pop.array("active")[:, residents]
-        leaving = np.asarray(self.leave_table)[village] > 0
-        draws = 0
-        for org, (lo, hi) in self._windows(residents).items():
-            joining = np.asarray(self.join_table[org])[village] > 0
-            drawn = (hi > now) & (lo < horizon) & np.where(active[org], leaving, joining)
-            draws += int(np.count_nonzero(drawn))
-        return draws
-
-    def schedule_all(self, pid: int, keep: bool = True) -> None:
-        """Draw again every organisation clock of a resident (a joining ring if inactive).
-
-        ``keep=False`` consumes the draws and schedules nothing: a measure starting at the
-        same instant draws the clocks again (see ``sim.model.levers``).
-        """
-        pop = self.pop
+    def schedule_all(self, pid: int) -> None:
+        """Draw again every organisation clock of a resident (a joining ring if inactive)."""
+        pop, draws = self.pop, self.draws
         for versions in self.versions:
             versions[pid] += 1
         if pop.place[pid] != HOME or not pop.alive[pid]:
@@ -202,33 +189,34 @@ class Organisations:
                 continue
             if self.active[org][pid]:
                 rate = self.leave_table[village]
-                when = now + self.clock.exponential() / rate if rate > 0 else math.inf
+                when = now + draws.exponential(pid) / rate if rate > 0 else math.inf
                 when = min(when, hi)
             else:
                 rate = self.join_table[org][village]
                 if rate <= 0:
                     continue
-                when = max(now, lo) + self.clock.exponential() / rate
+                when = max(now, lo) + draws.exponential(pid) / rate
                 if when >= hi:
                     continue
-            if keep:
-                self.scheduler.at(when, self.on_change[org], pid, self.versions[org][pid])
+            self.scheduler.at(when, self.on_change[org], pid, self.versions[org][pid])
 
     def _handler(self, org: int) -> Callbacks:
         """The callbacks of ``org``'s clocks: ``pid`` leaves, or a joining ring (accepted or not).
 
         Two thirds of all events are these handlers', so each is a closure
         over what it reads (one per organisation, so the organisation's
-        column, rates and age limit are bound once); it draws from the
-        stream's lists and puts the next clock on the queue (or in its
-        month's bucket) itself, as ``Stream.exponential`` and
+        column, rates and age limit are bound once); it reads the person's
+        draw itself and puts the next clock on the queue (or in its
+        month's bucket) itself, as ``PersonStream.exponential`` and
         ``Scheduler.at`` would, reusing the clock that rang.
         """
         column, versions, counts = self.active[org], self.versions[org], self.active_count
         join_rates, leave_rates = self.join_table[org], self.leave_table
         village_of, household_of, birth_of = self.pop.village, self.pop.household, self.pop.birth
-        poor, accept_by_poverty = self.model.households.poor, self.accept
-        stream, exponentials, uniforms = self.clock, self.clock.exponentials, self.clock.uniforms
+        poor, above = self.model.households.poor, self.accept_above
+        draws = self.draws
+        start, first, used, width = draws.start, draws.first, draws.used, draws.width
+        draw_next = draws.draw
         env, scheduler = self.env, self.scheduler
         queue, ids = scheduler.queue, scheduler.ids
         buckets, horizon = scheduler.buckets, scheduler.horizon
@@ -242,7 +230,12 @@ class Organisations:
             if versions[pid] != clock.ver:
                 return
             version = versions[pid] = clock.ver + 1
-            draw = exponentials.pop() if exponentials else stream.exponential()
+            # the person's next exponential, as ``PersonStream.exponential`` would give it
+            if pid < start and (k := used[pid]) < width:
+                used[pid] = k + 1
+                draw = first[pid * width + k]
+            else:
+                draw = draw_next(pid)
             if column[pid]:  # ``pid`` leaves; next, a joining ring
                 column[pid] = False
                 counts[org] -= 1
@@ -253,8 +246,15 @@ class Organisations:
                 if when >= birth_of[pid] + limit:
                     return
             else:  # a joining ring, accepted with probability rate now / ceiling
-                accept = accept_by_poverty[poor[household_of[pid]]]
-                if accept >= 1.0 or (uniforms.pop() if uniforms else stream.uniform()) < accept:
+                bound = above[poor[household_of[pid]]]
+                if bound <= 0.0:  # every ring is accepted
+                    accepted = True
+                elif pid < start and (k := used[pid]) < width:  # the next draw, as above
+                    used[pid] = k + 1
+                    accepted = first[pid * width + k] > bound
+                else:
+                    accepted = draw_next(pid) > bound
+                if accepted:
                     column[pid] = True
                     counts[org] += 1
                     rate = leave_rates[village_of[pid]]
@@ -294,20 +294,19 @@ class Organisations:
     ) -> None:
         """A measure changed joining or leaving rates in ``villages``: redraw those clocks.
 
-        The residents of ``superseded`` (village indices) only consume their draws: a
-        later measure of the same instant redraws them (all at once if that is everyone,
-        as :meth:`sim.model.pipeline.Pipeline.villages_changed`).
+        The residents of ``superseded`` (village indices) are left alone: a later measure
+        of the same instant redraws them, and their draws are their own (``sim.model.rng``).
         """
         self.rates_changed()
+        if all_superseded(superseded, villages, staff=False):
+            return
         pop = self.model.pop
         residents = np.flatnonzero(
             np.isin(pop.column("village"), villages)
             & (pop.column("place") == HOME)
             & ~pop.column("staff")
         )
-        if all_superseded(superseded, villages, staff=False):
-            consume(self.clock, self._draws(residents))
-            return
         village_of = pop.village
         for pid in residents.tolist():
-            self.schedule_all(pid, village_of[pid] not in superseded)
+            if village_of[pid] not in superseded:
+                self.schedule_all(pid)

@@ -47,6 +47,7 @@ from sim.model.population import (
     PRIMARY,
     PROBATIONARY,
 )
+from sim.model.rng import SMALL_BLOCK, Stream, group_word
 
 if TYPE_CHECKING:
     from sim.model import CommuneModel
@@ -80,7 +81,8 @@ class Party:
         self.on_recognised = calls(self._on_recognised)
         commune, p = model.commune, model.p
         self.min_official = int(p["cell_min_official_members"])
-        self.clock = model.streams["party"]
+        #: each member's and staff's own draws (probation, exits, transfers)
+        self.draws = model.streams.person("party", width=2)
         self.cells = [
             CellState(
                 c.id, c.kind, {commune.villages.index(commune.village(v)) for v in c.villages}
@@ -116,7 +118,8 @@ class Party:
     def place_members(self) -> None:
         """Make members of the residents and staff that the data say existed at the start."""
         model, pop, p = self.model, self.model.pop, self.model.p
-        rng = self.clock.generator
+        stream = model.streams["party"]  # the start, the same in every scenario
+        rng = stream.generator
         age = -pop.column("birth") / 12.0
         village_of, education = pop.column("village"), pop.column("education")
         adult = (age >= p["admission_age_min"] + 2) & (age < 70)
@@ -140,14 +143,15 @@ class Party:
                 (NOT_MEMBER, cell.staff),
             ):
                 for _ in range(count):
-                    self._add_staff(c, member)
+                    self._add_staff(c, member, stream)
         self._count_villages()
         for v in range(len(model.commune.villages)):
             self.status[v] = self._status_of(v)
             model.recorder.log_status(v, STATUSES[self.status[v]], "data")
 
-    def _add_staff(self, cell: int, member: int, posted: bool = False) -> int:
-        """A teacher or official at a school or agency cell (not a village resident).
+    def _add_staff(self, cell: int, member: int, stream: Stream, posted: bool = False) -> int:
+        """A teacher or official at a school or agency cell (not a village resident), drawn
+        from ``stream`` (the start's, or the cell's postings').
 
         Their age is uniform between ``staff_age_min`` and ``staff_age_max``
         for the staff of the data date, between ``posting_age_min`` and
@@ -156,7 +160,7 @@ class Party:
         ``staff_kinh_share`` of them are Kinh, the others Thái or Mông in
         equal shares.
         """
-        draw, p = self.clock.uniform, self.model.p
+        draw, p = stream.uniform, self.model.p
         ages = (
             ("posting_age_min", "posting_age_max") if posted else ("staff_age_min", "staff_age_max")
         )
@@ -183,11 +187,12 @@ class Party:
     def start(self) -> None:
         """Schedule probation ends, member exits and staff transfers for the people of the start."""
         model, pop = self.model, self.model.pop
-        rng = self.clock.generator
         probation = model.p["probation_months"]
         member = pop.array("member")
-        for pid in np.flatnonzero(member == PROBATIONARY).tolist():
-            model.at(rng.random() * probation, self.on_probation_end, pid, pop.v_prob[pid])
+        probationary = np.flatnonzero(member == PROBATIONARY)
+        ends = self.draws.occasion(probationary, "start", 1)[:, 0] * probation
+        for pid, end in zip(probationary.tolist(), ends.tolist(), strict=True):
+            model.at(end, self.on_probation_end, pid, pop.v_prob[pid])
         for pid in np.flatnonzero(member != NOT_MEMBER).tolist():
             self._schedule_member_exit(pid)
         for pid in np.flatnonzero(pop.column("staff")).tolist():
@@ -380,7 +385,7 @@ class Party:
         if pop.place[pid] != HOME:  # away since: recognised on return, as without the switch
             self._recognise_or_not(pid)
             return
-        if self.clock.uniform() < model.p["probation_fail_prob"]:
+        if self.draws.uniform(pid) < model.p["probation_fail_prob"]:
             self._not_recognised(pid)
             return
         now = model.env.now
@@ -397,7 +402,7 @@ class Party:
         self._make_official(pid)
 
     def _recognise_or_not(self, pid: int) -> None:
-        if self.clock.uniform() < self.model.p["probation_fail_prob"]:
+        if self.draws.uniform(pid) < self.model.p["probation_fail_prob"]:
             self._not_recognised(pid)
         else:
             self._make_official(pid)
@@ -423,7 +428,7 @@ class Party:
         rate = self.removal_rate + (0.0 if pop.staff[pid] else self.move_rate)
         if rate <= 0:
             return
-        when = model.env.now + self.clock.exponential() / rate
+        when = model.env.now + self.draws.exponential(pid) / rate
         model.at(when, self.on_member_exit, pid, pop.v_member[pid])
 
     def _on_member_exit(self, event: Clock) -> None:
@@ -433,7 +438,7 @@ class Party:
         if pop.place[pid] != HOME:
             return
         removal = self.removal_rate + (0.0 if pop.staff[pid] else self.move_rate)
-        if self.clock.uniform() * removal < self.removal_rate:
+        if self.draws.uniform(pid) * removal < self.removal_rate:
             was = pop.member[pid]
             self._change(pid, -1 if was == OFFICIAL else 0, -1 if was == PROBATIONARY else 0)
             pop.member[pid] = NOT_MEMBER
@@ -449,7 +454,7 @@ class Party:
         pop, model = self.model.pop, self.model
         rate = self.transfer_rate[self.cells[pop.cell[pid]].kind]
         if rate > 0:
-            when = model.env.now + self.clock.exponential() / rate
+            when = model.env.now + self.draws.exponential(pid) / rate
             model.at(when, self.on_transfer, pid, 0)
 
     def _on_transfer(self, event: Clock) -> None:
@@ -460,11 +465,15 @@ class Party:
         if pop.member[pid] != NOT_MEMBER:
             model.recorder.log_member_exit(pid, "transferred")
         model.leaves_home(pid, GONE, "transfer")
-        member = OFFICIAL if self.clock.uniform() < model.p["posting_member_share"] else NOT_MEMBER
-        new = self._add_staff(cell, member, posted=True)
+        # the newcomer is the cell's next posting, drawn from the cell's stream
+        group = f"posting:{self.cells[cell].id}"
+        postings = model.streams.named(group, SMALL_BLOCK)
+        member = OFFICIAL if postings.uniform() < model.p["posting_member_share"] else NOT_MEMBER
+        new = self._add_staff(cell, member, postings, posted=True)
+        model.streams.keys.add(new, group_word(group))
         if member != NOT_MEMBER:
             self.model.pipeline.refresh_pool(cell)
             self._schedule_member_exit(new)
-        model.demography.schedule_death(new)
+        model.demography.schedule_death(new, postings.exponential())
         self._schedule_transfer(new)
         model.pipeline.resume_or_spot(new)

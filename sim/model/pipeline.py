@@ -63,7 +63,7 @@ import numpy as np
 from sim.model.cell_plans import CellPlans
 from sim.model.clock import Clock, calls
 from sim.model.introducers import Introducers
-from sim.model.levers import STAFF, all_superseded, consume
+from sim.model.levers import STAFF, all_superseded
 from sim.model.population import (
     APPLICATION,
     CULTIVATION,
@@ -130,9 +130,10 @@ class Pipeline:
         self.on_spotted = calls(self._on_spotted)
         self.on_verified = calls(self._on_verified)
         p, switches = model.p, model.switches
-        self.clock = model.streams["spotting"]
-        self.steps = model.streams["pipeline"]
-        self.votes = model.streams["votes"]
+        self.spotting = model.streams.person("spotting", width=4)
+        #: each candidate's draws along the pipeline (drop-out, mentor, introducer, plan
+        #: hold, verification); a cell's votes draw from the cell's stream (:meth:`votes`)
+        self.steps = model.streams.person("pipeline", width=4)
         self.pools = [MentorPool() for _ in model.party.cells]
         self.class_queue: deque[int] = deque()
         #: the source group each candidate was spotted in (reported at admission)
@@ -188,7 +189,7 @@ class Pipeline:
     def place_candidates(self) -> None:
         """Put the data's candidates (village residents and staff) into mentoring at the start."""
         model, pop = self.model, self.model.pop
-        rng = self.clock.generator
+        rng = model.streams["spotting"].generator  # the start, the same in every scenario
         age = -pop.column("birth") / 12.0
         village_of, staff = pop.column("village"), pop.column("staff")
         cell_of = pop.array("cell")
@@ -236,7 +237,7 @@ class Pipeline:
         over_age = self.over_60 & ~staff[pids] & no_cell[village[pids]]
         lo = np.maximum(birth + 12.0 * floor_age[pids], 0.0)
         hi = np.where(over_age, np.inf, birth + 12.0 * self.age_limit)
-        when = lo + self.clock.generator.standard_exponential(len(pids)) / rate[pids]
+        when = lo + self.spotting.occasion(pids, "start", 1, exponential=True)[:, 0] / rate[pids]
         due = when < hi
         versions = pop.array("v_spot")[pids]
         model.at_many(when[due], self.on_spotted, pids[due], versions[due])
@@ -358,12 +359,8 @@ class Pipeline:
             rate *= levers.target_mult[v]
         return rate * age_mult * self.plans.effort(int(model.party.village_cell[v]))
 
-    def schedule_spot(self, pid: int, keep: bool = True) -> None:
-        """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state).
-
-        ``keep=False`` consumes the draw and schedules nothing: a measure starting at the
-        same instant draws the clock again (see ``sim.model.levers``).
-        """
+    def schedule_spot(self, pid: int) -> None:
+        """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state)."""
         pop, model = self.model.pop, self.model
         pop.v_spot[pid] += 1
         if (
@@ -381,8 +378,8 @@ class Pipeline:
             return
         lo = pop.birth[pid] + 12.0 * self.floor_age[floor]
         hi = np.inf if self.over_age_allowed(pid) else pop.birth[pid] + 12.0 * self.age_limit
-        when = max(model.env.now, lo) + self.clock.exponential() / rate
-        if keep and when < hi:
+        when = max(model.env.now, lo) + self.spotting.exponential(pid) / rate
+        if when < hi:
             model.at(when, self.on_spotted, pid, pop.v_spot[pid])
 
     def _on_spotted(self, clock: Clock) -> None:
@@ -397,7 +394,7 @@ class Pipeline:
             ceiling = (
                 self.staff_ceiling() if pop.staff[pid] else self.village_ceiling(pop.village[pid])
             )
-            if rate >= ceiling or self.clock.uniform() * ceiling < rate:
+            if rate >= ceiling or self.spotting.uniform(pid) * ceiling < rate:
                 self._spot(pid)
                 return
         self.schedule_spot(pid)
@@ -437,19 +434,16 @@ class Pipeline:
     ) -> None:
         """Spotting rates changed in ``villages``: redraw those clocks.
 
-        The people of ``superseded`` (village indices, ``sim.model.levers.STAFF`` for staff) only
-        consume their draws: a later measure of the same instant redraws them. If that is
-        everyone, the draws are counted and taken at once, and their clocks' versions are
-        left for that redraw to move on.
+        The people of ``superseded`` (village indices, ``sim.model.levers.STAFF`` for staff) are
+        left alone: a later measure of the same instant redraws them, and their draws are
+        their own (``sim.model.rng``), so skipping theirs moves no one else's.
         """
-        pop = self.model.pop
-        people = self._people_in(villages, staff)
         if all_superseded(superseded, villages, staff):
-            consume(self.clock, int(np.count_nonzero(self.ceilings()[people] > 0)))
             return
-        for pid in people:
-            if pop_can_wait(pop, pid):
-                self.schedule_spot(pid, not superseded or self._key(pid) not in superseded)
+        pop = self.model.pop
+        for pid in self._people_in(villages, staff):
+            if pop_can_wait(pop, pid) and (not superseded or self._key(pid) not in superseded):
+                self.schedule_spot(pid)
 
     def _key(self, pid: int) -> int:
         """``pid``'s village, or ``sim.model.levers.STAFF``: the key of measures' redraws."""
@@ -480,8 +474,8 @@ class Pipeline:
         self.refresh_pool(new)
 
     # -- drop-out -------------------------------------------------------------
-    def _schedule_dropout(self, pid: int, keep: bool = True) -> None:
-        """Draw ``pid``'s drop-out clock (``keep=False``: only consume the draw)."""
+    def _schedule_dropout(self, pid: int) -> None:
+        """Draw ``pid``'s drop-out clock."""
         pop, model, levers = self.model.pop, self.model, self.model.levers
         pop.v_drop[pid] += 1
         mult = (
@@ -489,9 +483,8 @@ class Pipeline:
         )
         rate = self.dropout_rate * mult
         if rate > 0:
-            when = model.env.now + self.steps.exponential() / rate
-            if keep:
-                model.at(when, self.on_dropout, pid, pop.v_drop[pid])
+            when = model.env.now + self.steps.exponential(pid) / rate
+            model.at(when, self.on_dropout, pid, pop.v_drop[pid])
 
     def _on_dropout(self, event: Clock) -> None:
         pid, pop = event.pid, self.model.pop
@@ -503,11 +496,13 @@ class Pipeline:
         self, villages: np.ndarray, staff: bool = False, superseded: AbstractSet[int] = frozenset()
     ) -> None:
         """A measure changed drop-out in ``villages``: redraw the early candidates' clocks
-        (only consuming the draws of ``superseded``, as :meth:`villages_changed`)."""
+        (leaving those of ``superseded`` alone, as :meth:`villages_changed`)."""
         pop = self.model.pop
         for pid in self._people_in(villages, staff):
+            if superseded and self._key(pid) in superseded:
+                continue
             if pop.stage[pid] in _EARLY and not self.has_file(pid):
-                self._schedule_dropout(pid, not superseded or self._key(pid) not in superseded)
+                self._schedule_dropout(pid)
 
     # -- mentors and introducers ------------------------------------------------
     def add_pool(self) -> None:
@@ -538,7 +533,7 @@ class Pipeline:
                 if not free:
                     return
                 pool.waiting.popleft()
-                self._begin_cultivation(pid, free[int(self.steps.uniform() * len(free))])
+                self._begin_cultivation(pid, free[self.steps.index(pid, len(free))])
             return
         capacity = self.capacity(cell)
         while pool.waiting and pool.in_use < capacity:
@@ -689,7 +684,7 @@ class Pipeline:
         pid, pop, model = event.pid, self.model.pop, self.model
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != VERIFICATION:
             return
-        if self.steps.uniform() < model.p["verification_fail_prob"]:
+        if self.steps.uniform(pid) < model.p["verification_fail_prob"]:
             self.lose(pid, "verification")
             return
         self._to_vote(pid)
@@ -715,6 +710,11 @@ class Pipeline:
         else:
             self._consider(pid, None)
 
+    def votes(self, cell: int) -> np.random.Generator:
+        """The random numbers of ``cell``'s votes: a stream of the cell's own, named by its id
+        (cells formed during a run are numbered in the order they form, anywhere)."""
+        return self.model.streams[f"votes:{self.model.party.cells[cell].id}"].generator
+
     def _on_meeting(self, _event: Clock) -> None:
         """The cells' monthly meeting: each cell considers its files, in the order they came."""
         pop, party = self.model.pop, self.model.party
@@ -728,7 +728,7 @@ class Pipeline:
             if cell not in present:
                 members = party.official_in_cell(cell)
                 present[cell] = int(
-                    self.votes.generator.binomial(members, self.model.p["member_attendance_prob"])
+                    self.votes(cell).binomial(members, self.model.p["member_attendance_prob"])
                 )
             self._consider(pid, present[cell])
         self.vote_queue = [pid for pid in queue if pop.stage[pid] == WAIT_VOTE] + self.vote_queue
@@ -777,7 +777,7 @@ class Pipeline:
             if present < needed:
                 model.recorder.log_stage(pid, "vote_postponed")
                 return
-            approve = int(self.votes.generator.binomial(present, p["vote_approval_prob"]))
+            approve = int(self.votes(cell).binomial(present, p["vote_approval_prob"]))
             if approve < needed:
                 self.lose(pid, "vote_failed")
                 return
