@@ -19,7 +19,7 @@ import numpy as np
 from sim.model.clock import Clock, calls
 from sim.model.hazards import AgeProfile
 from sim.model.population import FEMALE, GONE, MALE, education_shares
-from sim.model.rng import SMALL_BLOCK, PersonKeys, group_word
+from sim.model.rng import PersonKeys, group_word
 
 if TYPE_CHECKING:
     from sim.inputs.commune import Commune
@@ -51,8 +51,10 @@ class Demography:
         self.profiles = mortality_profiles(model.commune)
         streams = model.streams
         self.death = streams.person("death", width=1)
-        #: each village's births are a process of the village, with a stream of its own
-        self.births = [streams.named(f"birth:{v.id}", SMALL_BLOCK) for v in model.commune.villages]
+        #: each village's births are a process of the village, with draws of its own: the
+        #: births stream's units are the villages (a round covers some 25 births)
+        villages = PersonKeys(start=len(model.commune.villages))
+        self.births = streams.person("births", width=128, keys=villages)
         #: the key group of each village's newborns (``PersonKeys``), named as its births
         self.born_in = [group_word(f"birth:{v.id}") for v in model.commune.villages]
         #: villages whose births wait for a resident (none lived there at the last one)
@@ -131,7 +133,8 @@ class Demography:
             self.no_births.add(v)
             return
         rate = self.birth_rate * residents
-        self.model.at(self.model.env.now + self.births[v].exponential() / rate, self.on_birth, v)
+        when = self.model.env.now + self.births.exponential(v) / rate
+        self.model.at(when, self.on_birth, v)
 
     def resident_arrived(self, v: int) -> None:
         """Someone came to live in village ``v``: births resume there if they had stopped."""
@@ -148,20 +151,19 @@ class Demography:
         of the usual length (``reschedule_person`` checks).
         """
         model, pop, households = self.model, self.model.pop, self.model.households
-        village = clock.pid
-        stream = self.births[village]
+        village, births = clock.pid, self.births
         candidates = self.households_by_village[village]
-        household = candidates[int(stream.uniform() * len(candidates))]
+        household = candidates[births.index(village, len(candidates))]
         # levels reached: how many "share completing at least this level" exceed the draw
         ascending = self.education_ascending[households.poor[household]]
-        education = len(ascending) - bisect_right(ascending, stream.uniform())
-        sex = MALE if stream.uniform() < self.male_share else FEMALE
+        education = len(ascending) - bisect_right(ascending, births.uniform(village))
+        sex = MALE if births.uniform(village) < self.male_share else FEMALE
         pid = pop.add_newborn(
             sex, model.env.now, village, household, households.ethnic[household], education
         )
         model.streams.keys.add(pid, self.born_in[village])
         model.recorder.flow_birth(pid)
-        self.schedule_death(pid, stream.exponential(), age=0.0)
+        self.schedule_death(pid, births.exponential(village), age=0.0)
         model.reschedule_person(pid)
         self._schedule_birth(village)
 

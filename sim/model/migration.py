@@ -123,8 +123,11 @@ class Migration:
         self.leaving = model.streams.person("migration", width=2)
         self.returning = model.streams.person("return", width=4)
         self.military = model.streams.person("military", width=1)
-        #: call-ups held so far: each is an occasion of the military stream
+        #: call-ups held so far, and how many the run holds
         self.callups = 0
+        self.n_callups = 0
+        #: the start population's draws for every call-up, one column each (drawn at the first)
+        self.callup_draws: np.ndarray | None = None
         self.service = p["military_service_months"]
         self.in_service_rules = bool(model.switches["in_service_rules"])
         #: why each person away will come back (set when their return is drawn)
@@ -149,11 +152,16 @@ class Migration:
         model.at_many(birth + leave_age * 12.0, self.on_leave, candidates)
         for pid in np.flatnonzero(place == AWAY).tolist():  # away at the start: working away
             self._schedule_work_return(pid)
-        for t in model.calendar_months(model.commune.calendar.military_callup_month):
+        callups = model.calendar_months(model.commune.calendar.military_callup_month)
+        self.n_callups = len(callups)
+        for t in callups:
             model.at(t, self.on_callup)
 
-    def schedule_leave(self, pid: int) -> None:
+    def schedule_leave(self, pid: int, clock: float | None = None) -> None:
         """Draw again when a resident non-member leaves (after any change of their state).
+
+        ``clock``: a standard exponential already in hand (left over from a ring not
+        accepted, ``_on_leave``), used instead of a new draw.
 
         The clock runs at the ceiling of the household-poverty multiplier; a
         household may move in or out of poverty before it rings, and the ring
@@ -166,7 +174,9 @@ class Migration:
         mult = self.poor_ceiling * (self.minority_mult if pop.ethnic[pid] != KINH else 1.0)
         profile = self.profiles[schooling_class(pop.education[pid])]
         age = (model.env.now - pop.birth[pid]) / 12.0
-        leave_age = profile.age_at(age, self.leaving.exponential(pid), mult)
+        if clock is None:
+            clock = self.leaving.exponential(pid)
+        leave_age = profile.age_at(age, clock, mult)
         model.at(pop.birth[pid] + leave_age * 12.0, self.on_leave, pid, pop.v_mig[pid])
 
     def _on_leave(self, clock: Clock) -> None:
@@ -174,9 +184,11 @@ class Migration:
         if pop.v_mig[pid] != clock.ver or pop.place[pid] != HOME or not pop.alive[pid]:
             return
         accept = self.accept[model.households.poor[pop.household[pid]]]
-        if accept < 1.0 and self.leaving.uniform(pid) >= accept:
-            self.schedule_leave(pid)  # a ring of the ceiling that does not apply now
-            return
+        if accept < 1.0:  # accepted if a draw E is below -log(1 - accept), as in ``Pipeline``
+            e, bound = self.leaving.exponential(pid), -math.log1p(-accept)
+            if e >= bound:  # a ring of the ceiling that does not apply now; E - bound is fresh
+                self.schedule_leave(pid, e - bound)
+                return
         pop.v_mig[pid] += 1
         study = self._leaves_to_study(pid)
         model.recorder.log_migration(pid, "leave", "study" if study else "work")
@@ -242,6 +254,20 @@ class Migration:
         self.model.arrives_home(pid, "return")
 
     # -- military service ---------------------------------------------------
+    def _callup_draws(self, eligible: np.ndarray) -> np.ndarray:
+        """Each eligible man's uniform for this call-up: column ``callups`` of the occasion
+        "call-ups", one row per man whoever else is eligible, drawn for the whole start
+        population at the first call-up (one draw instead of one a year)."""
+        military, start = self.military, self.model.streams.keys.start
+        if self.callup_draws is None:
+            self.callup_draws = military.occasion(np.arange(start), "call-ups", self.n_callups)
+        draws = self.callup_draws[np.minimum(eligible, start - 1), self.callups]
+        later = eligible >= start  # added during the run: their own rows of the occasion
+        if later.any():
+            rows = military.occasion(eligible[later], "call-ups", self.n_callups)
+            draws[later] = rows[:, self.callups]
+        return draws
+
     def _on_callup(self, _event: Clock) -> None:
         model, pop, p = self.model, self.model.pop, self.model.p
         age = (model.env.now - pop.column("birth")) / 12.0
@@ -255,7 +281,7 @@ class Migration:
         # each man's own draw for this call-up, whoever else is eligible: one uniform u
         # decides all three, as u < share (called), then u / share, uniform again given
         # that, below the admission chance a, then u / (share * a) the time of admission
-        draws = self.military.occasion(eligible, f"call-up {self.callups}", 1)[:, 0]
+        draws = self._callup_draws(eligible)
         self.callups += 1
         floor, share, chance = LOWER_SECONDARY, p["callup_share"], p["admitted_in_service_prob"]
         earliest = p["in_service_admission_earliest_months"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Set as AbstractSet
 from heapq import heappush
+from math import expm1, log1p
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -214,6 +215,8 @@ class Organisations:
         join_rates, leave_rates = self.join_table[org], self.leave_table
         village_of, household_of, birth_of = self.pop.village, self.pop.household, self.pop.birth
         poor, above = self.model.households.poor, self.accept_above
+        # 1 - e^-b of each bound, for the fresh uniform of a ring not accepted
+        below = tuple(-expm1(-b) for b in above)
         draws = self.draws
         start, first, used, width = draws.start, draws.first, draws.used, draws.width
         draw_next = draws.draw
@@ -246,15 +249,13 @@ class Organisations:
                 if when >= birth_of[pid] + limit:
                     return
             else:  # a joining ring, accepted with probability rate now / ceiling
-                bound = above[poor[household_of[pid]]]
-                if bound <= 0.0:  # every ring is accepted
-                    accepted = True
-                elif pid < start and (k := used[pid]) < width:  # the next draw, as above
-                    used[pid] = k + 1
-                    accepted = first[pid * width + k] > bound
-                else:
-                    accepted = draw_next(pid) > bound
-                if accepted:
+                # one draw E decides and times: accepted if E > b (chance e^-b), and then
+                # E - b is a fresh standard exponential (memoryless); if not, given E <= b,
+                # (1 - e^-E) / (1 - e^-b) is a fresh uniform, turned into an exponential
+                poverty = poor[household_of[pid]]
+                bound = above[poverty]
+                if bound <= 0.0 or draw > bound:
+                    draw -= bound
                     column[pid] = True
                     counts[org] += 1
                     rate = leave_rates[village_of[pid]]
@@ -263,6 +264,7 @@ class Organisations:
                     if when > end:
                         when = end
                 else:
+                    draw = -log1p(expm1(-draw) / below[poverty])
                     when = env.now + draw / join_rates[village_of[pid]]
                     if when >= birth_of[pid] + limit:
                         return

@@ -82,7 +82,8 @@ class Party:
         commune, p = model.commune, model.p
         self.min_official = int(p["cell_min_official_members"])
         #: each member's and staff's own draws (probation, exits, transfers)
-        self.draws = model.streams.person("party", width=2)
+        self.draws = model.streams.person("party", width=4)
+        self._posting_streams: dict[int, tuple[Stream, int]] = {}
         self.cells = [
             CellState(
                 c.id, c.kind, {commune.villages.index(commune.village(v)) for v in c.villages}
@@ -457,6 +458,16 @@ class Party:
             when = model.env.now + self.draws.exponential(pid) / rate
             model.at(when, self.on_transfer, pid, 0)
 
+    def _postings(self, cell: int) -> tuple[Stream, int]:
+        """The stream of ``cell``'s postings and the key group of its newcomers, named by the
+        cell's id (cells formed during a run are numbered in the order they form)."""
+        found = self._posting_streams.get(cell)
+        if found is None:
+            name = f"posting:{self.cells[cell].id}"
+            found = (self.model.streams.named(name, SMALL_BLOCK), group_word(name))
+            self._posting_streams[cell] = found
+        return found
+
     def _on_transfer(self, event: Clock) -> None:
         pid, pop, model = event.pid, self.model.pop, self.model
         if not pop.alive[pid] or pop.place[pid] != HOME:
@@ -466,11 +477,10 @@ class Party:
             model.recorder.log_member_exit(pid, "transferred")
         model.leaves_home(pid, GONE, "transfer")
         # the newcomer is the cell's next posting, drawn from the cell's stream
-        group = f"posting:{self.cells[cell].id}"
-        postings = model.streams.named(group, SMALL_BLOCK)
+        postings, group = self._postings(cell)
         member = OFFICIAL if postings.uniform() < model.p["posting_member_share"] else NOT_MEMBER
         new = self._add_staff(cell, member, postings, posted=True)
-        model.streams.keys.add(new, group_word(group))
+        model.streams.keys.add(new, group)
         if member != NOT_MEMBER:
             self.model.pipeline.refresh_pool(cell)
             self._schedule_member_exit(new)

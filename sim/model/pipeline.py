@@ -134,6 +134,8 @@ class Pipeline:
         #: each candidate's draws along the pipeline (drop-out, mentor, introducer, plan
         #: hold, verification); a cell's votes draw from the cell's stream (:meth:`votes`)
         self.steps = model.streams.person("pipeline", width=4)
+        #: each cell's votes generator, by cell index (:meth:`votes`)
+        self._votes: dict[int, np.random.Generator] = {}
         self.pools = [MentorPool() for _ in model.party.cells]
         self.class_queue: deque[int] = deque()
         #: the source group each candidate was spotted in (reported at admission)
@@ -359,8 +361,11 @@ class Pipeline:
             rate *= levers.target_mult[v]
         return rate * age_mult * self.plans.effort(int(model.party.village_cell[v]))
 
-    def schedule_spot(self, pid: int) -> None:
-        """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state)."""
+    def schedule_spot(self, pid: int, clock: float | None = None) -> None:
+        """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state).
+
+        ``clock``: a standard exponential already in hand (left over from a ring not
+        accepted, :meth:`_on_spotted`), used instead of a new draw."""
         pop, model = self.model.pop, self.model
         pop.v_spot[pid] += 1
         if (
@@ -378,7 +383,9 @@ class Pipeline:
             return
         lo = pop.birth[pid] + 12.0 * self.floor_age[floor]
         hi = np.inf if self.over_age_allowed(pid) else pop.birth[pid] + 12.0 * self.age_limit
-        when = max(model.env.now, lo) + self.spotting.exponential(pid) / rate
+        if clock is None:
+            clock = self.spotting.exponential(pid)
+        when = max(model.env.now, lo) + clock / rate
         if when < hi:
             model.at(when, self.on_spotted, pid, pop.v_spot[pid])
 
@@ -394,9 +401,17 @@ class Pipeline:
             ceiling = (
                 self.staff_ceiling() if pop.staff[pid] else self.village_ceiling(pop.village[pid])
             )
-            if rate >= ceiling or self.spotting.uniform(pid) * ceiling < rate:
+            if rate >= ceiling:
                 self._spot(pid)
                 return
+            # accepted with chance a = rate / ceiling: a draw E below -log(1 - a); above it,
+            # E - (-log(1 - a)) is a fresh standard exponential (memoryless), the next clock's
+            e, bound = self.spotting.exponential(pid), -math.log1p(-rate / ceiling)
+            if e < bound:
+                self._spot(pid)
+                return
+            self.schedule_spot(pid, e - bound)
+            return
         self.schedule_spot(pid)
 
     def _spot(self, pid: int, elapsed: float = 0.0) -> None:
@@ -713,7 +728,11 @@ class Pipeline:
     def votes(self, cell: int) -> np.random.Generator:
         """The random numbers of ``cell``'s votes: a stream of the cell's own, named by its id
         (cells formed during a run are numbered in the order they form, anywhere)."""
-        return self.model.streams[f"votes:{self.model.party.cells[cell].id}"].generator
+        generator = self._votes.get(cell)
+        if generator is None:
+            name = f"votes:{self.model.party.cells[cell].id}"
+            generator = self._votes[cell] = self.model.streams[name].generator
+        return generator
 
     def _on_meeting(self, _event: Clock) -> None:
         """The cells' monthly meeting: each cell considers its files, in the order they came."""
