@@ -10,6 +10,7 @@ MODULES = (
     "benchmarks.intervention_bench",
     "benchmarks.ensemble_bench",
     "benchmarks.calibration_bench",
+    "benchmarks.pairing_bench",
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -122,14 +123,16 @@ def test_population_is_driven_by_the_leaving_hazard(result) -> None:  # noqa: AN
 
 
 def test_a_parameter_of_a_measure_not_in_force_is_not_informed(commune: Path, result) -> None:  # noqa: ANN001
-    """Its |r| stays within the independence bound for every figure, and it is flagged.
+    """Its |r| stays where independence puts it, and the flag follows the bound.
 
-    Why the bound holds: the runs do not read the parameter (shown first:
-    runs at its two ends are identical), so its draws are independent of
-    every figure and each |r| exceeds z_0.995 / sqrt(n - 1) with probability
-    1 % (previous test). Over the 10 figures the chance that any does is at
-    most 1 - 0.99^10 = 10 % (less: the figures are correlated); the seed is
-    fixed, so the test is deterministic.
+    Why: the runs do not read the parameter (shown first: runs at its two ends
+    are identical), so its draws are independent of every figure and each
+    |r| exceeds z_0.995 / sqrt(n - 1) with probability 1 % (the first test).
+    Over the 10 figures the chance that any does is up to 1 - 0.99^10 = 10 %,
+    too often for a test on one seed; so the check here is one that holds
+    across seeds at the rate theory gives: every |r| within
+    z / sqrt(n - 1) with 10 x P(|Z| > z) = 1e-4 (z = 4.42), and the flag
+    equal to "some |r| beyond the bound", whatever it comes to on this seed.
     """
     s = scenario(commune, WITH_NULL)
     low, high = (s.with_parameters(**{NULL: v}) for v in (0.003, 0.03))
@@ -138,12 +141,13 @@ def test_a_parameter_of_a_measure_not_in_force_is_not_informed(commune: Path, re
 
     part = result.table[result.table["parameter"] == NULL]
     assert len(part) == len(result.figures) == 10
-    assert (part["spearman"].abs() <= result.bound).all()
-    assert not part["informative"].any()
+    z = statistics.NormalDist().inv_cdf(1 - 1e-4 / 10 / 2)
+    assert (part["spearman"].abs() <= z / math.sqrt(DRAWS - 1)).all()
+    assert (part["informative"] == (part["spearman"].abs() > result.bound)).all()
     assert result.bound == pytest.approx(2.5758 / math.sqrt(DRAWS - 1), rel=1e-4)
     summary = result.summary.set_index("parameter")
-    assert not summary.loc[NULL, "informed"]
-    assert summary.loc[NULL, "informative_figures"] == 0
+    assert summary.loc[NULL, "informed"] == bool(part["informative"].any())
+    assert summary.loc[NULL, "informative_figures"] == int(part["informative"].sum())
 
 
 def test_results_do_not_depend_on_the_number_of_workers(commune: Path, tmp_path: Path) -> None:
@@ -304,7 +308,10 @@ def test_the_command_prints_the_table_into_results(
     assert "3 parameters, 10 observed figures, 30 draws from the priors" in captured.out
     lines = {line.split()[0]: line for line in captured.out.splitlines() if line[:1].isalpha()}
     assert "population@" in lines["leave_hazard_young"]
-    assert "not informed by any observed figure" in lines[NULL]
+    # the null parameter is flagged or not as its |r| falls (10 % of seeds cross the bound
+    # somewhere by chance, previous tests); either way its line says which
+    informed = "not informed by any observed figure" not in lines[NULL]
+    assert informed == (lines[NULL].split()[1].count("@") == 1)
     assert (tmp_path / out / "identifiability.vi.png").exists()
 
 
@@ -331,3 +338,17 @@ def test_bad_input_is_one_line_and_exit_2(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1 and message in captured.err
+
+
+def test_the_table_says_when_no_figure_informs_a_parameter(result) -> None:  # noqa: ANN001
+    """The line of a parameter flagged not informed names its closest figure all the same."""
+    import dataclasses
+
+    from sim.cli.calibration import identifiability_text
+
+    table = result.table.copy()
+    table.loc[table["parameter"] == NULL, "informative"] = False
+    text = identifiability_text(dataclasses.replace(result, table=table))
+    line = next(line for line in text.splitlines() if line.startswith(NULL))
+    assert "not informed by any observed figure (largest |r| 0." in line
+    assert "@" in line
