@@ -7,11 +7,13 @@ nothing is reused and the store's cost is included. The one-off cost of
 starting the process pool's forkserver is measured first and on its own;
 the timed ensembles include starting their workers from it.
 
-Why the machine-speed lines: on a shared virtual machine the same work can
-take twice as long from one quarter of an hour to the next. SimPy's bare
-timeout (:func:`benchmarks.model_bench.simpy_floor_us`), measured at the
-start and at the end, says how fast the machine was while the figures were
-taken, so that figures from different times can be compared.
+Why the yardstick lines: on a shared virtual machine the same work can
+take twice as long from one quarter of an hour to the next. The yardstick
+(:func:`benchmarks.model_bench.yardstick_ms`, 8,758 bare SimPy timeouts),
+measured at the start and at the end, says how fast the machine was while
+the figures were taken, and the 1,000 runs are also given in its unit:
+their time against 1,000 yardsticks divided by the 2 workers (issue 18's
+target: at most 3).
 
 ``python -m benchmarks.ensemble_bench [--reps 1000] [--scaling-reps 100] [--scaling-repeats 3]``
 """
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import sim
-from benchmarks.model_bench import simpy_floor_us
+from benchmarks.model_bench import yardstick_ms
 from sim.experiments.backends import DaskBackend, ProcessBackend, available_cores
 from sim.experiments.ensemble import PRELOAD
 
@@ -76,8 +78,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     cores = available_cores()
     figures: dict[str, float] = {}
 
-    figures["floor_before_us"] = simpy_floor_us()
-    print(f"machine speed now: SimPy's bare timeout takes {figures['floor_before_us']:.2f} us")
+    figures["yardstick_before_ms"] = yardstick_ms()
+    print(f"machine speed now: the yardstick takes {figures['yardstick_before_ms']:.2f} ms")
     figures["run_s"] = single_run_seconds(scenario)
     print(f"one baseline run in this process: {figures['run_s'] * 1000:.0f} ms ({cores} cores)")
 
@@ -121,13 +123,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
 
     big, parent_cpu = timed_ensemble_cpu(scenario, args.reps, workers=2)
     figures.update(big_reps=args.reps, big_s=big, parent_cpu_s=parent_cpu)
-    figures["floor_after_us"] = simpy_floor_us()
-    print(f"machine speed now: SimPy's bare timeout takes {figures['floor_after_us']:.2f} us")
+    figures["yardstick_after_ms"] = yardstick_ms()
+    print(f"machine speed now: the yardstick takes {figures['yardstick_after_ms']:.2f} ms")
+    yardstick = (figures["yardstick_before_ms"] + figures["yardstick_after_ms"]) / 2000
+    figures["big_yardsticks"] = big / (args.reps * yardstick / 2)
     print(
         f"{args.reps} baseline runs on 2 local workers: {big:.1f} s, "
         f"{args.reps / big:.1f} runs/s (target under 30 s for 1,000); the parent process "
         f"(storing, reducing) used {parent_cpu:.1f} s CPU, "
-        f"{1000 * parent_cpu / args.reps:.1f} ms a run"
+        f"{1000 * parent_cpu / args.reps:.1f} ms a run; "
+        f"{figures['big_yardsticks']:.2f} x {args.reps} yardsticks / 2 (target <= 3)"
     )
     return figures
 
