@@ -11,6 +11,7 @@ MODULES = (
     "benchmarks.ensemble_bench",
     "benchmarks.calibration_bench",
     "benchmarks.pairing_bench",
+    "benchmarks.scale_bench",
 )
 
 
