@@ -46,6 +46,7 @@ from sim.model.population import (
     OFFICIAL,
     PRIMARY,
     PROBATIONARY,
+    grouped,
 )
 from sim.model.rng import SMALL_BLOCK, Stream, group_word
 
@@ -84,11 +85,9 @@ class Party:
         #: each member's and staff's own draws (probation, exits, transfers)
         self.draws = model.streams.person("party", width=4)
         self._posting_streams: dict[int, tuple[Stream, int]] = {}
+        village_index = {v.id: i for i, v in enumerate(commune.villages)}
         self.cells = [
-            CellState(
-                c.id, c.kind, {commune.villages.index(commune.village(v)) for v in c.villages}
-            )
-            for c in commune.cells
+            CellState(c.id, c.kind, {village_index[v] for v in c.villages}) for c in commune.cells
         ]
         self.cell_index = {c.id: i for i, c in enumerate(self.cells)}
         n = len(commune.villages)
@@ -123,15 +122,17 @@ class Party:
         rng = stream.generator
         age = -pop.column("birth") / 12.0
         village_of, education = pop.column("village"), pop.column("education")
-        adult = (age >= p["admission_age_min"] + 2) & (age < 70)
-        for v, village in enumerate(model.commune.villages):
+        adult = (age >= p["admission_age_min"] + 2) & (age < 70) & (pop.column("place") == HOME)
+        villages = model.commune.villages
+        schooled = grouped(adult & (education >= LOWER_SECONDARY), village_of, len(villages))
+        primary = grouped(adult & (education >= PRIMARY), village_of, len(villages))
+        for v, village in enumerate(villages):
             wanted = village.members_official + village.members_probationary
             if wanted == 0:
                 continue
-            in_village = (village_of == v) & (pop.column("place") == HOME)
-            pool = np.flatnonzero(in_village & adult & (education >= LOWER_SECONDARY))
+            pool = schooled[v]
             if len(pool) < wanted:
-                pool = np.flatnonzero(in_village & adult & (education >= PRIMARY))
+                pool = primary[v]
             chosen = rng.choice(pool, size=wanted, replace=False).tolist()
             for i, pid in enumerate(chosen):
                 pop.member[pid] = OFFICIAL if i < village.members_official else PROBATIONARY

@@ -85,6 +85,7 @@ from sim.model.population import (
     WAIT_VOTE,
     WOMENS_UNION,
     YOUTH_UNION,
+    grouped,
 )
 from sim.model.timeline import months_between
 
@@ -202,18 +203,22 @@ class Pipeline:
             & (age < model.p["admission_age_max"] - 2)
             & (pop.column("education") >= LOWER_SECONDARY)
         )
-        pools = [
-            (village.candidates, possible & ~staff & (village_of == v))
-            for v, village in enumerate(model.commune.villages)
-        ]
-        pools += [
-            (cell.candidates, possible & staff & (cell_of == c))
-            for c, cell in enumerate(model.commune.cells)
-        ]
-        for wanted, where in pools:
+        villages, cells = model.commune.villages, model.commune.cells
+        pools = list(
+            zip(
+                [v.candidates for v in villages],
+                grouped(possible & ~staff, village_of, len(villages)),
+                strict=True,
+            )
+        )
+        pools += zip(
+            [c.candidates for c in cells],
+            grouped(possible & staff, cell_of, len(cells)),
+            strict=True,
+        )
+        for wanted, eligible in pools:
             if wanted == 0:
                 continue
-            eligible = np.flatnonzero(where)
             chosen = rng.choice(eligible, size=min(wanted, len(eligible)), replace=False)
             for pid in chosen.tolist():
                 elapsed = rng.random() * model.p["initial_candidates_elapsed_months"]
