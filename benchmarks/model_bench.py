@@ -68,26 +68,33 @@ def yardstick_ms(repeats: int = 9) -> float:
     return 1e3 * statistics.median(bare_simpy_seconds(YARDSTICK_EVENTS) for _ in range(repeats))
 
 
+def timed_run(scenario: sim.Scenario, seed: int) -> tuple[CommuneModel, tuple[float, ...]]:
+    """One run and the seconds of its build, simulation and tables (the model still open:
+    close it once read), with the cyclic collector paused as ``sim.run`` does."""
+    with collector_paused():  # see sim.model.collector_paused
+        started = time.perf_counter()
+        model = CommuneModel(scenario, seed)
+        built = time.perf_counter()
+        model.simulate()
+        simulated = time.perf_counter()
+        model.recorder.result(wall_time=simulated - built)
+        collected = time.perf_counter()
+    return model, (built - started, simulated - built, collected - simulated)
+
+
 def measure(repeats: int = 15) -> dict[str, float]:
     """Median figures over ``repeats`` runs with different seeds, in this process."""
     scenario = sim.load_scenario(baseline_path())
     sim.run(scenario, seed=0)  # warm caches and imports
     build, simulate, collect, events = [], [], [], []
     for seed in range(repeats):
-        with collector_paused():  # as sim.run does: see sim.model.collector_paused
-            started = time.perf_counter()
-            model = CommuneModel(scenario, seed)
-            built = time.perf_counter()
-            model.simulate()
-            simulated = time.perf_counter()
-            model.recorder.result(wall_time=simulated - built)
-            events.append(model.events)
-            model.close()
-            del model
-            collected = time.perf_counter()
-        build.append(built - started)
-        simulate.append(simulated - built)
-        collect.append(collected - simulated)
+        model, seconds = timed_run(scenario, seed)
+        events.append(model.events)
+        model.close()
+        del model
+        build.append(seconds[0])
+        simulate.append(seconds[1])
+        collect.append(seconds[2])
     n_events = int(statistics.median(events))
     yardstick = yardstick_ms()
     total = [b + s + c for b, s, c in zip(build, simulate, collect, strict=True)]

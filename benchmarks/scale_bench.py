@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,17 +80,10 @@ def scaled_commune(source: Path, k: int, out: Path) -> Path:
 def measure_one(scenario_path: Path, seed: int) -> dict[str, float]:
     """One run of ``scenario_path`` in this process: times, events, people, peak memory."""
     import sim
-    from sim.model import CommuneModel, collector_paused
+    from benchmarks.model_bench import timed_run
 
     scenario = sim.load_scenario(scenario_path)
-    with collector_paused():
-        started = time.perf_counter()
-        model = CommuneModel(scenario, seed)
-        built = time.perf_counter()
-        model.simulate()
-        simulated = time.perf_counter()
-        model.recorder.result(wall_time=simulated - built)
-        collected = time.perf_counter()
+    model, (build_s, simulate_s, tables_s) = timed_run(scenario, seed)
     years = model.horizon / 12.0
     people = int(model.pop.size)
     events = int(model.events)
@@ -101,9 +93,9 @@ def measure_one(scenario_path: Path, seed: int) -> dict[str, float]:
         "population": float(scenario.commune.population),
         "years": years,
         "events": events,
-        "build_s": built - started,
-        "simulate_s": simulated - built,
-        "run_s": collected - started,
+        "build_s": build_s,
+        "simulate_s": simulate_s,
+        "run_s": build_s + simulate_s + tables_s,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -112,7 +104,15 @@ def measure(k: int, seed: int, folder: Path) -> dict[str, float]:
     """:func:`measure_one` of the commune scaled ``k`` times, in a fresh interpreter."""
     scenario = scaled_commune(COMMUNE, k, folder / f"x{k}")
     output = subprocess.run(
-        [sys.executable, __file__, "--one", str(scenario), "--seed", str(seed)],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.scale_bench",
+            "--one",
+            str(scenario),
+            "--seed",
+            str(seed),
+        ],
         capture_output=True,
         text=True,
         check=True,
