@@ -19,6 +19,8 @@ import ast
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 SIM = REPO / "sim"
@@ -157,3 +159,21 @@ def test_importing_the_model_loads_no_experiment_analysis_or_presentation() -> N
     assert "sim.model.commune_model" in loaded
     allowed = {"sim", "sim.version"}
     assert all(m in allowed or layer(m) <= LAYERS.index("model") for m in loaded), sorted(loaded)
+
+
+#: the model's parts that receive what they need instead of the model's hub (issue 17)
+PARTS_WITHOUT_THE_HUB = ("cell_plans", "introducers", "organisations")
+
+
+@pytest.mark.parametrize("part", PARTS_WITHOUT_THE_HUB)
+def test_a_part_that_receives_what_it_needs_never_touches_the_hub(part: str) -> None:
+    """No ``model`` attribute or name and no ``CommuneModel`` anywhere in the module: its
+    constructor's parameters are all it reads."""
+    tree = ast.parse((SIM / "model" / f"{part}.py").read_text(encoding="utf-8"))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    imported = {
+        alias.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for alias in n.names
+    }
+    assert "model" not in names | attributes
+    assert "CommuneModel" not in names | imported

@@ -32,21 +32,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.model.rng import PersonStream
+from sim.model.timeline import year_of
 
 if TYPE_CHECKING:
-    from sim.model import CommuneModel
+    from collections.abc import Mapping
+    from datetime import date
+
+    from sim.inputs.commune import Commune
+    from sim.model.levers import Levers
+    from sim.model.simpy_adapter import Environment
 
 
 class CellPlans:
     """The plans, the candidates in hand and the votes counted, per cell."""
 
-    def __init__(self, model: CommuneModel, stream: PersonStream) -> None:
-        p = model.p
-        self.model = model
+    def __init__(
+        self,
+        commune: Commune,
+        p: Mapping[str, float],
+        switches: Mapping[str, bool],
+        levers: Levers,
+        env: Environment,
+        start: date,
+        stream: PersonStream,
+    ) -> None:
+        """What the plans read: the cells' plans and the quota (``commune``), the plan
+        multipliers (``p``), whether plans drive spotting (``switches``), the cell-quota
+        measures in force (``levers``), the clock (``env``, from ``start``), and each
+        candidate's draws (``stream``)."""
+        self.levers, self.env, self.start = levers, env, start
         self.stream = stream
-        self.on = bool(model.switches["plan_driven"])
-        self.own = [c.plan_per_year for c in model.commune.cells]
-        self.quota = int(model.commune.targets.admissions_per_cell_per_year_min)
+        self.on = bool(switches["plan_driven"])
+        self.own = [c.plan_per_year for c in commune.cells]
+        self.quota = int(commune.targets.admissions_per_cell_per_year_min)
         self.short_mult = p["plan_short_spotting_multiplier"]
         self.met_mult = p["plan_met_spotting_multiplier"]
         self.source_ratio = p["plan_source_ratio"]
@@ -75,8 +93,7 @@ class CellPlans:
 
     def effort(self, cell: int) -> float:
         """The spotting multiplier of ``cell`` now (see the module docstring)."""
-        model = self.model
-        done = self.done(cell, model.year_of(model.env.now))
+        done = self.done(cell, year_of(self.start, self.env.now))
         effort = 1.0
         if self.on:
             plan = self.plan_of(cell)
@@ -85,7 +102,7 @@ class CellPlans:
                     effort = self.short_mult
                 elif done >= plan:
                     effort = self.met_mult
-        levers = model.levers
+        levers = self.levers
         if levers.quota_in_force and done < self.quota:
             effort *= levers.quota_multiplier(cell)
         return effort
@@ -93,7 +110,7 @@ class CellPlans:
     def effort_ceiling(self) -> float:
         """The highest :meth:`effort` any cell can have (the spotting clocks run at it)."""
         plan = max(1.0, self.short_mult, self.met_mult) if self.on else 1.0
-        return plan * max(1.0, self.model.levers.quota_ceiling)
+        return plan * max(1.0, self.levers.quota_ceiling)
 
     def held(self, pid: int, cell: int, year: int) -> bool:
         """Whether the file waits: ``year``'s plan (its ceremony's) is already met."""

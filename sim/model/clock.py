@@ -26,11 +26,15 @@ import math
 from collections.abc import Callable
 from heapq import heapify, heappush
 from itertools import repeat
+from typing import TYPE_CHECKING
 
 import simpy
 from simpy.core import NORMAL, URGENT
 
 from sim.model.simpy_adapter import DirectEvent, queue_handles
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Clock(DirectEvent):
@@ -115,6 +119,23 @@ class Scheduler:
             else:
                 buckets[int(when)].append((when, NORMAL, next(eid), clock))
         self.count += len(times)
+
+    def at_many_due(
+        self,
+        times: np.ndarray,
+        callbacks: Callbacks,
+        pids: np.ndarray,
+        versions: np.ndarray | None = None,
+    ) -> None:
+        """:meth:`at_many` of numpy arrays, dropping the clocks at or past the horizon (or
+        never: infinite times) first."""
+        due = times < self.horizon
+        self.at_many(
+            times[due].tolist(),
+            callbacks,
+            pids[due].tolist(),
+            None if versions is None else versions[due].tolist(),
+        )
 
     def reorder(self) -> None:
         """Restore the queue's heap order after :meth:`at_many` (before the run starts)."""

@@ -119,7 +119,9 @@ class CommuneModel:
         self.party = Party(self)
         self.demography = Demography(self)
         self.migration = Migration(self)
-        self.organisations = Organisations(self)
+        self.organisations = Organisations(
+            p, self.pop, self.households, self.levers, self.scheduler, self.streams
+        )
         self.pipeline = Pipeline(self)
 
         self.party.place_members()
@@ -147,13 +149,7 @@ class CommuneModel:
 
         Clocks at or past the horizon (or never: infinite times) are dropped here.
         """
-        due = times < self.horizon
-        self.scheduler.at_many(
-            times[due].tolist(),
-            callbacks,
-            pids[due].tolist(),
-            None if versions is None else versions[due].tolist(),
-        )
+        self.scheduler.at_many_due(times, callbacks, pids, versions)
 
     @property
     def events(self) -> int:

@@ -30,14 +30,31 @@ from sim.model.population import YOUTH_UNION
 from sim.model.rng import PersonStream
 
 if TYPE_CHECKING:
-    from sim.model import CommuneModel
+    from collections.abc import Mapping
+
+    from sim.model.levers import Levers
+    from sim.model.party import Party
+    from sim.model.population import Population
+    from sim.model.simpy_adapter import Environment
 
 
 class Introducers:
     """Who mentors and introduces each candidate, and each mentor's load."""
 
-    def __init__(self, model: CommuneModel, stream: PersonStream) -> None:
-        self.model = model
+    def __init__(
+        self,
+        p: Mapping[str, float],
+        pop: Population,
+        party: Party,
+        levers: Levers,
+        env: Environment,
+        stream: PersonStream,
+    ) -> None:
+        """What choosing introducers reads: the capacity and the months of work together
+        (``p``), who is where since when (``pop``), the cells' official members
+        (``party``), the Standing Committee members assigned to villages (``levers``), the
+        clock (``env``) and each candidate's draws (``stream``)."""
+        self.p, self.pop, self.party, self.levers, self.env = p, pop, party, levers, env
         self.stream = stream
         #: each candidate's introducers, the mentor first
         self.of: dict[int, list[int]] = {}
@@ -51,8 +68,8 @@ class Introducers:
     def free_mentors(self, cell: int) -> list[int]:
         """Mentors of ``cell`` with a free place: its official members at home, then the
         Standing Committee members assigned to its villages."""
-        party, levers, load = self.model.party, self.model.levers, self.load
-        capacity = int(self.model.p["mentor_capacity"])
+        party, levers, load = self.party, self.levers, self.load
+        capacity = int(self.p["mentor_capacity"])
         free = [m for m in party.official_members(cell) if load.get(m, 0) < capacity]
         for v in np.flatnonzero(party.village_cell == cell).tolist():
             assigned = -1 - v
@@ -81,25 +98,25 @@ class Introducers:
 
     def worked_together_since(self, pid: int, member: int) -> float:
         """Since when ``member`` has worked alongside applicant ``pid``."""
-        pop = self.model.pop
+        pop = self.pop
         if member < 0:
-            since = self.model.levers.assigned_since.get(-1 - member, math.inf)
+            since = self.levers.assigned_since.get(-1 - member, math.inf)
         else:
             since = pop.home_since[member]
         return max(pop.home_since[pid], since)
 
     def needed(self, pid: int) -> int:
         """One introducer for a Youth Union member (with its resolution), else two."""
-        pop, p = self.model.pop, self.model.p
-        young = self.model.age(pid) < p["youth_union_age_max"] + 1.0
+        pop, p = self.pop, self.p
+        young = (self.env.now - pop.birth[pid]) / 12.0 < p["youth_union_age_max"] + 1.0
         return 1 if young and (pop.staff[pid] or pop.active[YOUTH_UNION][pid]) else 2
 
     def _find(self, pid: int) -> bool:
         """Add an introducer from the cell's official members (those who qualify first)."""
-        now, months = self.model.env.now, self.model.p["introducer_months"]
+        now, months = self.env.now, self.p["introducer_months"]
         taken = self.of.get(pid, [])
-        cell = self.model.pop.cell[pid]
-        members = [m for m in self.model.party.official_members(cell) if m not in taken]
+        cell = self.pop.cell[pid]
+        members = [m for m in self.party.official_members(cell) if m not in taken]
         if not members:
             return False
         qualified = [m for m in members if self.worked_together_since(pid, m) + months <= now]
@@ -113,7 +130,7 @@ class Introducers:
         while len(self.of.get(pid, ())) < needed:
             if not self._find(pid):
                 return False
-        return self.model.env.now + 1e-9 >= self.qualify_time(pid)
+        return self.env.now + 1e-9 >= self.qualify_time(pid)
 
     def qualify_time(self, pid: int) -> float:
         """When the introducers in place will all qualify (``inf``: too few of them)."""
@@ -121,7 +138,7 @@ class Introducers:
         if len(introducers) < needed:
             return math.inf
         since = max(self.worked_together_since(pid, m) for m in introducers[:needed])
-        return since + self.model.p["introducer_months"]
+        return since + self.p["introducer_months"]
 
     def drop(self, pid: int) -> None:
         """``pid``'s candidacy ended (admitted or lost): they have no introducers any more."""

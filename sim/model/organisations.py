@@ -39,7 +39,12 @@ from sim.model.population import (
 )
 
 if TYPE_CHECKING:
-    from sim.model import CommuneModel
+    from collections.abc import Mapping
+
+    from sim.model.clock import Scheduler
+    from sim.model.levers import Levers
+    from sim.model.population import Households, Population
+    from sim.model.rng import Streams
 
 _SHARE_PARAMETER = {
     YOUTH_UNION: "youth_union_active_share",
@@ -63,9 +68,20 @@ class Organisations:
     (thinning): exact, because poverty changes independently of the clock.
     """
 
-    def __init__(self, model: CommuneModel) -> None:
-        self.model = model
-        p = model.p
+    def __init__(
+        self,
+        p: Mapping[str, float],
+        pop: Population,
+        households: Households,
+        levers: Levers,
+        scheduler: Scheduler,
+        streams: Streams,
+    ) -> None:
+        """What the organisations read and write: the rates (``p``), each person's
+        activity and clocks' versions (``pop``), poverty and farming (``households``), the
+        measures in force (``levers``), the queue (``scheduler``) and the draws
+        (``streams``)."""
+        self.households, self.levers = households, levers
         self.leave_rate = (
             1.0 / (12.0 * p["active_spell_years"]) if p["active_spell_years"] > 0 else math.inf
         )
@@ -80,17 +96,17 @@ class Organisations:
         #: the same as a bound on a standard exponential E, P(E > -log a) = a (0: all are)
         self.accept_above = tuple(-math.log(a) if a > 0 else math.inf for a in self.accept)
         self.ceiling_mult = ceiling
-        self.draws = model.streams.person("organisations", width=8)
+        self.draws = streams.person("organisations", width=8)
         self.yu_from = p["youth_union_age_min"] * 12.0
         self.yu_to = (p["youth_union_age_max"] + 1.0) * 12.0
         self.adult = p["adult_age"] * 12.0
         #: active members per organisation, kept up to date for the monthly series
         self.active_count = [0] * len(ORGANISATIONS)
-        self.scheduler = model.scheduler
-        self.env = model.env
-        self.pop = model.pop
-        self.active = model.pop.active
-        self.versions = model.pop.v_org
+        self.scheduler = scheduler
+        self.env = scheduler.env
+        self.pop = pop
+        self.active = pop.active
+        self.versions = pop.v_org
         self.join_table: list[list[float]] = [[] for _ in ORGANISATIONS]
         self.leave_table: list[float] = []
         self.rates_changed()
@@ -105,7 +121,7 @@ class Organisations:
         ``leave_table[village]`` are monthly rates. The lists are updated in
         place: the handlers hold them.
         """
-        levers = self.model.levers
+        levers = self.levers
         self.leave_table[:] = [self.leave_rate * m for m in levers.leave_mult]
         for org, row in enumerate(self.join_table):
             row[:] = [self.join_rate[org] * m * self.ceiling_mult for m in levers.join_mult]
@@ -121,7 +137,7 @@ class Organisations:
         return (
             (birth + self.yu_from, birth + self.yu_to),
             adult if pop.sex[pid] == FEMALE else never,
-            adult if self.model.households.farming[pop.household[pid]] else never,
+            adult if self.households.farming[pop.household[pid]] else never,
             adult if pop.veteran[pid] else never,
         )
 
@@ -130,7 +146,7 @@ class Organisations:
 
         Vectorised over residents: this is the largest batch of clocks of a run.
         """
-        model, pop, households = self.model, self.model.pop, self.model.households
+        pop, households = self.pop, self.households
         self.draws.begin()  # most residents draw here: the handlers read round 0 themselves
         self.on_change.extend(self._handler(org) for org in range(len(ORGANISATIONS)))
         residents = np.flatnonzero((pop.column("place") == HOME) & ~pop.column("staff"))
@@ -159,13 +175,13 @@ class Organisations:
                     np.maximum(lo, 0.0) + clocks[org] / ceiling,
                 )
             due = active | (when < hi)
-            model.at_many(when[due], self.on_change[org], residents[due])
+            self.scheduler.at_many_due(when[due], self.on_change[org], residents[due])
 
     def _windows(self, residents: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray | float]]:
         """:meth:`windows` of ``residents`` (not staff), vectorised: per organisation, the
         arrays (or a number) of the times from and until which they may be active in it
         (from infinity: never)."""
-        pop, households = self.pop, self.model.households
+        pop, households = self.pop, self.households
         birth = pop.column("birth")[residents]
         household = pop.column("household")[residents]
         never = np.full(len(residents), np.inf)
@@ -184,7 +200,7 @@ class Organisations:
             versions[pid] += 1
         if pop.place[pid] != HOME or not pop.alive[pid]:
             return
-        now, horizon, village = self.env.now, self.model.horizon, pop.village[pid]
+        now, horizon, village = self.env.now, self.scheduler.horizon, pop.village[pid]
         for org, (lo, hi) in enumerate(self.windows(pid)):
             if hi <= now or lo >= horizon:
                 continue
@@ -214,7 +230,7 @@ class Organisations:
         column, versions, counts = self.active[org], self.versions[org], self.active_count
         join_rates, leave_rates = self.join_table[org], self.leave_table
         village_of, household_of, birth_of = self.pop.village, self.pop.household, self.pop.birth
-        poor, above = self.model.households.poor, self.accept_above
+        poor, above = self.households.poor, self.accept_above
         # 1 - e^-b of each bound, for the fresh uniform of a ring not accepted
         below = tuple(-expm1(-b) for b in above)
         draws = self.draws
@@ -284,7 +300,7 @@ class Organisations:
 
     def clear(self, pid: int) -> None:
         """Someone left home: no longer active anywhere, and no clock running."""
-        pop = self.model.pop
+        pop = self.pop
         for org in range(len(ORGANISATIONS)):
             if pop.active[org][pid]:
                 pop.active[org][pid] = False
@@ -302,7 +318,7 @@ class Organisations:
         self.rates_changed()
         if all_superseded(superseded, villages, staff=False):
             return
-        pop = self.model.pop
+        pop = self.pop
         residents = np.flatnonzero(
             np.isin(pop.column("village"), villages)
             & (pop.column("place") == HOME)

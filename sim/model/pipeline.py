@@ -175,8 +175,12 @@ class Pipeline:
         self.file_first = bool(switches["file_before_class"])
         self.sessions = bool(switches["decision_sessions"])
         self.anniversaries = bool(switches["anniversary_ceremonies"])
-        self.plans = CellPlans(model, self.steps)
-        self.introducers = Introducers(model, self.steps)
+        self.plans = CellPlans(
+            model.commune, p, switches, model.levers, model.env, model.start, self.steps
+        )
+        self.introducers = Introducers(
+            p, model.pop, model.party, model.levers, model.env, self.steps
+        )
         #: per candidate past the vote: when the cell voted, and the ceremony's date
         self.voted_at: dict[int, float] = {}
         self.ceremony_at: dict[int, float] = {}
