@@ -117,7 +117,17 @@ class CommuneModel:
         self.levers = Levers(self)
         self.recorder = Recorder(self)
         self.party = Party(self)
-        self.demography = Demography(self)
+        self.demography = Demography(
+            self.commune,
+            p,
+            self.pop,
+            self.households,
+            self.levers,
+            self.scheduler,
+            self.streams,
+            self.recorder,
+            self,
+        )
         self.migration = Migration(self)
         self.organisations = Organisations(
             p, self.pop, self.households, self.levers, self.scheduler, self.streams

@@ -22,8 +22,15 @@ from sim.model.population import FEMALE, GONE, MALE, education_shares
 from sim.model.rng import PersonKeys, group_word
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sim.inputs.commune import Commune
-    from sim.model import CommuneModel
+    from sim.model.clock import Scheduler
+    from sim.model.levers import Levers
+    from sim.model.population import Households, Population
+    from sim.model.recorder import Recorder
+    from sim.model.residence import Residence
+    from sim.model.rng import Streams
 
 
 @lru_cache(maxsize=16)
@@ -43,41 +50,57 @@ def mortality_profiles(commune: Commune) -> tuple[AgeProfile, AgeProfile]:
 class Demography:
     """Deaths, births and household poverty transitions."""
 
-    def __init__(self, model: CommuneModel) -> None:
-        self.model = model
+    def __init__(
+        self,
+        commune: Commune,
+        p: Mapping[str, float],
+        pop: Population,
+        households: Households,
+        levers: Levers,
+        scheduler: Scheduler,
+        streams: Streams,
+        recorder: Recorder,
+        residence: Residence,
+    ) -> None:
+        """What births, deaths and poverty read and change: the commune's villages and
+        mortality (``commune``), the rates (``p``), the people and households, the poverty
+        measures in force (``levers``), the queue (``scheduler``), the draws
+        (``streams``), the residents counted at home (``recorder``), and the moves the
+        model coordinates (``residence``: a death is a departure, a birth an arrival)."""
+        self.pop, self.households, self.levers, self.recorder = pop, households, levers, recorder
+        self.scheduler, self.env, self.streams = scheduler, scheduler.env, streams
+        self.residence = residence
         self.on_birth = calls(self._on_birth)
         self.on_death = calls(self._on_death)
         self.on_poverty_change = calls(self._on_poverty_change)
-        self.profiles = mortality_profiles(model.commune)
-        streams = model.streams
+        self.profiles = mortality_profiles(commune)
         self.death = streams.person("death", width=1)
         #: each village's births are a process of the village, with draws of its own: the
         #: births stream's units are the villages (a round covers some 25 births)
-        villages = PersonKeys(start=len(model.commune.villages))
+        villages = PersonKeys(start=len(commune.villages))
         self.births = streams.person("births", width=128, keys=villages)
         #: the key group of each village's newborns (``PersonKeys``), named as its births
-        self.born_in = [group_word(f"birth:{v.id}") for v in model.commune.villages]
+        self.born_in = [group_word(f"birth:{v.id}") for v in commune.villages]
         #: villages whose births wait for a resident (none lived there at the last one)
         self.no_births: set[int] = set()
-        households = PersonKeys(start=len(model.households))  # households are all of the start
-        self.poverty = streams.person("poverty", width=2, keys=households)
-        p = model.p
+        household_keys = PersonKeys(start=len(households))  # households are all of the start
+        self.poverty = streams.person("poverty", width=2, keys=household_keys)
         self.birth_rate = p["crude_birth_rate_per_1000"] / 1000.0 / 12.0
         self.male_share = p["male_share_at_birth"]
         self.exit_rate = p["poverty_exit_rate"] / 12.0
         self.entry_rate = p["poverty_entry_rate"] / 12.0
         # households are kept by village (see population.build_households)
-        household_village = np.asarray(model.households.village)
-        villages = np.arange(len(model.commune.villages))
+        household_village = np.asarray(households.village)
+        villages = np.arange(len(commune.villages))
         first = np.searchsorted(household_village, villages).tolist()
         last = np.searchsorted(household_village, villages, side="right").tolist()
         self.households_by_village = [range(a, b) for a, b in zip(first, last, strict=True)]
-        self.education_ascending = [sorted(row) for row in education_shares(model.commune).tolist()]
+        self.education_ascending = [sorted(row) for row in education_shares(commune).tolist()]
 
     # -- deaths -------------------------------------------------------------
     def start(self) -> None:
         """Draw everyone's age at death, and the first birth and poverty changes."""
-        pop, model, households = self.model.pop, self.model, self.model.households
+        pop, households, scheduler = self.pop, self.households, self.scheduler
         n = pop.size
         birth, sexes = pop.column("birth"), pop.column("sex")
         ages = -birth / 12.0
@@ -86,36 +109,36 @@ class Demography:
         for sex, profile in ((MALE, self.profiles[0]), (FEMALE, self.profiles[1])):
             mask = sexes == sex
             death_age[mask] = profile.ages_at(ages[mask], clocks[mask], np.ones(mask.sum()))
-        model.at_many(birth + death_age * 12.0, self.on_death, np.arange(n))
-        for v in range(len(model.commune.villages)):
+        scheduler.at_many_due(birth + death_age * 12.0, self.on_death, np.arange(n))
+        for v in range(len(self.households_by_village)):
             self._schedule_birth(v)
         poor = np.asarray(households.poor)
-        exit_rate = self.exit_rate * np.asarray(model.levers.exit_mult)[households.village]
+        exit_rate = self.exit_rate * np.asarray(self.levers.exit_mult)[households.village]
         rate = np.where(poor, exit_rate, self.entry_rate)
         clocks = self.poverty.occasion(np.arange(len(households)), "start", 1, True)[:, 0]
         with np.errstate(divide="ignore"):
             when = np.where(rate > 0, clocks / np.where(rate > 0, rate, 1.0), np.inf)
         households.version = [1] * len(households)
         versions = np.ones(len(households), dtype=np.int64)
-        model.at_many(when, self.on_poverty_change, np.arange(len(households)), versions)
+        scheduler.at_many_due(when, self.on_poverty_change, np.arange(len(households)), versions)
 
     def schedule_death(self, pid: int, clock: float, age: float | None = None) -> None:
         """Schedule the death of someone who has just joined the population (aged ``age``),
         from ``clock``, a standard exponential drawn by what brought them (their village's
         births, their cell's postings: the stream their other first draws come from)."""
-        pop = self.model.pop
+        pop = self.pop
         profile = self.profiles[pop.sex[pid]]
         if age is None:
-            age = self.model.age(pid)
+            age = (self.env.now - pop.birth[pid]) / 12.0
         death_age = profile.age_at(age, clock)
-        self.model.at(pop.birth[pid] + death_age * 12.0, self.on_death, pid, 0)
+        self.scheduler.at(pop.birth[pid] + death_age * 12.0, self.on_death, pid, 0)
 
     def _on_death(self, event: Clock) -> None:
         pid = event.pid
-        pop = self.model.pop
+        pop = self.pop
         if not pop.alive[pid] or pop.place[pid] == GONE:
             return
-        self.model.leaves_home(pid, GONE, "death")
+        self.residence.leaves_home(pid, GONE, "death")
         pop.alive[pid] = False
 
     # -- births -------------------------------------------------------------
@@ -126,15 +149,15 @@ class Demography:
     # a child's person stream is keyed by their village and rank of birth there.
 
     def _schedule_birth(self, v: int) -> None:
-        residents = self.model.recorder.home_count[v]
+        residents = self.recorder.home_count[v]
         if self.birth_rate <= 0:
             return
         if residents <= 0:
             self.no_births.add(v)
             return
         rate = self.birth_rate * residents
-        when = self.model.env.now + self.births.exponential(v) / rate
-        self.model.at(when, self.on_birth, v)
+        when = self.env.now + self.births.exponential(v) / rate
+        self.scheduler.at(when, self.on_birth, v)
 
     def resident_arrived(self, v: int) -> None:
         """Someone came to live in village ``v``: births resume there if they had stopped."""
@@ -150,7 +173,7 @@ class Demography:
         happen before ``youngest_event_age``, which no newborn reaches in a run
         of the usual length (``reschedule_person`` checks).
         """
-        model, pop, households = self.model, self.model.pop, self.model.households
+        pop, households = self.pop, self.households
         village, births = clock.pid, self.births
         candidates = self.households_by_village[village]
         household = candidates[births.index(village, len(candidates))]
@@ -159,27 +182,27 @@ class Demography:
         education = len(ascending) - bisect_right(ascending, births.uniform(village))
         sex = MALE if births.uniform(village) < self.male_share else FEMALE
         pid = pop.add_newborn(
-            sex, model.env.now, village, household, households.ethnic[household], education
+            sex, self.env.now, village, household, households.ethnic[household], education
         )
-        model.streams.keys.add(pid, self.born_in[village])
-        model.recorder.flow_birth(pid)
+        self.streams.keys.add(pid, self.born_in[village])
+        self.recorder.flow_birth(pid)
         self.schedule_death(pid, births.exponential(village), age=0.0)
-        model.reschedule_person(pid)
+        self.residence.reschedule_person(pid)
         self._schedule_birth(village)
 
     # -- poverty ------------------------------------------------------------
     def _schedule_poverty(self, household: int) -> None:
         """Draw the household's next poverty change."""
-        model, households = self.model, self.model.households
+        households = self.households
         households.version[household] += 1
         if households.poor[household]:
-            rate = self.exit_rate * model.levers.exit_mult[households.village[household]]
+            rate = self.exit_rate * self.levers.exit_mult[households.village[household]]
         else:
             rate = self.entry_rate
         if rate <= 0:
             return
-        when = model.env.now + self.poverty.exponential(household) / rate
-        model.at(when, self.on_poverty_change, household, households.version[household])
+        when = self.env.now + self.poverty.exponential(household) / rate
+        self.scheduler.at(when, self.on_poverty_change, household, households.version[household])
 
     def _on_poverty_change(self, clock: Clock) -> None:
         """The household moves in or out of poverty.
@@ -188,7 +211,7 @@ class Demography:
         the household's poverty when they ring (thinning, see ``migration``
         and ``organisations``), so none of them needs drawing again.
         """
-        households = self.model.households
+        households = self.households
         h = clock.pid
         if households.version[h] != clock.ver:
             return
@@ -203,7 +226,7 @@ class Demography:
         The households of ``superseded`` (village indices) are left alone: a later
         measure of the same instant redraws them.
         """
-        households = self.model.households
+        households = self.households
         for v in villages.tolist():
             if v in superseded:
                 continue
