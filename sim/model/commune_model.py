@@ -128,7 +128,19 @@ class CommuneModel:
             self.recorder,
             self,
         )
-        self.migration = Migration(self)
+        self.migration = Migration(
+            self.commune,
+            p,
+            self.switches,
+            self.pop,
+            self.households,
+            self.scheduler,
+            self.streams,
+            self.recorder,
+            self.party,
+            self,
+            self.calendar_months(self.commune.calendar.military_callup_month),
+        )
         self.organisations = Organisations(
             p, self.pop, self.households, self.levers, self.scheduler, self.streams
         )

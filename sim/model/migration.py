@@ -52,7 +52,15 @@ from sim.model.population import (
 )
 
 if TYPE_CHECKING:
-    from sim.model import CommuneModel
+    from collections.abc import Mapping
+
+    from sim.inputs.commune import Commune
+    from sim.model.clock import Scheduler
+    from sim.model.party import Party
+    from sim.model.population import Households, Population
+    from sim.model.recorder import Recorder
+    from sim.model.residence import Residence
+    from sim.model.rng import Streams
 
 
 def leaving_profiles(
@@ -97,16 +105,37 @@ def schooling_class(education: int) -> int:
 class Migration:
     """Leaving home, coming back, and the yearly military call-up."""
 
-    def __init__(self, model: CommuneModel) -> None:
-        self.model = model
+    def __init__(
+        self,
+        commune: Commune,
+        p: Mapping[str, float],
+        switches: Mapping[str, bool],
+        pop: Population,
+        households: Households,
+        scheduler: Scheduler,
+        streams: Streams,
+        recorder: Recorder,
+        party: Party,
+        residence: Residence,
+        callups: list[float],
+    ) -> None:
+        """What migration reads and changes: the completion ages (``commune``), the rates
+        and durations (``p``), the in-service rules (``switches``), the people and their
+        households, the queue (``scheduler``), the draws (``streams``), the logs
+        (``recorder``), admissions in service (``party``), the moves the model
+        coordinates (``residence``) and the times of the run's call-ups (``callups``)."""
+        self.p, self.pop, self.households, self.streams = p, pop, households, streams
+        self.scheduler, self.env, self.horizon = scheduler, scheduler.env, scheduler.horizon
+        self.at, self.recorder, self.party = scheduler.at, recorder, party
+        self.leaves_home, self.arrives_home = residence.leaves_home, residence.arrives_home
+        self.callup_times = callups
         self.on_callup = calls(self._on_callup)
         self.on_discharge = calls(self._on_discharge)
         self.on_leave = calls(self._on_leave)
         self.on_return = calls(self._on_return)
         self.on_study_end = calls(self._on_study_end)
         self.on_in_service = calls(self._on_in_service)
-        p = model.p
-        upper_age = float(model.commune.education["completion_age"].iloc[UPPER_SECONDARY - 1])
+        upper_age = float(commune.education["completion_age"].iloc[UPPER_SECONDARY - 1])
         self.upper_age = upper_age
         self.profiles = leaving_profiles(p, upper_age)
         poor_mult = p["leave_poor_multiplier"]
@@ -120,22 +149,22 @@ class Migration:
         self.return_rate = -math.log(1.0 - share) / 60.0  # per month
         marriage_to = p["marriage_return_age_max"] + 1.0
         self.marriage = AgeProfile.from_bands([(0.0, marriage_to, p["marriage_return_rate"])])
-        self.leaving = model.streams.person("migration", width=2)
-        self.returning = model.streams.person("return", width=4)
-        self.military = model.streams.person("military", width=1)
+        self.leaving = streams.person("migration", width=2)
+        self.returning = streams.person("return", width=4)
+        self.military = streams.person("military", width=1)
         #: call-ups held so far, and how many the run holds
         self.callups = 0
         self.n_callups = 0
         #: the start population's draws for every call-up, one column each (drawn at the first)
         self.callup_draws: np.ndarray | None = None
         self.service = p["military_service_months"]
-        self.in_service_rules = bool(model.switches["in_service_rules"])
+        self.in_service_rules = bool(switches["in_service_rules"])
         #: why each person away will come back (set when their return is drawn)
         self.return_reason: dict[int, str] = {}
 
     def start(self) -> None:
         """Draw every resident's leaving time; schedule the yearly call-ups."""
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         place, staff, member = pop.column("place"), pop.column("staff"), pop.array("member")
         candidates = np.flatnonzero((place == HOME) & ~staff & (member == NOT_MEMBER))
         clocks = self.leaving.occasion(candidates, "start", 1, exponential=True)[:, 0]
@@ -149,13 +178,12 @@ class Migration:
         for level, profile in enumerate(self.profiles):
             mask = schooling == level
             leave_age[mask] = profile.ages_at(-birth[mask] / 12.0, clocks[mask], mult[mask])
-        model.at_many(birth + leave_age * 12.0, self.on_leave, candidates)
+        self.scheduler.at_many_due(birth + leave_age * 12.0, self.on_leave, candidates)
         for pid in np.flatnonzero(place == AWAY).tolist():  # away at the start: working away
             self._schedule_work_return(pid)
-        callups = model.calendar_months(model.commune.calendar.military_callup_month)
-        self.n_callups = len(callups)
-        for t in callups:
-            model.at(t, self.on_callup)
+        self.n_callups = len(self.callup_times)
+        for t in self.callup_times:
+            self.at(t, self.on_callup)
 
     def schedule_leave(self, pid: int, clock: float | None = None) -> None:
         """Draw again when a resident non-member leaves (after any change of their state).
@@ -167,23 +195,23 @@ class Migration:
         household may move in or out of poverty before it rings, and the ring
         is then accepted with probability rate now / ceiling (``_on_leave``).
         """
-        pop, model = self.model.pop, self.model
+        pop = self.pop
         pop.v_mig[pid] += 1
         if pop.place[pid] != HOME or pop.staff[pid] or pop.member[pid] != NOT_MEMBER:
             return
         mult = self.poor_ceiling * (self.minority_mult if pop.ethnic[pid] != KINH else 1.0)
         profile = self.profiles[schooling_class(pop.education[pid])]
-        age = (model.env.now - pop.birth[pid]) / 12.0
+        age = (self.env.now - pop.birth[pid]) / 12.0
         if clock is None:
             clock = self.leaving.exponential(pid)
         leave_age = profile.age_at(age, clock, mult)
-        model.at(pop.birth[pid] + leave_age * 12.0, self.on_leave, pid, pop.v_mig[pid])
+        self.at(pop.birth[pid] + leave_age * 12.0, self.on_leave, pid, pop.v_mig[pid])
 
     def _on_leave(self, clock: Clock) -> None:
-        pid, pop, model = clock.pid, self.model.pop, self.model
+        pid, pop = clock.pid, self.pop
         if pop.v_mig[pid] != clock.ver or pop.place[pid] != HOME or not pop.alive[pid]:
             return
-        accept = self.accept[model.households.poor[pop.household[pid]]]
+        accept = self.accept[self.households.poor[pop.household[pid]]]
         if accept < 1.0:  # accepted if a draw E is below -log(1 - accept), as in ``Pipeline``
             e, bound = self.leaving.exponential(pid), -math.log1p(-accept)
             if e >= bound:  # a ring of the ceiling that does not apply now; E - bound is fresh
@@ -191,34 +219,34 @@ class Migration:
                 return
         pop.v_mig[pid] += 1
         study = self._leaves_to_study(pid)
-        model.recorder.log_migration(pid, "leave", "study" if study else "work")
-        model.leaves_home(pid, AWAY, "migration")
+        self.recorder.log_migration(pid, "leave", "study" if study else "work")
+        self.leaves_home(pid, AWAY, "migration")
         if study:
-            p = model.p
+            p = self.p
             course = p["study_months_min"] + self.returning.uniform(pid) * (
                 p["study_months_max"] - p["study_months_min"]
             )
-            model.at(model.env.now + course, self.on_study_end, pid, pop.v_mig[pid])
+            self.at(self.env.now + course, self.on_study_end, pid, pop.v_mig[pid])
         else:
             self._schedule_work_return(pid)
 
     def _leaves_to_study(self, pid: int) -> bool:
         """Leaving in the two years after upper-secondary completion: to study, or to work."""
-        pop, p = self.model.pop, self.model.p
+        pop, p = self.pop, self.p
         share = p["study_share_after_upper_secondary"]
         if share <= 0 or pop.education[pid] < UPPER_SECONDARY:
             return False
-        age = self.model.age(pid)
+        age = (self.env.now - self.pop.birth[pid]) / 12.0
         if not self.upper_age <= age < self.upper_age + 2.0:
             return False
         return self.returning.uniform(pid) < share
 
     def _on_study_end(self, event: Clock) -> None:
         """The course is over: home, or on to work away."""
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if pop.v_mig[pid] != event.ver or pop.place[pid] != AWAY or not pop.alive[pid]:
             return
-        if self.returning.uniform(pid) < model.p["return_after_study"]:
+        if self.returning.uniform(pid) < self.p["return_after_study"]:
             self.return_reason[pid] = "end_of_study"
             self._come_home(pid)
         else:
@@ -226,39 +254,39 @@ class Migration:
 
     def _schedule_work_return(self, pid: int) -> None:
         """A work migrant: settled for good, or back when a job ends or to marry (the first)."""
-        pop, model = self.model.pop, self.model
-        if self.returning.uniform(pid) < model.p["never_return_share"]:
+        pop = self.pop
+        if self.returning.uniform(pid) < self.p["never_return_share"]:
             return
-        now = model.env.now
+        now = self.env.now
         job = (
             now + self.returning.exponential(pid) / self.return_rate
             if self.return_rate > 0
             else math.inf
         )
-        age = model.age(pid)
+        age = (self.env.now - self.pop.birth[pid]) / 12.0
         marriage_age = self.marriage.age_at(age, self.returning.exponential(pid))
         marriage = pop.birth[pid] + 12.0 * marriage_age
         reason, when = ("end_of_job", job) if job <= marriage else ("marriage", marriage)
-        if when < model.horizon:
+        if when < self.horizon:
             self.return_reason[pid] = reason
-            model.at(when, self.on_return, pid, pop.v_mig[pid])
+            self.at(when, self.on_return, pid, pop.v_mig[pid])
 
     def _on_return(self, event: Clock) -> None:
-        pid, pop = event.pid, self.model.pop
+        pid, pop = event.pid, self.pop
         if pop.v_mig[pid] != event.ver or pop.place[pid] != AWAY or not pop.alive[pid]:
             return
         self._come_home(pid)
 
     def _come_home(self, pid: int) -> None:
-        self.model.recorder.log_migration(pid, "return", self.return_reason.pop(pid, "return"))
-        self.model.arrives_home(pid, "return")
+        self.recorder.log_migration(pid, "return", self.return_reason.pop(pid, "return"))
+        self.arrives_home(pid, "return")
 
     # -- military service ---------------------------------------------------
     def _callup_draws(self, eligible: np.ndarray) -> np.ndarray:
         """Each eligible man's uniform for this call-up: column ``callups`` of the occasion
         "call-ups", one row per man whoever else is eligible, drawn for the whole start
         population at the first call-up (one draw instead of one a year)."""
-        military, start = self.military, self.model.streams.keys.start
+        military, start = self.military, self.streams.keys.start
         if self.callup_draws is None:
             self.callup_draws = military.occasion(np.arange(start), "call-ups", self.n_callups)
         draws = self.callup_draws[np.minimum(eligible, start - 1), self.callups]
@@ -269,8 +297,8 @@ class Migration:
         return draws
 
     def _on_callup(self, _event: Clock) -> None:
-        model, pop, p = self.model, self.model.pop, self.model.p
-        age = (model.env.now - pop.column("birth")) / 12.0
+        pop, p = self.pop, self.p
+        age = (self.env.now - pop.column("birth")) / 12.0
         eligible = np.flatnonzero(
             (pop.column("place") == HOME)
             & ~pop.column("staff")
@@ -290,8 +318,8 @@ class Migration:
                 continue
             admitted = called / share
             pop.v_mig[pid] += 1
-            model.leaves_home(pid, MILITARY, "military")
-            model.recorder.log_callup(pid)
+            self.leaves_home(pid, MILITARY, "military")
+            self.recorder.log_callup(pid)
             chosen = admitted < chance and pop.member[pid] == NOT_MEMBER
             if not self.in_service_rules:
                 pop.served_admitted[pid] = chosen
@@ -299,21 +327,21 @@ class Migration:
                 # admitted by the unit's cell under the same rules, some time after
                 # ``earliest`` months of service; probation follows in the army
                 when = admitted / chance
-                at = model.env.now + earliest + when * (self.service - earliest)
-                model.at(at, self.on_in_service, pid, pop.v_mig[pid])
-            model.at(model.env.now + self.service, self.on_discharge, pid, pop.v_mig[pid])
+                at = self.env.now + earliest + when * (self.service - earliest)
+                self.at(at, self.on_in_service, pid, pop.v_mig[pid])
+            self.at(self.env.now + self.service, self.on_discharge, pid, pop.v_mig[pid])
 
     def _on_in_service(self, event: Clock) -> None:
-        pid, pop = event.pid, self.model.pop
+        pid, pop = event.pid, self.pop
         if pop.v_mig[pid] != event.ver or pop.place[pid] != MILITARY or not pop.alive[pid]:
             return
-        self.model.party.admitted_in_service(pid, probation=True)
+        self.party.admitted_in_service(pid, probation=True)
 
     def _on_discharge(self, event: Clock) -> None:
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if pop.v_mig[pid] != event.ver or pop.place[pid] != MILITARY or not pop.alive[pid]:
             return
         pop.veteran[pid] = True
         if pop.served_admitted[pid] and pop.member[pid] == NOT_MEMBER:
-            model.party.admitted_in_service(pid, probation=False)
-        model.arrives_home(pid, "discharge")
+            self.party.admitted_in_service(pid, probation=False)
+        self.arrives_home(pid, "discharge")
