@@ -162,7 +162,14 @@ def test_importing_the_model_loads_no_experiment_analysis_or_presentation() -> N
 
 
 #: the model's parts that receive what they need instead of the model's hub (issue 17)
-PARTS_WITHOUT_THE_HUB = ("cell_plans", "demography", "introducers", "migration", "organisations")
+PARTS_WITHOUT_THE_HUB = (
+    "cell_plans",
+    "demography",
+    "introducers",
+    "levers",
+    "migration",
+    "organisations",
+)
 
 
 @pytest.mark.parametrize("part", PARTS_WITHOUT_THE_HUB)

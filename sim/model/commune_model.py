@@ -114,7 +114,7 @@ class CommuneModel:
         self.youngest_event_age = 12.0 * min(
             p["leave_age_min"], p["youth_union_age_min"], p["adult_age"], p["admission_age_min"]
         )
-        self.levers = Levers(self)
+        self.levers = Levers(self.commune, scenario.interventions, p, self.start, self.scheduler)
         self.recorder = Recorder(self)
         self.party = Party(self)
         self.demography = Demography(
@@ -145,6 +145,9 @@ class CommuneModel:
             p, self.pop, self.households, self.levers, self.scheduler, self.streams
         )
         self.pipeline = Pipeline(self)
+        self.levers.attach(
+            self.recorder, self.party, self.pipeline, self.organisations, self.demography
+        )
 
         self.party.place_members()
         # the start population is complete: whoever is added from now on is keyed by group

@@ -57,9 +57,18 @@ from sim.model.clock import calls
 from sim.model.timeline import months_between
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+
+    from sim.inputs.commune import Commune
     from sim.inputs.measures import Measure
     from sim.inputs.scenario import Intervention
-    from sim.model import CommuneModel
+    from sim.model.clock import Scheduler
+    from sim.model.demography import Demography
+    from sim.model.organisations import Organisations
+    from sim.model.party import Party
+    from sim.model.pipeline import Pipeline
+    from sim.model.recorder import Recorder
 
 #: the key of school and agency staff among the village indices of a redraw
 STAFF = -1
@@ -113,9 +122,21 @@ def last_redraws(plans: Sequence[Sequence[Redraw]]) -> dict[tuple[str, int], int
 class Levers:
     """Per-village multipliers and additions, changed by the interventions' start events."""
 
-    def __init__(self, model: CommuneModel) -> None:
-        self.model = model
-        n = len(model.commune.villages)
+    def __init__(
+        self,
+        commune: Commune,
+        interventions: Sequence[Intervention],
+        p: Mapping[str, float],
+        start: date,
+        scheduler: Scheduler,
+    ) -> None:
+        """What the measures read: the commune's measures and villages (``commune``), the
+        scenario's ``interventions``, the effect sizes (``p``), the run's ``start`` and
+        the queue (``scheduler``). The parts whose clocks a measure redraws are created
+        after the levers they read, so they are handed over by :meth:`attach`."""
+        self.commune, self.interventions, self.p, self.run_start = commune, interventions, p, start
+        self.scheduler, self.env = scheduler, scheduler.env
+        n = len(commune.villages)
         # per-village values as Python lists: event handlers read them one at a time
         self.spot_add = [0.0] * n
         self.spot_mult = [1.0] * n
@@ -137,18 +158,31 @@ class Levers:
         self.quota_in_force = False
         #: since when a Standing Committee member has been in charge of each village
         self.assigned_since: dict[int, float] = {}
-        self._index = {v.id: i for i, v in enumerate(model.commune.villages)}
+        self._index = {v.id: i for i, v in enumerate(commune.villages)}
+
+    def attach(
+        self,
+        recorder: Recorder,
+        party: Party,
+        pipeline: Pipeline,
+        organisations: Organisations,
+        demography: Demography,
+    ) -> None:
+        """The parts a measure's start logs to, reads the cells of, and redraws the
+        clocks of (created after the levers: the model hands them over once they exist)."""
+        self.recorder, self.party, self.pipeline = recorder, party, pipeline
+        self.organisations, self.demography = organisations, demography
 
     def start(self) -> None:
         """Schedule one start event per instant at which interventions start (none for
         zero intensity); it holds them in the scenario's order."""
         starts: dict[float, list[Intervention]] = {}
-        for intervention in self.model.scenario.interventions:
+        for intervention in self.interventions:
             if intervention.intensity > 0:
-                when = max(months_between(self.model.start, intervention.start), 0.0)
+                when = max(months_between(self.run_start, intervention.start), 0.0)
                 starts.setdefault(when, []).append(intervention)
         for when, group in starts.items():
-            self.model.at(when, calls(self._starter(group)))
+            self.scheduler.at(when, calls(self._starter(group)))
 
     def _starter(self, group: list[Intervention]):
         def on_start(_event) -> None:
@@ -163,7 +197,7 @@ class Levers:
 
         Per village, not one number for the commune: two measures on two different
         villages must not multiply each other's effect."""
-        serves = self.model.party.village_cell == cell
+        serves = self.party.village_cell == cell
         if serves.any():
             return float(self.quota_village_mult[serves].max())
         return self.quota_staff_mult
@@ -171,12 +205,12 @@ class Levers:
     def villages_of(self, intervention: Intervention) -> np.ndarray:
         """Indices of the villages an intervention covers."""
         if intervention.villages is None:
-            return np.arange(len(self.model.commune.villages))
+            return np.arange(len(self.commune.villages))
         return np.array([self._index[v] for v in intervention.villages], dtype=np.int64)
 
     def measure(self, intervention: Intervention) -> Measure:
         """The commune's definition of the intervention's measure (scenarios name known ones)."""
-        return self.model.commune.measures[intervention.measure]
+        return self.commune.measures[intervention.measure]
 
     def redraws(self, intervention: Intervention) -> list[Redraw]:
         """What the start of ``intervention`` redraws, in the order its measure lists.
@@ -193,7 +227,7 @@ class Levers:
         for process in measure.redraws:
             levers = [LEVERS[e.lever] for e in measure.effects if LEVERS[e.lever].redraw == process]
             if any(lever.quota_ceiling for lever in levers):
-                plan.append((process, np.arange(len(self.model.commune.villages)), True))
+                plan.append((process, np.arange(len(self.commune.villages)), True))
             else:
                 staff = covers_staff and any(lever.staff_attribute for lever in levers)
                 plan.append((process, villages, staff))
@@ -209,23 +243,22 @@ class Levers:
                 keys = redraw_keys(villages, staff)
                 superseded = {key for key in keys if last[process, key] > k}
                 self._redraw(process, villages, staff, superseded)
-            self.model.recorder.log_lever(intervention)
+            self.recorder.log_lever(intervention)
 
     def _redraw(
         self, process: str, villages: np.ndarray, staff: bool, superseded: set[int]
     ) -> None:
         """Ask ``process`` to redraw (only consuming the draws of ``superseded``)."""
-        model = self.model
         if process == SPOTTING:
-            model.pipeline.villages_changed(villages, staff, superseded)
+            self.pipeline.villages_changed(villages, staff, superseded)
         elif process == POOLS:
-            model.pipeline.refresh_all_pools()
+            self.pipeline.refresh_all_pools()
         elif process == ORGANISATIONS:
-            model.organisations.villages_changed(villages, superseded)
+            self.organisations.villages_changed(villages, superseded)
         elif process == DROPOUT:
-            model.pipeline.dropout_changed(villages, staff, superseded)
+            self.pipeline.dropout_changed(villages, staff, superseded)
         else:
-            model.demography.poverty_changed(villages, superseded)
+            self.demography.poverty_changed(villages, superseded)
 
     def apply(self, intervention: Intervention) -> None:
         """Move the levers of a measure (the clocks are redrawn by :meth:`apply_all`)."""
@@ -234,7 +267,7 @@ class Levers:
         covers_staff = intervention.villages is None and measure.staff
         for effect in measure.effects:
             lever, how = LEVERS[effect.lever], HOWS[effect.how]
-            size = how.size(self.model.p[effect.parameter], intervention.intensity)
+            size = how.size(self.p[effect.parameter], intervention.intensity)
             self._move(lever, villages, covers_staff, size)
 
     def _move(self, lever: Lever, villages: np.ndarray, covers_staff: bool, size: float) -> None:
@@ -249,7 +282,7 @@ class Levers:
             setattr(self, lever.staff_attribute, combined(value, lever.combine, size))
         if lever.assignment_date:
             for v in villages.tolist():
-                self.assigned_since.setdefault(v, self.model.env.now)
+                self.assigned_since.setdefault(v, self.env.now)
         if lever.quota_ceiling:
             self.quota_ceiling = max(self.quota_staff_mult, float(self.quota_village_mult.max()))
             self.quota_in_force = True
