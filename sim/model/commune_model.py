@@ -115,7 +115,15 @@ class CommuneModel:
             p["leave_age_min"], p["youth_union_age_min"], p["adult_age"], p["admission_age_min"]
         )
         self.levers = Levers(self.commune, scenario.interventions, p, self.start, self.scheduler)
-        self.recorder = Recorder(self)
+        self.recorder = Recorder(
+            scenario,
+            seed,
+            self.pop,
+            self.households,
+            self.scheduler,
+            self.at_priority,
+            lambda: self.events,
+        )
         self.party = Party(self)
         self.demography = Demography(
             self.commune,
@@ -145,6 +153,7 @@ class CommuneModel:
             p, self.pop, self.households, self.levers, self.scheduler, self.streams
         )
         self.pipeline = Pipeline(self)
+        self.recorder.attach(self.party, self.organisations, self.pipeline)
         self.levers.attach(
             self.recorder, self.party, self.pipeline, self.organisations, self.demography
         )

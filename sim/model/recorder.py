@@ -30,10 +30,16 @@ from sim.model.population import (
 from sim.model.results import AGE_BANDS, FLOWS, RunRecord, RunResult
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from simpy.events import Event
 
-    from sim.inputs.scenario import Intervention
-    from sim.model import CommuneModel
+    from sim.inputs.scenario import Intervention, Scenario
+    from sim.model.clock import Scheduler
+    from sim.model.organisations import Organisations
+    from sim.model.party import Party
+    from sim.model.pipeline import Pipeline
+    from sim.model.population import Households, Population
 
 _BAND_EDGES = np.array([16.0, 31.0, 60.0])
 _BIRTHS, _DEATHS, _DEPARTURES, _ARRIVALS = range(4)
@@ -43,11 +49,27 @@ _RECORDED_PLACES = 3  # home, away, military (gone and dead are not counted)
 class Recorder:
     """Collects the run's monthly series and logs, and builds the result tables."""
 
-    def __init__(self, model: CommuneModel) -> None:
-        self.model = model
-        pop = model.pop
-        n_villages = len(model.commune.villages)
-        self.months = int(math.floor(model.horizon)) + 1
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | np.random.SeedSequence,
+        pop: Population,
+        households: Households,
+        scheduler: Scheduler,
+        at_priority: Callable[[float, Callable[[Event], None], int], None],
+        events: Callable[[], int],
+    ) -> None:
+        """What the record reads: the ``scenario`` (its commune, dates and inputs for the
+        result's metadata) and ``seed``, the people and households, the clock and horizon
+        (``scheduler``), how to schedule its monthly snapshot ahead of everything else
+        (``at_priority``) and the run's event count so far (``events``). The parts whose
+        counts the snapshot reads are created after the recorder: :meth:`attach`."""
+        self.scenario, self.commune, self.seed = scenario, scenario.commune, seed
+        self.start_date, self.pop, self.households = scenario.start, pop, households
+        self.env, self.horizon = scheduler.env, scheduler.horizon
+        self.at_priority, self.events = at_priority, events
+        n_villages = len(self.commune.villages)
+        self.months = int(math.floor(self.horizon)) + 1
         home = (pop.column("place") == 0) & ~pop.column("staff")
         #: residents at home per village, kept up to date by the flows (births use it)
         self.home_count = np.bincount(pop.column("village")[home], minlength=n_villages).tolist()
@@ -82,10 +104,15 @@ class Recorder:
         self.callups: list[tuple] = []
         self._poor: list[int] = []
 
+    def attach(self, party: Party, organisations: Organisations, pipeline: Pipeline) -> None:
+        """The parts whose counts the monthly snapshot reads (the cells, the active
+        members, the candidates by stage), handed over by the model once they exist."""
+        self.party, self.organisations, self.pipeline = party, organisations, pipeline
+
     def _count_start_population(self) -> None:
         """Counts and band-edge crossings of the residents and absent youth at time 0."""
-        pop = self.model.pop
-        n_villages = len(self.model.commune.villages)
+        pop = self.pop
+        n_villages = len(self.commune.villages)
         birth = pop.column("birth")
         band = np.searchsorted(12.0 * _BAND_EDGES, -birth, side="right")
         pop.band[: len(band)] = band.tolist()
@@ -104,12 +131,12 @@ class Recorder:
 
     def start(self) -> None:
         """Schedule the first monthly snapshot."""
-        self.model.at_priority(0.0, self._on_month, URGENT)
+        self.at_priority(0.0, self._on_month, URGENT)
 
     # -- population counts ------------------------------------------------------
     def moved(self, pid: int, old: int, new: int) -> None:
         """``pid`` went from place ``old`` to ``new`` (places past military are not counted)."""
-        pop = self.model.pop
+        pop = self.pop
         if pop.staff[pid]:
             return
         base = pop.village[pid] * _RECORDED_PLACES * len(AGE_BANDS) + pop.band[pid]
@@ -120,7 +147,7 @@ class Recorder:
 
     def _age(self, month: int) -> None:
         """Move this month's band-edge crossers up one band (their place as it is now)."""
-        pop = self.model.pop
+        pop = self.pop
         bands = len(AGE_BANDS)
         for pid in self.crossings[month]:
             band = pop.band[pid]
@@ -134,7 +161,7 @@ class Recorder:
 
     # -- flows ----------------------------------------------------------------
     def flow_birth(self, pid: int) -> None:
-        pop = self.model.pop
+        pop = self.pop
         v = pop.village[pid]
         self.flows[self._flow_base + v * len(FLOWS) + _BIRTHS] += 1
         self.home_count[v] += 1
@@ -144,32 +171,32 @@ class Recorder:
             self.crossings[month].append(pid)
 
     def flow_departure(self, pid: int, reason: str) -> None:
-        v = self.model.pop.village[pid]
+        v = self.pop.village[pid]
         kind = _DEATHS if reason == "death" else _DEPARTURES
         self.flows[self._flow_base + v * len(FLOWS) + kind] += 1
         self.home_count[v] -= 1
 
     def flow_arrival(self, pid: int, reason: str) -> None:
-        v = self.model.pop.village[pid]
+        v = self.pop.village[pid]
         self.flows[self._flow_base + v * len(FLOWS) + _ARRIVALS] += 1
         self.home_count[v] += 1
 
     # -- logs -----------------------------------------------------------------
     def _time(self) -> float:
-        return float(self.model.env.now)
+        return float(self.env.now)
 
     def log_admission(
         self, pid: int, cell: int, source_group: str, counted: bool, voted: float
     ) -> None:
-        pop, model = self.model.pop, self.model
+        pop = self.pop
         village = int(pop.village[pid])
         self.admissions.append(
             (
                 self._time(),
-                model.commune.villages[village].id if village >= 0 else "",
-                model.party.cells[cell].id if cell >= 0 else "army",
+                self.commune.villages[village].id if village >= 0 else "",
+                self.party.cells[cell].id if cell >= 0 else "army",
                 SEXES[pop.sex[pid]],
-                model.age(pid),
+                (self.env.now - self.pop.birth[pid]) / 12.0,
                 ETHNIC_GROUPS[pop.ethnic[pid]],
                 EDUCATION_LEVELS[pop.education[pid]],
                 source_group,
@@ -180,29 +207,27 @@ class Recorder:
         )
 
     def log_status(self, village: int, status: str, note: str) -> None:
-        self.status_changes.append(
-            (self._time(), self.model.commune.villages[village].id, status, note)
-        )
+        self.status_changes.append((self._time(), self.commune.villages[village].id, status, note))
 
     def log_exit(self, pid: int, stage: int, reason: str) -> None:
-        village = int(self.model.pop.village[pid])
+        village = int(self.pop.village[pid])
         self.exits.append((self._time(), self._village_id(village), STAGES[stage], reason, pid))
 
     def log_stage(self, pid: int, step: str) -> None:
-        village = int(self.model.pop.village[pid])
+        village = int(self.pop.village[pid])
         self.stage_entries.append((self._time(), self._village_id(village), step, pid))
 
     def log_member_exit(self, pid: int, reason: str) -> None:
-        village = int(self.model.pop.village[pid])
+        village = int(self.pop.village[pid])
         self.member_exits.append((self._time(), self._village_id(village), reason, pid))
 
     def log_recognition(self, pid: int) -> None:
-        village = int(self.model.pop.village[pid])
+        village = int(self.pop.village[pid])
         self.recognitions.append((self._time(), self._village_id(village), pid))
 
     def log_migration(self, pid: int, move: str, reason: str) -> None:
         """A young person left (``move`` "leave") or came back ("return"), and why."""
-        pop = self.model.pop
+        pop = self.pop
         self.migrations.append(
             (
                 self._time(),
@@ -210,7 +235,7 @@ class Recorder:
                 move,
                 reason,
                 SEXES[pop.sex[pid]],
-                self.model.age(pid),
+                (self.env.now - self.pop.birth[pid]) / 12.0,
                 EDUCATION_LEVELS[pop.education[pid]],
                 pid,
             )
@@ -218,7 +243,7 @@ class Recorder:
 
     def log_callup(self, pid: int) -> None:
         """A man was called up for military service."""
-        village = int(self.model.pop.village[pid])
+        village = int(self.pop.village[pid])
         self.callups.append((self._time(), self._village_id(village), pid))
 
     def log_class(self, served: int, seats: int, still_waiting: int) -> None:
@@ -229,20 +254,20 @@ class Recorder:
         self.levers.append((self._time(), intervention.measure, intervention.intensity, villages))
 
     def _village_id(self, village: int) -> str:
-        return self.model.commune.villages[village].id if village >= 0 else ""
+        return self.commune.villages[village].id if village >= 0 else ""
 
     # -- monthly snapshot -------------------------------------------------------
     def _on_month(self, _event: Event) -> None:
-        model, party = self.model, self.model.party
+        party = self.party
         month = len(self._status)
         self._flow_base = month * self._flows_per_month
         self._age(month)
         self._population.append(list(self.counts))
-        self._organisations.append(list(model.organisations.active_count))
-        self._stages.append(list(model.pipeline.stage_count))
+        self._organisations.append(list(self.organisations.active_count))
+        self._stages.append(list(self.pipeline.stage_count))
         self._members_village.append((party.res_official.copy(), party.res_probationary.copy()))
         self._status.append(list(party.status))
-        self._poor.append(sum(model.households.poor))
+        self._poor.append(sum(self.households.poor))
         # per cell, members are summed from the villages when the result is built
         self._cell_of_village.append(party.village_cell.copy())
         self._cell_staff.append(
@@ -256,7 +281,7 @@ class Recorder:
             ]
         )
         if month + 1 < self.months:
-            model.at_priority(float(month + 1), self._on_month, URGENT)
+            self.at_priority(float(month + 1), self._on_month, URGENT)
 
     # -- result ---------------------------------------------------------------
     def _members_by_cell(self, members: np.ndarray) -> np.ndarray:
@@ -286,15 +311,14 @@ class Recorder:
 
     def result(self, wall_time: float) -> RunResult:
         """The run's record and metadata (tables are built when first read)."""
-        model = self.model
         months = len(self._status)
-        n_villages = len(model.commune.villages)
+        n_villages = len(self.commune.villages)
         members_village = np.array(self._members_village, dtype=np.int64)
         record = RunRecord(
-            start=model.start,
-            horizon=model.scenario.horizon,
-            village_ids=[v.id for v in model.commune.villages],
-            cell_ids=[c.id for c in model.party.cells],
+            start=self.start_date,
+            horizon=self.scenario.horizon,
+            village_ids=[v.id for v in self.commune.villages],
+            cell_ids=[c.id for c in self.party.cells],
             organisations=ORGANISATIONS,
             stages=STAGES[1:],
             population=np.array(self._population, dtype=np.int64).reshape(
@@ -317,16 +341,16 @@ class Recorder:
             migrations=self.migrations,
             callups=self.callups,
             poor_households=np.array(self._poor, dtype=np.int64),
-            households=len(model.households.poor),
+            households=len(self.households.poor),
         )
         metadata = {
-            "scenario": model.scenario.to_dict(),
-            "seed": _seed_repr(model.seed),
+            "scenario": self.scenario.to_dict(),
+            "seed": _seed_repr(self.seed),
             "version": package_version(),
-            "events": model.events,
+            "events": self.events(),
             "simulation_wall_time_s": wall_time,
-            "start": model.start.isoformat(),
-            "horizon": model.scenario.horizon.isoformat(),
+            "start": self.start_date.isoformat(),
+            "horizon": self.scenario.horizon.isoformat(),
         }
         return RunResult(record=record, metadata=metadata)
 
