@@ -169,6 +169,7 @@ PARTS_WITHOUT_THE_HUB = (
     "levers",
     "migration",
     "organisations",
+    "party",
     "recorder",
 )
 

@@ -124,7 +124,17 @@ class CommuneModel:
             self.at_priority,
             lambda: self.events,
         )
-        self.party = Party(self)
+        self.party = Party(
+            self.commune,
+            p,
+            self.switches,
+            self.pop,
+            self.scheduler,
+            self.streams,
+            self.recorder,
+            self.calendar,
+            self,
+        )
         self.demography = Demography(
             self.commune,
             p,
@@ -154,6 +164,7 @@ class CommuneModel:
         )
         self.pipeline = Pipeline(self)
         self.recorder.attach(self.party, self.organisations, self.pipeline)
+        self.party.attach(self.pipeline, self.demography)
         self.levers.attach(
             self.recorder, self.party, self.pipeline, self.organisations, self.demography
         )

@@ -51,7 +51,17 @@ from sim.model.population import (
 from sim.model.rng import SMALL_BLOCK, Stream, group_word
 
 if TYPE_CHECKING:
-    from sim.model import CommuneModel
+    from collections.abc import Mapping
+
+    from sim.inputs.commune import Commune
+    from sim.model.clock import Scheduler
+    from sim.model.demography import Demography
+    from sim.model.party_calendar import PartyCalendar
+    from sim.model.pipeline import Pipeline
+    from sim.model.population import Population
+    from sim.model.recorder import Recorder
+    from sim.model.residence import Residence
+    from sim.model.rng import Streams
 
 WHITE, JOINT, OWN_CELL = 0, 1, 2
 STATUSES = ("white", "joint", "own_cell")
@@ -73,17 +83,37 @@ class CellState:
 class Party:
     """Members, cells and village status."""
 
-    def __init__(self, model: CommuneModel) -> None:
-        self.model = model
+    def __init__(
+        self,
+        commune: Commune,
+        p: Mapping[str, float],
+        switches: Mapping[str, bool],
+        pop: Population,
+        scheduler: Scheduler,
+        streams: Streams,
+        recorder: Recorder,
+        calendar: PartyCalendar,
+        residence: Residence,
+    ) -> None:
+        """What the party reads and changes: the cells and members of the data
+        (``commune``), the rules' durations and rates (``p``, ``switches``), the people,
+        the queue (``scheduler``), the draws (``streams``), the logs (``recorder``), the
+        meeting and session dates (``calendar``) and the moves the model coordinates
+        (``residence``). The pipeline and demography, created after the party, are
+        handed over by :meth:`attach`."""
+        self.commune, self.p, self.switches, self.pop = commune, p, switches, pop
+        self.scheduler, self.env, self.at = scheduler, scheduler.env, scheduler.at
+        self.streams, self.recorder, self.calendar = streams, recorder, calendar
+        self.leaves_home = residence.leaves_home
+        self.reschedule_person = residence.reschedule_person
         self.on_member_exit = calls(self._on_member_exit)
         self.on_probation_end = calls(self._on_probation_end)
         self.on_transfer = calls(self._on_transfer)
         self.on_recognition_vote = calls(self._on_recognition_vote)
         self.on_recognised = calls(self._on_recognised)
-        commune, p = model.commune, model.p
         self.min_official = int(p["cell_min_official_members"])
         #: each member's and staff's own draws (probation, exits, transfers)
-        self.draws = model.streams.person("party", width=4)
+        self.draws = self.streams.person("party", width=4)
         self._posting_streams: dict[int, tuple[Stream, int]] = {}
         village_index = {v.id: i for i, v in enumerate(commune.villages)}
         self.cells = [
@@ -110,20 +140,25 @@ class Party:
             "school": p["school_transfer_rate"] / 12.0,
             "agency": p["agency_transfer_rate"] / 12.0,
         }
-        self.recognition = bool(model.switches["recognition_decision"])
-        self.cell_vote = bool(model.switches["cell_vote"])
-        self.sessions = bool(model.switches["decision_sessions"])
+        self.recognition = bool(self.switches["recognition_decision"])
+        self.cell_vote = bool(self.switches["cell_vote"])
+        self.sessions = bool(self.switches["decision_sessions"])
+
+    def attach(self, pipeline: Pipeline, demography: Demography) -> None:
+        """The parts the party calls on (a newcomer's candidacy and pools, a posting's
+        death), handed over by the model once they exist."""
+        self.pipeline, self.demography = pipeline, demography
 
     # -- the start ----------------------------------------------------------
     def place_members(self) -> None:
         """Make members of the residents and staff that the data say existed at the start."""
-        model, pop, p = self.model, self.model.pop, self.model.p
-        stream = model.streams["party"]  # the start, the same in every scenario
+        pop, p = self.pop, self.p
+        stream = self.streams["party"]  # the start, the same in every scenario
         rng = stream.generator
         age = -pop.column("birth") / 12.0
         village_of, education = pop.column("village"), pop.column("education")
         adult = (age >= p["admission_age_min"] + 2) & (age < 70) & (pop.column("place") == HOME)
-        villages = model.commune.villages
+        villages = self.commune.villages
         schooled = grouped(adult & (education >= LOWER_SECONDARY), village_of, len(villages))
         primary = grouped(adult & (education >= PRIMARY), village_of, len(villages))
         for v, village in enumerate(villages):
@@ -136,7 +171,7 @@ class Party:
             chosen = rng.choice(pool, size=wanted, replace=False).tolist()
             for i, pid in enumerate(chosen):
                 pop.member[pid] = OFFICIAL if i < village.members_official else PROBATIONARY
-        for c, cell in enumerate(model.commune.cells):
+        for c, cell in enumerate(self.commune.cells):
             if cell.kind == "village":
                 continue
             for member, count in (
@@ -147,9 +182,9 @@ class Party:
                 for _ in range(count):
                     self._add_staff(c, member, stream)
         self._count_villages()
-        for v in range(len(model.commune.villages)):
+        for v in range(len(self.commune.villages)):
             self.status[v] = self._status_of(v)
-            model.recorder.log_status(v, STATUSES[self.status[v]], "data")
+            self.recorder.log_status(v, STATUSES[self.status[v]], "data")
 
     def _add_staff(self, cell: int, member: int, stream: Stream, posted: bool = False) -> int:
         """A teacher or official at a school or agency cell (not a village resident), drawn
@@ -162,21 +197,21 @@ class Party:
         ``staff_kinh_share`` of them are Kinh, the others Thái or Mông in
         equal shares.
         """
-        draw, p = stream.uniform, self.model.p
+        draw, p = stream.uniform, self.p
         ages = (
             ("posting_age_min", "posting_age_max") if posted else ("staff_age_min", "staff_age_max")
         )
         low, high = p[ages[0]], p[ages[1]] + 1.0
-        pid = self.model.pop.add_one(
+        pid = self.pop.add_one(
             {
                 "staff": True,
                 "cell": cell,
                 "sex": int(draw() < 0.5),
-                "birth": self.model.env.now - 12.0 * (low + (high - low) * draw()),
+                "birth": self.env.now - 12.0 * (low + (high - low) * draw()),
                 "ethnic": KINH if draw() < p["staff_kinh_share"] else int(2 * draw()),
                 "education": BEYOND,
                 "member": member,
-                "home_since": self.model.env.now if posted else -math.inf,
+                "home_since": self.env.now if posted else -math.inf,
             }
         )
         if member == OFFICIAL:
@@ -188,13 +223,13 @@ class Party:
 
     def start(self) -> None:
         """Schedule probation ends, member exits and staff transfers for the people of the start."""
-        model, pop = self.model, self.model.pop
-        probation = model.p["probation_months"]
+        pop = self.pop
+        probation = self.p["probation_months"]
         member = pop.array("member")
         probationary = np.flatnonzero(member == PROBATIONARY)
         ends = self.draws.occasion(probationary, "start", 1)[:, 0] * probation
         for pid, end in zip(probationary.tolist(), ends.tolist(), strict=True):
-            model.at(end, self.on_probation_end, pid, pop.v_prob[pid])
+            self.at(end, self.on_probation_end, pid, pop.v_prob[pid])
         for pid in np.flatnonzero(member != NOT_MEMBER).tolist():
             self._schedule_member_exit(pid)
         for pid in np.flatnonzero(pop.column("staff")).tolist():
@@ -202,7 +237,7 @@ class Party:
 
     # -- counting and status ------------------------------------------------
     def _count_villages(self) -> None:
-        pop = self.model.pop
+        pop = self.pop
         villages = len(self.status)
         resident = (pop.column("place") == HOME) & ~pop.column("staff")
         member = pop.array("member")
@@ -220,7 +255,7 @@ class Party:
 
     def _change(self, pid: int, official: int, probationary: int) -> None:
         """Add to the counts of ``pid``'s village (resident) or cell (staff), then update status."""
-        pop = self.model.pop
+        pop = self.pop
         if pop.staff[pid]:
             cell = self.cells[pop.cell[pid]]
             cell.staff_official += official
@@ -235,42 +270,41 @@ class Party:
             named.add(pid)
         elif official < 0:
             named.discard(pid)
-            self.model.pipeline.introducer_left(pid)
+            self.pipeline.introducer_left(pid)
         if pop.staff[pid]:
-            self.model.pipeline.refresh_pool(pop.cell[pid])
+            self.pipeline.refresh_pool(pop.cell[pid])
             return
         self._update_status(v)
-        self.model.pipeline.refresh_pool(int(self.village_cell[v]))
+        self.pipeline.refresh_pool(int(self.village_cell[v]))
 
     def _update_status(self, v: int) -> None:
         new = self._status_of(v)
         if new == self.status[v]:
             return
-        model = self.model
         self.status[v] = new
         reason = ""
         if new == OWN_CELL and self.own_cell[v] < 0:
-            village = model.commune.villages[v]
-            cell = CellState(self._new_cell_id(village.id), "village", {v}, formed=model.env.now)
+            village = self.commune.villages[v]
+            cell = CellState(self._new_cell_id(village.id), "village", {v}, formed=self.env.now)
             self.cells.append(cell)
             self.cell_index[cell.id] = len(self.cells) - 1
             old = int(self.village_cell[v])
             self.own_cell[v] = self.village_cell[v] = len(self.cells) - 1
             self.staff_official_ids.append(set())
-            model.pipeline.add_pool()
-            model.pipeline.village_moved(v, old, len(self.cells) - 1)
+            self.pipeline.add_pool()
+            self.pipeline.village_moved(v, old, len(self.cells) - 1)
             reason = f"cell {cell.id} formed"
         elif new != OWN_CELL and self.own_cell[v] >= 0:
             cell = self.cells[self.own_cell[v]]
             if cell.formed is not None and cell.villages == {v}:
-                cell.dissolved = model.env.now
+                cell.dissolved = self.env.now
                 old = int(self.own_cell[v])
                 self.own_cell[v] = -1
                 self.village_cell[v] = self.host_cell[v]
-                model.pipeline.village_moved(v, old, int(self.host_cell[v]))
+                self.pipeline.village_moved(v, old, int(self.host_cell[v]))
                 reason = f"cell {cell.id} dissolved"
-        model.recorder.log_status(v, STATUSES[new], reason)
-        model.pipeline.status_changed(v)
+        self.recorder.log_status(v, STATUSES[new], reason)
+        self.pipeline.status_changed(v)
 
     def _new_cell_id(self, village_id: str) -> str:
         """An id no cell of the run has: ``C-<village>``, or ``C-<village>-2``, ... if taken.
@@ -304,13 +338,13 @@ class Party:
 
     def cell_of(self, pid: int) -> int:
         """The cell a person's candidacy or membership belongs to now."""
-        pop = self.model.pop
+        pop = self.pop
         return pop.cell[pid] if pop.staff[pid] else int(self.village_cell[pop.village[pid]])
 
     # -- members arriving and leaving ---------------------------------------
     def resident_left(self, pid: int, was_home: bool) -> None:
         """A member stopped living in the village (or at the post)."""
-        pop = self.model.pop
+        pop = self.pop
         pop.v_member[pid] += 1
         if not was_home or pop.member[pid] == NOT_MEMBER:
             return
@@ -321,7 +355,7 @@ class Party:
 
     def resident_arrived(self, pid: int) -> None:
         """A member came back to live in the village (after military service)."""
-        pop = self.model.pop
+        pop = self.pop
         if pop.member[pid] == OFFICIAL:
             self._change(pid, 1, 0)
         elif pop.member[pid] == PROBATIONARY:
@@ -335,15 +369,15 @@ class Party:
         ``voted`` is when the cell voted (recorded with the admission). Probation
         runs from the ceremony (Party Charter art. 5.1).
         """
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         pop.member[pid] = PROBATIONARY
         if not pop.staff[pid]:
             pop.v_mig[pid] += 1  # members move away at member_move_rate instead
-        model.recorder.log_admission(pid, cell, source_group, counted=True, voted=voted)
+        self.recorder.log_admission(pid, cell, source_group, counted=True, voted=voted)
         self._change(pid, 0, 1)
         pop.v_prob[pid] += 1
-        model.at(
-            model.env.now + model.p["probation_months"],
+        self.at(
+            self.env.now + self.p["probation_months"],
             self.on_probation_end,
             pid,
             pop.v_prob[pid],
@@ -357,84 +391,84 @@ class Party:
         home if he is discharged first; without, he is admitted at discharge
         and comes home an official member (the rule-free model).
         """
-        model, pop = self.model, self.model.pop
-        now = model.env.now
-        model.recorder.log_admission(pid, -1, "in_military_service", counted=False, voted=now)
+        pop = self.pop
+        now = self.env.now
+        self.recorder.log_admission(pid, -1, "in_military_service", counted=False, voted=now)
         if not probation:
             pop.member[pid] = OFFICIAL
             pop.v_mig[pid] += 1
             return
         pop.member[pid] = PROBATIONARY
         pop.v_prob[pid] += 1
-        model.at(now + model.p["probation_months"], self.on_probation_end, pid, pop.v_prob[pid])
+        self.at(now + self.p["probation_months"], self.on_probation_end, pid, pop.v_prob[pid])
 
     def _on_probation_end(self, event: Clock) -> None:
         """Probation is over: recognised (at once, or through the cell and the district)."""
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
             return
         if self.recognition and pop.place[pid] == HOME:
-            when = model.calendar.next_meeting(model.env.now) if self.cell_vote else model.env.now
-            model.at(when, self.on_recognition_vote, pid, pop.v_prob[pid])
+            when = self.calendar.next_meeting(self.env.now) if self.cell_vote else self.env.now
+            self.at(when, self.on_recognition_vote, pid, pop.v_prob[pid])
             return
         self._recognise_or_not(pid)
 
     def _on_recognition_vote(self, event: Clock) -> None:
         """The cell considers recognition; if it passes, the district decides later."""
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
             return
         if pop.place[pid] != HOME:  # away since: recognised on return, as without the switch
             self._recognise_or_not(pid)
             return
-        if self.draws.uniform(pid) < model.p["probation_fail_prob"]:
+        if self.draws.uniform(pid) < self.p["probation_fail_prob"]:
             self._not_recognised(pid)
             return
-        now = model.env.now
+        now = self.env.now
         if self.sessions:
-            when = model.calendar.next_session(now + model.p["forwarding_months"])
+            when = self.calendar.next_session(now + self.p["forwarding_months"])
         else:
-            when = now + model.p["decision_months"]
-        model.at(when, self.on_recognised, pid, pop.v_prob[pid])
+            when = now + self.p["decision_months"]
+        self.at(when, self.on_recognised, pid, pop.v_prob[pid])
 
     def _on_recognised(self, event: Clock) -> None:
-        pid, pop = event.pid, self.model.pop
+        pid, pop = event.pid, self.pop
         if pop.v_prob[pid] != event.ver or pop.member[pid] != PROBATIONARY or not pop.alive[pid]:
             return
         self._make_official(pid)
 
     def _recognise_or_not(self, pid: int) -> None:
-        if self.draws.uniform(pid) < self.model.p["probation_fail_prob"]:
+        if self.draws.uniform(pid) < self.p["probation_fail_prob"]:
             self._not_recognised(pid)
         else:
             self._make_official(pid)
 
     def _not_recognised(self, pid: int) -> None:
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         pop.member[pid] = NOT_MEMBER
-        model.recorder.log_member_exit(pid, "not_recognised")
+        self.recorder.log_member_exit(pid, "not_recognised")
         if pop.place[pid] == HOME:
             self._change(pid, 0, -1)
-            model.reschedule_person(pid)
+            self.reschedule_person(pid)
 
     def _make_official(self, pid: int) -> None:
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         pop.member[pid] = OFFICIAL
-        model.recorder.log_recognition(pid)
+        self.recorder.log_recognition(pid)
         if pop.place[pid] == HOME:
             self._change(pid, 1, -1)
 
     def _schedule_member_exit(self, pid: int) -> None:
-        pop, model = self.model.pop, self.model
+        pop = self.pop
         pop.v_member[pid] += 1
         rate = self.removal_rate + (0.0 if pop.staff[pid] else self.move_rate)
         if rate <= 0:
             return
-        when = model.env.now + self.draws.exponential(pid) / rate
-        model.at(when, self.on_member_exit, pid, pop.v_member[pid])
+        when = self.env.now + self.draws.exponential(pid) / rate
+        self.at(when, self.on_member_exit, pid, pop.v_member[pid])
 
     def _on_member_exit(self, event: Clock) -> None:
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if pop.v_member[pid] != event.ver or pop.member[pid] == NOT_MEMBER or not pop.alive[pid]:
             return
         if pop.place[pid] != HOME:
@@ -445,19 +479,19 @@ class Party:
             self._change(pid, -1 if was == OFFICIAL else 0, -1 if was == PROBATIONARY else 0)
             pop.member[pid] = NOT_MEMBER
             pop.v_member[pid] += 1
-            model.recorder.log_member_exit(pid, "removed")
-            model.reschedule_person(pid)
+            self.recorder.log_member_exit(pid, "removed")
+            self.reschedule_person(pid)
         else:
-            model.recorder.log_member_exit(pid, "moved_away")
-            model.leaves_home(pid, GONE, "moved")
+            self.recorder.log_member_exit(pid, "moved_away")
+            self.leaves_home(pid, GONE, "moved")
 
     # -- staff rotation -----------------------------------------------------
     def _schedule_transfer(self, pid: int) -> None:
-        pop, model = self.model.pop, self.model
+        pop = self.pop
         rate = self.transfer_rate[self.cells[pop.cell[pid]].kind]
         if rate > 0:
-            when = model.env.now + self.draws.exponential(pid) / rate
-            model.at(when, self.on_transfer, pid, 0)
+            when = self.env.now + self.draws.exponential(pid) / rate
+            self.at(when, self.on_transfer, pid, 0)
 
     def _postings(self, cell: int) -> tuple[Stream, int]:
         """The stream of ``cell``'s postings and the key group of its newcomers, named by the
@@ -465,26 +499,26 @@ class Party:
         found = self._posting_streams.get(cell)
         if found is None:
             name = f"posting:{self.cells[cell].id}"
-            found = (self.model.streams.named(name, SMALL_BLOCK), group_word(name))
+            found = (self.streams.named(name, SMALL_BLOCK), group_word(name))
             self._posting_streams[cell] = found
         return found
 
     def _on_transfer(self, event: Clock) -> None:
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if not pop.alive[pid] or pop.place[pid] != HOME:
             return
         cell = pop.cell[pid]
         if pop.member[pid] != NOT_MEMBER:
-            model.recorder.log_member_exit(pid, "transferred")
-        model.leaves_home(pid, GONE, "transfer")
+            self.recorder.log_member_exit(pid, "transferred")
+        self.leaves_home(pid, GONE, "transfer")
         # the newcomer is the cell's next posting, drawn from the cell's stream
         postings, group = self._postings(cell)
-        member = OFFICIAL if postings.uniform() < model.p["posting_member_share"] else NOT_MEMBER
+        member = OFFICIAL if postings.uniform() < self.p["posting_member_share"] else NOT_MEMBER
         new = self._add_staff(cell, member, postings, posted=True)
-        model.streams.keys.add(new, group)
+        self.streams.keys.add(new, group)
         if member != NOT_MEMBER:
-            self.model.pipeline.refresh_pool(cell)
+            self.pipeline.refresh_pool(cell)
             self._schedule_member_exit(new)
-        model.demography.schedule_death(new, postings.exponential())
+        self.demography.schedule_death(new, postings.exponential())
         self._schedule_transfer(new)
-        model.pipeline.resume_or_spot(new)
+        self.pipeline.resume_or_spot(new)
