@@ -37,7 +37,7 @@ import numpy as np
 from simpy.events import Event
 
 from sim.inputs.scenario import Scenario, load_scenario
-from sim.model.clock import Callbacks, Scheduler
+from sim.model.clock import Scheduler
 from sim.model.demography import Demography
 from sim.model.levers import Levers
 from sim.model.migration import Migration
@@ -56,7 +56,7 @@ from sim.model.recorder import Recorder
 from sim.model.results import RunResult
 from sim.model.rng import Streams
 from sim.model.simpy_adapter import Environment, schedule_call
-from sim.model.timeline import DAYS_PER_MONTH, months_between, year_of
+from sim.model.timeline import DAYS_PER_MONTH, months_between
 
 
 class CommuneModel:
@@ -77,11 +77,6 @@ class CommuneModel:
         self.start = scenario.start
         self.horizon = months_between(scenario.start, scenario.horizon) + 1.0 / DAYS_PER_MONTH
         self.scheduler = Scheduler(self.env, self.horizon)
-        #: ``at(when, callbacks, pid=-1, version=0)``: run ``callbacks`` (see
-        #: ``sim.model.clock.calls``) with a clock at model time ``when`` if before the
-        #: horizon; the clock carries ``pid`` and ``version`` so the handler can
-        #: tell a stale clock (the person's state changed since) from a live one
-        self.at = self.scheduler.at
         self._calendar_events = 0
         self.calendar = PartyCalendar(self.commune.calendar, self.start, self.horizon)
 
@@ -162,7 +157,24 @@ class CommuneModel:
         self.organisations = Organisations(
             p, self.pop, self.households, self.levers, self.scheduler, self.streams
         )
-        self.pipeline = Pipeline(self)
+        self.pipeline = Pipeline(
+            self.commune,
+            p,
+            self.switches,
+            self.pop,
+            self.scheduler,
+            self.streams,
+            self.recorder,
+            self.party,
+            self.levers,
+            self.calendar,
+            self.start,
+            [
+                t
+                for month in self.commune.calendar.awareness_class_months
+                for t in self.calendar_months(month)
+            ],
+        )
         self.recorder.attach(self.party, self.organisations, self.pipeline)
         self.party.attach(self.pipeline, self.demography)
         self.levers.attach(
@@ -183,19 +195,6 @@ class CommuneModel:
         self.scheduler.reorder()
 
     # -- scheduling ---------------------------------------------------------
-    def at_many(
-        self,
-        times: np.ndarray,
-        callbacks: Callbacks,
-        pids: np.ndarray,
-        versions: np.ndarray | None = None,
-    ) -> None:
-        """Schedule many clocks at once while the model is built (the start population).
-
-        Clocks at or past the horizon (or never: infinite times) are dropped here.
-        """
-        self.scheduler.at_many_due(times, callbacks, pids, versions)
-
     @property
     def events(self) -> int:
         """Clocks and calendar events scheduled so far (the benchmark's event count)."""
@@ -220,15 +219,6 @@ class CommuneModel:
             if t >= 0:
                 times.append(t)
             year += 1
-
-    # -- ages and dates -----------------------------------------------------
-    def age(self, pid: int) -> float:
-        """Age in years now."""
-        return (self.env.now - self.pop.birth[pid]) / 12.0
-
-    def year_of(self, t: float) -> int:
-        """Calendar year of model time ``t``."""
-        return year_of(self.start, t)
 
     # -- notifications shared by the parts ---------------------------------
     def leaves_home(self, pid: int, place: int, reason: str) -> None:

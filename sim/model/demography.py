@@ -129,7 +129,7 @@ class Demography:
         pop = self.pop
         profile = self.profiles[pop.sex[pid]]
         if age is None:
-            age = (self.env.now - pop.birth[pid]) / 12.0
+            age = pop.age(pid, self.env.now)
         death_age = profile.age_at(age, clock)
         self.scheduler.at(pop.birth[pid] + death_age * 12.0, self.on_death, pid, 0)
 

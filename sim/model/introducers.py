@@ -108,7 +108,7 @@ class Introducers:
     def needed(self, pid: int) -> int:
         """One introducer for a Youth Union member (with its resolution), else two."""
         pop, p = self.pop, self.p
-        young = (self.env.now - pop.birth[pid]) / 12.0 < p["youth_union_age_max"] + 1.0
+        young = pop.age(pid, self.env.now) < p["youth_union_age_max"] + 1.0
         return 1 if young and (pop.staff[pid] or pop.active[YOUTH_UNION][pid]) else 2
 
     def _find(self, pid: int) -> bool:

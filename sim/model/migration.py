@@ -201,7 +201,7 @@ class Migration:
             return
         mult = self.poor_ceiling * (self.minority_mult if pop.ethnic[pid] != KINH else 1.0)
         profile = self.profiles[schooling_class(pop.education[pid])]
-        age = (self.env.now - pop.birth[pid]) / 12.0
+        age = pop.age(pid, self.env.now)
         if clock is None:
             clock = self.leaving.exponential(pid)
         leave_age = profile.age_at(age, clock, mult)
@@ -236,7 +236,7 @@ class Migration:
         share = p["study_share_after_upper_secondary"]
         if share <= 0 or pop.education[pid] < UPPER_SECONDARY:
             return False
-        age = (self.env.now - self.pop.birth[pid]) / 12.0
+        age = self.pop.age(pid, self.env.now)
         if not self.upper_age <= age < self.upper_age + 2.0:
             return False
         return self.returning.uniform(pid) < share
@@ -263,7 +263,7 @@ class Migration:
             if self.return_rate > 0
             else math.inf
         )
-        age = (self.env.now - self.pop.birth[pid]) / 12.0
+        age = self.pop.age(pid, self.env.now)
         marriage_age = self.marriage.age_at(age, self.returning.exponential(pid))
         marriage = pop.birth[pid] + 12.0 * marriage_age
         reason, when = ("end_of_job", job) if job <= marriage else ("marriage", marriage)

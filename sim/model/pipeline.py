@@ -87,10 +87,19 @@ from sim.model.population import (
     YOUTH_UNION,
     grouped,
 )
-from sim.model.timeline import months_between
+from sim.model.timeline import months_between, year_of
 
 if TYPE_CHECKING:
-    from sim.model import CommuneModel
+    from collections.abc import Mapping
+
+    from sim.inputs.commune import Commune
+    from sim.model.clock import Scheduler
+    from sim.model.levers import Levers
+    from sim.model.party import Party
+    from sim.model.party_calendar import PartyCalendar
+    from sim.model.population import Population
+    from sim.model.recorder import Recorder
+    from sim.model.rng import Streams
 
 _EARLY = (WAIT_MENTOR, CULTIVATION, WAIT_CLASS)
 _AFTER_VOTE = (WAIT_DECISION, WAIT_CEREMONY)
@@ -118,8 +127,31 @@ class MentorPool:
 class Pipeline:
     """From promising resident to admitted member."""
 
-    def __init__(self, model: CommuneModel) -> None:
-        self.model = model
+    def __init__(
+        self,
+        commune: Commune,
+        p: Mapping[str, float],
+        switches: Mapping[str, bool],
+        pop: Population,
+        scheduler: Scheduler,
+        streams: Streams,
+        recorder: Recorder,
+        party: Party,
+        levers: Levers,
+        calendar: PartyCalendar,
+        start: date,
+        class_times: list[float],
+    ) -> None:
+        """What the pipeline reads and changes: the candidates and education of the data
+        (``commune``), the rates, durations and rules (``p``, ``switches``), the people,
+        the queue (``scheduler``), the draws (``streams``), the logs (``recorder``), the
+        cells and their members (``party``), the measures in force (``levers``), the
+        meeting and ceremony dates (``calendar``), the run's ``start`` and the times of
+        its awareness classes (``class_times``)."""
+        self.commune, self.p, self.switches, self.pop = commune, p, switches, pop
+        self.scheduler, self.env, self.at = scheduler, scheduler.env, scheduler.at
+        self.streams, self.recorder, self.party, self.levers = streams, recorder, party, levers
+        self.calendar, self.run_start, self.class_times = calendar, start, class_times
         self.on_class = calls(self._on_class)
         self.on_cultivated = calls(self._on_cultivated)
         self.on_ceremony = calls(self._on_ceremony)
@@ -130,14 +162,13 @@ class Pipeline:
         self.on_reconsider = calls(self._on_reconsider)
         self.on_spotted = calls(self._on_spotted)
         self.on_verified = calls(self._on_verified)
-        p, switches = model.p, model.switches
-        self.spotting = model.streams.person("spotting", width=4)
+        self.spotting = self.streams.person("spotting", width=4)
         #: each candidate's draws along the pipeline (drop-out, mentor, introducer, plan
         #: hold, verification); a cell's votes draw from the cell's stream (:meth:`votes`)
-        self.steps = model.streams.person("pipeline", width=4)
+        self.steps = self.streams.person("pipeline", width=4)
         #: each cell's votes generator, by cell index (:meth:`votes`)
         self._votes: dict[int, np.random.Generator] = {}
-        self.pools = [MentorPool() for _ in model.party.cells]
+        self.pools = [MentorPool() for _ in self.party.cells]
         self.class_queue: deque[int] = deque()
         #: the source group each candidate was spotted in (reported at admission)
         self.spotted_from: dict[int, str] = {}
@@ -153,13 +184,13 @@ class Pipeline:
         self.staff_rate = p["staff_spotting_rate"] / 12.0
         self.dropout_rate = p["cultivation_dropout_rate"] / 12.0
         completion = dict(
-            zip(EDUCATION_LEVELS[1:], model.commune.education["completion_age"], strict=True)
+            zip(EDUCATION_LEVELS[1:], self.commune.education["completion_age"], strict=True)
         )
         self.floor_age = {
             level: max(p["admission_age_min"], completion[EDUCATION_LEVELS[level]])
             for level in (PRIMARY, LOWER_SECONDARY)
         }
-        self.remote = np.array([v.remoteness == "remote_border" for v in model.commune.villages])
+        self.remote = np.array([v.remoteness == "remote_border" for v in self.commune.villages])
         self.exemption = bool(switches["education_exemption"])
         self.over_60 = bool(switches["over_60_exception"])
         #: the age (years) from which only the over-60 exception allows admission
@@ -176,11 +207,9 @@ class Pipeline:
         self.sessions = bool(switches["decision_sessions"])
         self.anniversaries = bool(switches["anniversary_ceremonies"])
         self.plans = CellPlans(
-            model.commune, p, switches, model.levers, model.env, model.start, self.steps
+            self.commune, p, switches, self.levers, self.env, self.run_start, self.steps
         )
-        self.introducers = Introducers(
-            p, model.pop, model.party, model.levers, model.env, self.steps
-        )
+        self.introducers = Introducers(p, self.pop, self.party, self.levers, self.env, self.steps)
         #: per candidate past the vote: when the cell voted, and the ceremony's date
         self.voted_at: dict[int, float] = {}
         self.ceremony_at: dict[int, float] = {}
@@ -195,19 +224,19 @@ class Pipeline:
     # -- start ----------------------------------------------------------------
     def place_candidates(self) -> None:
         """Put the data's candidates (village residents and staff) into mentoring at the start."""
-        model, pop = self.model, self.model.pop
-        rng = model.streams["spotting"].generator  # the start, the same in every scenario
+        pop = self.pop
+        rng = self.streams["spotting"].generator  # the start, the same in every scenario
         age = -pop.column("birth") / 12.0
         village_of, staff = pop.column("village"), pop.column("staff")
         cell_of = pop.array("cell")
         possible = (
             (pop.column("place") == HOME)
             & (pop.array("member") == NOT_MEMBER)
-            & (age >= model.p["admission_age_min"])
-            & (age < model.p["admission_age_max"] - 2)
+            & (age >= self.p["admission_age_min"])
+            & (age < self.p["admission_age_max"] - 2)
             & (pop.column("education") >= LOWER_SECONDARY)
         )
-        villages, cells = model.commune.villages, model.commune.cells
+        villages, cells = self.commune.villages, self.commune.cells
         pools = list(
             zip(
                 [v.candidates for v in villages],
@@ -225,18 +254,17 @@ class Pipeline:
                 continue
             chosen = rng.choice(eligible, size=min(wanted, len(eligible)), replace=False)
             for pid in chosen.tolist():
-                elapsed = rng.random() * model.p["initial_candidates_elapsed_months"]
+                elapsed = rng.random() * self.p["initial_candidates_elapsed_months"]
                 self._spot(pid, elapsed=elapsed)
 
     def start(self) -> None:
         """Schedule classes, cell meetings and everyone's first spotting clock (vectorised)."""
-        model, pop = self.model, self.model.pop
-        for month in model.commune.calendar.awareness_class_months:
-            for t in model.calendar_months(month):
-                model.at(t, self.on_class)
+        pop = self.pop
+        for t in self.class_times:
+            self.at(t, self.on_class)
         if self.cell_vote:
-            for t in model.calendar.meetings:
-                model.at(t, self.on_meeting)
+            for t in self.calendar.meetings:
+                self.at(t, self.on_meeting)
         staff = pop.column("staff")
         village = pop.column("village")
         exempt = self._exempt()
@@ -244,18 +272,18 @@ class Pipeline:
         rate = self.ceilings()
         pids = np.flatnonzero(rate > 0)
         birth = pop.column("birth")[pids]
-        no_cell = np.array([status != 2 for status in model.party.status])
+        no_cell = np.array([status != 2 for status in self.party.status])
         over_age = self.over_60 & ~staff[pids] & no_cell[village[pids]]
         lo = np.maximum(birth + 12.0 * floor_age[pids], 0.0)
         hi = np.where(over_age, np.inf, birth + 12.0 * self.age_limit)
         when = lo + self.spotting.occasion(pids, "start", 1, exponential=True)[:, 0] / rate[pids]
         due = when < hi
         versions = pop.array("v_spot")[pids]
-        model.at_many(when[due], self.on_spotted, pids[due], versions[due])
+        self.scheduler.at_many_due(when[due], self.on_spotted, pids[due], versions[due])
 
     def _exempt(self) -> np.ndarray:
         """Per person: the education exemption applies (:meth:`education_floor`, vectorised)."""
-        pop = self.model.pop
+        pop = self.pop
         return (
             self.exemption
             & ~pop.column("staff")
@@ -266,7 +294,7 @@ class Pipeline:
     def ceilings(self) -> np.ndarray:
         """Per person, the rate :meth:`schedule_spot` would draw their spotting clock at now,
         0 for those it would give none (vectorised: the start, and measures' redraws)."""
-        pop = self.model.pop
+        pop = self.pop
         staff, village = pop.column("staff"), pop.column("village")
         waiting = (
             (pop.array("stage") == NO_STAGE)
@@ -282,7 +310,7 @@ class Pipeline:
 
     def _set_stage(self, pid: int, stage: int) -> None:
         """Move a candidate to ``stage``, keeping the per-stage counts of the monthly series."""
-        pop = self.model.pop
+        pop = self.pop
         self.stage_count[pop.stage[pid]] -= 1
         self.stage_count[stage] += 1
         pop.stage[pid] = stage
@@ -302,7 +330,7 @@ class Pipeline:
 
     def education_floor(self, pid: int) -> int:
         """The lowest education level at which ``pid`` may be admitted."""
-        pop = self.model.pop
+        pop = self.pop
         if (
             self.exemption
             and not pop.staff[pid]
@@ -314,9 +342,9 @@ class Pipeline:
 
     def over_age_allowed(self, pid: int) -> bool:
         """Over-60 admission: only with the switch, and only where the village has no cell."""
-        pop = self.model.pop
+        pop = self.pop
         return bool(
-            self.over_60 and not pop.staff[pid] and self.model.party.status[pop.village[pid]] != 2
+            self.over_60 and not pop.staff[pid] and self.party.status[pop.village[pid]] != 2
         )
 
     def age_multiplier(self, age: float) -> float:
@@ -327,7 +355,7 @@ class Pipeline:
 
     def village_ceiling(self, v: int) -> float:
         """The highest monthly spotting rate a resident of village ``v`` can have (any status)."""
-        levers = self.model.levers
+        levers = self.levers
         rate = (max(self.status_rate) + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
         return (
             rate
@@ -338,7 +366,7 @@ class Pipeline:
 
     def staff_ceiling(self) -> float:
         """The highest monthly spotting rate of staff."""
-        levers = self.model.levers
+        levers = self.levers
         return (
             self.staff_rate
             * levers.staff_spot_mult
@@ -348,9 +376,8 @@ class Pipeline:
 
     def spotting_rate(self, pid: int) -> float:
         """Monthly rate at which ``pid`` is spotted now (0 unless staff or active)."""
-        model = self.model
-        pop, levers = model.pop, model.levers
-        age_mult = self.age_multiplier((model.env.now - pop.birth[pid]) / 12.0)
+        pop, levers = self.pop, self.levers
+        age_mult = self.age_multiplier(pop.age(pid, self.env.now))
         if pop.staff[pid]:
             return (
                 self.staff_rate
@@ -362,20 +389,20 @@ class Pipeline:
         if not (active[0][pid] or active[1][pid] or active[2][pid] or active[3][pid]):
             return 0.0
         v = pop.village[pid]
-        status = model.party.status[v]
+        status = self.party.status[v]
         rate = (self.status_rate[status] + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
         if levers.target_mult[v] != 1.0 and (
             status != 2 or pop.ethnic[pid] != KINH or active[YOUTH_UNION][pid] or pop.veteran[pid]
         ):
             rate *= levers.target_mult[v]
-        return rate * age_mult * self.plans.effort(int(model.party.village_cell[v]))
+        return rate * age_mult * self.plans.effort(int(self.party.village_cell[v]))
 
     def schedule_spot(self, pid: int, clock: float | None = None) -> None:
         """Draw ``pid``'s next spotting ring, if they can be spotted (after a change of state).
 
         ``clock``: a standard exponential already in hand (left over from a ring not
         accepted, :meth:`_on_spotted`), used instead of a new draw."""
-        pop, model = self.model.pop, self.model
+        pop = self.pop
         pop.v_spot[pid] += 1
         if (
             pop.place[pid] != HOME
@@ -394,16 +421,18 @@ class Pipeline:
         hi = np.inf if self.over_age_allowed(pid) else pop.birth[pid] + 12.0 * self.age_limit
         if clock is None:
             clock = self.spotting.exponential(pid)
-        when = max(model.env.now, lo) + clock / rate
+        when = max(self.env.now, lo) + clock / rate
         if when < hi:
-            model.at(when, self.on_spotted, pid, pop.v_spot[pid])
+            self.at(when, self.on_spotted, pid, pop.v_spot[pid])
 
     def _on_spotted(self, clock: Clock) -> None:
         """A ring of the spotting clock: spotted with probability rate now / ceiling."""
-        pid, pop = clock.pid, self.model.pop
+        pid, pop = clock.pid, self.pop
         if pop.v_spot[pid] != clock.ver:
             return
-        if self.model.age(pid) >= self.age_limit and not self.over_age_allowed(pid):
+        if (
+            self.env.now - self.pop.birth[pid]
+        ) / 12.0 >= self.age_limit and not self.over_age_allowed(pid):
             return  # past the age limit: the over-60 exception closed (the village has a cell)
         rate = self.spotting_rate(pid)
         if rate > 0:
@@ -425,21 +454,21 @@ class Pipeline:
 
     def _spot(self, pid: int, elapsed: float = 0.0) -> None:
         """``pid`` becomes a candidate (``elapsed``: months of mentoring already done)."""
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         pop.v_spot[pid] += 1
         self._set_stage(pid, WAIT_MENTOR)
         pop.file_start[pid] = -math.inf
-        cell = model.party.cell_of(pid)
+        cell = self.party.cell_of(pid)
         pop.cell[pid] = cell
         self.plans.in_hand[cell] += 1
-        model.recorder.log_stage(pid, "spotted")
+        self.recorder.log_stage(pid, "spotted")
         self.spotted_from[pid] = self.source_group(pid)
         self._schedule_dropout(pid)
         if elapsed > 0:
             self.mentored_before[pid] = elapsed
-            if elapsed >= model.p["cultivation_months"]:  # mentored, so certified already
-                pop.cert_until[pid] = model.env.now + model.p["certificate_validity_months"]
-        if pop.cert_until[pid] < model.env.now and not pop.queued[pid]:
+            if elapsed >= self.p["cultivation_months"]:  # mentored, so certified already
+                pop.cert_until[pid] = self.env.now + self.p["certificate_validity_months"]
+        if pop.cert_until[pid] < self.env.now and not pop.queued[pid]:
             pop.queued[pid] = True
             self.class_queue.append(pid)
         self.pools[cell].waiting.append(pid)
@@ -464,19 +493,19 @@ class Pipeline:
         """
         if all_superseded(superseded, villages, staff):
             return
-        pop = self.model.pop
+        pop = self.pop
         for pid in self._people_in(villages, staff):
             if pop_can_wait(pop, pid) and (not superseded or self._key(pid) not in superseded):
                 self.schedule_spot(pid)
 
     def _key(self, pid: int) -> int:
         """``pid``'s village, or ``sim.model.levers.STAFF``: the key of measures' redraws."""
-        pop = self.model.pop
+        pop = self.pop
         return STAFF if pop.staff[pid] else pop.village[pid]
 
     def _people_in(self, villages: np.ndarray, staff: bool) -> list[int]:
         """People at home in ``villages`` (and all staff if ``staff``)."""
-        pop = self.model.pop
+        pop = self.pop
         where = np.isin(pop.column("village"), villages) & ~pop.column("staff")
         if staff:
             where |= pop.column("staff")
@@ -485,7 +514,7 @@ class Pipeline:
     def village_moved(self, v: int, old: int, new: int) -> None:
         """Village ``v`` now attends cell ``new`` (its own cell formed or dissolved): its
         candidates before the vote belong to that cell's plan and mentoring queue."""
-        pop = self.model.pop
+        pop = self.pop
         for pid in self._people_in(np.array([v]), staff=False):
             stage = pop.stage[pid]
             if stage == NO_STAGE or stage in _AFTER_VOTE or pop.cell[pid] != old:
@@ -500,18 +529,18 @@ class Pipeline:
     # -- drop-out -------------------------------------------------------------
     def _schedule_dropout(self, pid: int) -> None:
         """Draw ``pid``'s drop-out clock."""
-        pop, model, levers = self.model.pop, self.model, self.model.levers
+        pop, levers = self.pop, self.levers
         pop.v_drop[pid] += 1
         mult = (
             levers.staff_dropout_mult if pop.staff[pid] else levers.dropout_mult[pop.village[pid]]
         )
         rate = self.dropout_rate * mult
         if rate > 0:
-            when = model.env.now + self.steps.exponential(pid) / rate
-            model.at(when, self.on_dropout, pid, pop.v_drop[pid])
+            when = self.env.now + self.steps.exponential(pid) / rate
+            self.at(when, self.on_dropout, pid, pop.v_drop[pid])
 
     def _on_dropout(self, event: Clock) -> None:
-        pid, pop = event.pid, self.model.pop
+        pid, pop = event.pid, self.pop
         if pop.v_drop[pid] != event.ver or pop.stage[pid] not in _EARLY or self.has_file(pid):
             return
         self.lose(pid, "dropout")
@@ -521,7 +550,7 @@ class Pipeline:
     ) -> None:
         """A measure changed drop-out in ``villages``: redraw the early candidates' clocks
         (leaving those of ``superseded`` alone, as :meth:`villages_changed`)."""
-        pop = self.model.pop
+        pop = self.pop
         for pid in self._people_in(villages, staff):
             if superseded and self._key(pid) in superseded:
                 continue
@@ -536,17 +565,17 @@ class Pipeline:
 
     def capacity(self, cell: int) -> int:
         """Mentoring places of ``cell``: official members x capacity, plus assigned places."""
-        party, levers = self.model.party, self.model.levers
+        party, levers = self.party, self.levers
         attending = party.village_cell == cell
         extra = float(np.asarray(levers.mentor_extra)[attending].sum())
-        return int(self.model.p["mentor_capacity"] * party.official_in_cell(cell) + extra)
+        return int(self.p["mentor_capacity"] * party.official_in_cell(cell) + extra)
 
     def refresh_pool(self, cell: int) -> None:
         """Give free mentoring places of ``cell`` to its waiting candidates, in order."""
         pool = self.pools[cell]
         if not pool.waiting:
             return
-        pop = self.model.pop
+        pop = self.pop
         if self.named_introducers:
             while pool.waiting:
                 pid = pool.waiting[0]
@@ -577,7 +606,7 @@ class Pipeline:
         """The mentoring of ``pid`` ends (done or cut short): the mentor's place is free."""
         self.mentoring_due.pop(pid, None)
         if self.introducers.release_mentor(pid):
-            self.refresh_pool(self.model.pop.cell[pid])
+            self.refresh_pool(self.pop.cell[pid])
             return
         cell = self.pool_of.pop(pid, None)
         if cell is not None:
@@ -586,16 +615,16 @@ class Pipeline:
 
     def _begin_cultivation(self, pid: int, mentor: int | None = None) -> None:
         """Mentoring starts (with ``mentor``, a named introducer, under ``introducers``)."""
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         self._set_stage(pid, CULTIVATION)
         pop.v_pipe[pid] += 1
-        model.recorder.log_stage(pid, "cultivation")
+        self.recorder.log_stage(pid, "cultivation")
         done_before = self.mentored_before.pop(pid, 0.0)
-        due = model.env.now + max(model.p["cultivation_months"] - done_before, 0.0)
+        due = self.env.now + max(self.p["cultivation_months"] - done_before, 0.0)
         self.mentoring_due[pid] = due
         if mentor is not None:
             self.introducers.take_mentor(pid, mentor)
-        model.at(due, self.on_cultivated, pid, pop.v_pipe[pid])
+        self.at(due, self.on_cultivated, pid, pop.v_pipe[pid])
 
     def introducer_left(self, member: int) -> None:
         """``member`` stopped being an official member at home. Mentoring goes on with another
@@ -603,16 +632,16 @@ class Pipeline:
         introducer, found at the vote)."""
         if not self.named_introducers:
             return
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         for pid in self.introducers.left(member):
             stage = pop.stage[pid]
             if stage == NO_STAGE or stage in _AFTER_VOTE:
                 continue
-            model.recorder.log_stage(pid, "introducer_left")
+            self.recorder.log_stage(pid, "introducer_left")
             if stage == CULTIVATION and self.introducers.mentor_of.get(pid) == member:
-                left = self.mentoring_due[pid] - model.env.now
+                left = self.mentoring_due[pid] - self.env.now
                 self._release(pid)
-                self.mentored_before[pid] = max(model.p["cultivation_months"] - left, 0.0)
+                self.mentored_before[pid] = max(self.p["cultivation_months"] - left, 0.0)
                 self._set_stage(pid, WAIT_MENTOR)
                 pop.v_pipe[pid] += 1
                 self.pools[pop.cell[pid]].waiting.append(pid)
@@ -624,32 +653,32 @@ class Pipeline:
 
     # -- mentoring done, awareness class --------------------------------------------
     def _on_cultivated(self, event: Clock) -> None:
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != CULTIVATION:
             return
         self._release(pid)
-        if pop.cert_until[pid] >= model.env.now or self.file_first:
+        if pop.cert_until[pid] >= self.env.now or self.file_first:
             self._begin_application(pid, fresh=True)
         else:
             self._wait_class(pid)
 
     def _wait_class(self, pid: int) -> None:
-        pop = self.model.pop
+        pop = self.pop
         self._set_stage(pid, WAIT_CLASS)
-        self.model.recorder.log_stage(pid, "waiting_class")
+        self.recorder.log_stage(pid, "waiting_class")
         if not pop.queued[pid]:
             pop.queued[pid] = True
             self.class_queue.append(pid)
 
     def has_file(self, pid: int) -> bool:
         """A file is under way (made, in verification or waiting for the vote)."""
-        return self.model.pop.file_start[pid] > -math.inf
+        return self.pop.file_start[pid] > -math.inf
 
     def _class_order(self) -> deque[int]:
         """The class queue, those closest to their file first under ``plan_driven``."""
         if not self.plans.on:
             return self.class_queue
-        pop = self.model.pop
+        pop = self.pop
 
         def priority(pid: int) -> int:
             stage = pop.stage[pid]
@@ -660,8 +689,8 @@ class Pipeline:
         return deque(sorted(self.class_queue, key=priority))
 
     def _on_class(self, _event: Clock) -> None:
-        model, pop = self.model, self.model.pop
-        seats = int(model.p["awareness_class_seats"] + model.levers.extra_seats)
+        pop = self.pop
+        seats = int(self.p["awareness_class_seats"] + self.levers.extra_seats)
         served = 0
         queue = self._class_order()
         while queue and served < seats:
@@ -670,45 +699,45 @@ class Pipeline:
                 pop.queued[pid] = False
                 continue
             pop.queued[pid] = False
-            pop.cert_until[pid] = model.env.now + model.p["certificate_validity_months"]
+            pop.cert_until[pid] = self.env.now + self.p["certificate_validity_months"]
             served += 1
-            model.recorder.log_stage(pid, "certified")
+            self.recorder.log_stage(pid, "certified")
             if pop.stage[pid] == WAIT_CLASS:
                 if self.has_file(pid):
                     self._to_vote(pid)
                 else:
                     self._begin_application(pid, fresh=True)
         self.class_queue = queue
-        model.recorder.log_class(served, seats, len(queue))
+        self.recorder.log_class(served, seats, len(queue))
 
     # -- file and verification ----------------------------------------------------
     def _begin_application(self, pid: int, fresh: bool) -> None:
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         self._set_stage(pid, APPLICATION)
         if fresh:
-            pop.file_start[pid] = model.env.now
+            pop.file_start[pid] = self.env.now
         pop.v_drop[pid] += 1
         pop.v_pipe[pid] += 1
-        model.recorder.log_stage(pid, "application")
-        model.at(model.env.now + model.p["application_months"], self.on_filed, pid, pop.v_pipe[pid])
+        self.recorder.log_stage(pid, "application")
+        self.at(self.env.now + self.p["application_months"], self.on_filed, pid, pop.v_pipe[pid])
 
     def _on_filed(self, event: Clock) -> None:
         """The file is made: background verification follows."""
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != APPLICATION:
             return
         self._set_stage(pid, VERIFICATION)
         pop.v_pipe[pid] += 1
-        model.recorder.log_stage(pid, "verification")
-        model.at(
-            model.env.now + model.p["verification_months"], self.on_verified, pid, pop.v_pipe[pid]
+        self.recorder.log_stage(pid, "verification")
+        self.at(
+            self.env.now + self.p["verification_months"], self.on_verified, pid, pop.v_pipe[pid]
         )
 
     def _on_verified(self, event: Clock) -> None:
-        pid, pop, model = event.pid, self.model.pop, self.model
+        pid, pop = event.pid, self.pop
         if pop.v_pipe[pid] != event.ver or pop.stage[pid] != VERIFICATION:
             return
-        if self.steps.uniform(pid) < model.p["verification_fail_prob"]:
+        if self.steps.uniform(pid) < self.p["verification_fail_prob"]:
             self.lose(pid, "verification")
             return
         self._to_vote(pid)
@@ -716,8 +745,8 @@ class Pipeline:
     def _restart_file(self, pid: int, why: str = "file_lapsed") -> None:
         """The file lapsed (or broke): it is made again (after a class, if the certificate
         lapsed too)."""
-        pop, now = self.model.pop, self.model.env.now
-        self.model.recorder.log_stage(pid, why)
+        pop, now = self.pop, self.env.now
+        self.recorder.log_stage(pid, why)
         pop.file_start[pid] = -math.inf
         if pop.cert_until[pid] >= now or self.file_first:
             self._begin_application(pid, fresh=True)
@@ -728,7 +757,7 @@ class Pipeline:
     def _to_vote(self, pid: int) -> None:
         """The file is ready: it waits for the cell's meeting (or is voted on at once)."""
         self._set_stage(pid, WAIT_VOTE)
-        self.model.pop.v_pipe[pid] += 1
+        self.pop.v_pipe[pid] += 1
         if self.cell_vote:
             self.vote_queue.append(pid)
         else:
@@ -739,13 +768,13 @@ class Pipeline:
         (cells formed during a run are numbered in the order they form, anywhere)."""
         generator = self._votes.get(cell)
         if generator is None:
-            name = f"votes:{self.model.party.cells[cell].id}"
-            generator = self._votes[cell] = self.model.streams[name].generator
+            name = f"votes:{self.party.cells[cell].id}"
+            generator = self._votes[cell] = self.streams[name].generator
         return generator
 
     def _on_meeting(self, _event: Clock) -> None:
         """The cells' monthly meeting: each cell considers its files, in the order they came."""
-        pop, party = self.model.pop, self.model.party
+        pop, party = self.pop, self.party
         queue = list(dict.fromkeys(self.vote_queue))
         self.vote_queue = []
         present: dict[int, int] = {}
@@ -756,7 +785,7 @@ class Pipeline:
             if cell not in present:
                 members = party.official_in_cell(cell)
                 present[cell] = int(
-                    self.votes(cell).binomial(members, self.model.p["member_attendance_prob"])
+                    self.votes(cell).binomial(members, self.p["member_attendance_prob"])
                 )
             self._consider(pid, present[cell])
         self.vote_queue = [pid for pid in queue if pop.stage[pid] == WAIT_VOTE] + self.vote_queue
@@ -765,23 +794,25 @@ class Pipeline:
         """The cell considers a file (``present``: official members at the meeting, ``None``
         without ``cell_vote``). Checked in order: validity, certificate, age, the plan,
         introducers, the vote. A file that is not yet decided stays ``waiting_vote``."""
-        model, pop, party = self.model, self.model.pop, self.model.party
-        now, p = model.env.now, model.p
+        pop, party = self.pop, self.party
+        now, p = self.env.now, self.p
         if self.validity and self._lapsed(pid):
             self._restart_file(pid)
             return
         if pop.cert_until[pid] < now:
             self._wait_class(pid)
             return
-        if model.age(pid) >= self.age_limit and not self.over_age_allowed(pid):
+        if (
+            self.env.now - self.pop.birth[pid]
+        ) / 12.0 >= self.age_limit and not self.over_age_allowed(pid):
             self.lose(pid, "over_age")
             return
         cell = party.cell_of(pid)
         decision, ceremony = self.decision_and_ceremony(now)
-        year = model.year_of(ceremony)
+        year = year_of(self.run_start, ceremony)
         if self.plans.held(pid, cell, year):
             if present is None:  # considered again when the next plan year begins
-                self._reconsider_at(pid, months_between(model.start, date(year + 1, 1, 1)))
+                self._reconsider_at(pid, months_between(self.run_start, date(year + 1, 1, 1)))
             return
         if self.named_introducers:
             ready = self.introducers.ready(pid)
@@ -803,7 +834,7 @@ class Pipeline:
                 self.lose(pid, "no_introducers")
                 return
             if present < needed:
-                model.recorder.log_stage(pid, "vote_postponed")
+                self.recorder.log_stage(pid, "vote_postponed")
                 return
             approve = int(self.votes(cell).binomial(present, p["vote_approval_prob"]))
             if approve < needed:
@@ -813,21 +844,21 @@ class Pipeline:
 
     def _lapsed(self, pid: int) -> bool:
         """The file is older than ``file_validity_months``."""
-        age = self.model.env.now - self.model.pop.file_start[pid]
-        return age > self.model.p["file_validity_months"] + 1e-9
+        age = self.env.now - self.pop.file_start[pid]
+        return age > self.p["file_validity_months"] + 1e-9
 
     def _reconsider_at(self, pid: int, when: float) -> None:
         """Without cell meetings, the file is considered again at ``when``."""
-        self.model.at(when, self.on_reconsider, pid, self.model.pop.v_pipe[pid])
+        self.at(when, self.on_reconsider, pid, self.pop.v_pipe[pid])
 
     def _on_reconsider(self, event: Clock) -> None:
-        pid, pop = event.pid, self.model.pop
+        pid, pop = event.pid, self.pop
         if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_VOTE:
             self._consider(pid, None)
 
     def decision_and_ceremony(self, voted: float) -> tuple[float, float]:
         """When a file voted at ``voted`` is decided and its ceremony held (the calendar's)."""
-        p, calendar = self.model.p, self.model.calendar
+        p, calendar = self.p, self.calendar
         if self.sessions:
             decision = calendar.next_session(voted + p["forwarding_months"])
         else:
@@ -839,43 +870,43 @@ class Pipeline:
         return decision, decision + p["ceremony_months"]
 
     def _voted(self, pid: int, cell: int, decision: float, ceremony: float) -> None:
-        model, pop = self.model, self.model.pop
-        self.plans.count_vote(pid, cell, model.year_of(ceremony))
+        pop = self.pop
+        self.plans.count_vote(pid, cell, year_of(self.run_start, ceremony))
         self.plans.in_hand[pop.cell[pid]] -= 1
-        self.voted_at[pid] = model.env.now
+        self.voted_at[pid] = self.env.now
         self.ceremony_at[pid] = ceremony
         self._set_stage(pid, WAIT_DECISION)
         pop.v_pipe[pid] += 1
-        model.recorder.log_stage(pid, "voted")
+        self.recorder.log_stage(pid, "voted")
         self._then(decision, self.on_decision, self._decided, pid)
 
     def _then(self, when: float, callbacks, handler, pid: int) -> None:
         """``handler(pid)`` at ``when``: at once if that is now (no event for a zero delay)."""
-        if when <= self.model.env.now:
+        if when <= self.env.now:
             handler(pid)
         else:
-            self.model.at(when, callbacks, pid, self.model.pop.v_pipe[pid])
+            self.at(when, callbacks, pid, self.pop.v_pipe[pid])
 
     def _on_decision(self, event: Clock) -> None:
-        pid, pop = event.pid, self.model.pop
+        pid, pop = event.pid, self.pop
         if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_DECISION:
             self._decided(pid)
 
     def _decided(self, pid: int) -> None:
-        pop = self.model.pop
+        pop = self.pop
         self._set_stage(pid, WAIT_CEREMONY)
         pop.v_pipe[pid] += 1
-        self.model.recorder.log_stage(pid, "decided")
+        self.recorder.log_stage(pid, "decided")
         self._then(self.ceremony_at[pid], self.on_ceremony, self._admit, pid)
 
     def _on_ceremony(self, event: Clock) -> None:
-        pid, pop = event.pid, self.model.pop
+        pid, pop = event.pid, self.pop
         if pop.v_pipe[pid] == event.ver and pop.stage[pid] == WAIT_CEREMONY:
             self._admit(pid)
 
     def _admit(self, pid: int) -> None:
         """The ceremony: the admission the targets count."""
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         self._set_stage(pid, NO_STAGE)
         pop.v_pipe[pid] += 1
         pop.file_start[pid] = -math.inf
@@ -883,7 +914,7 @@ class Pipeline:
         self.ceremony_at.pop(pid, None)
         self.introducers.drop(pid)
         group = self.spotted_from.pop(pid, None) or self.source_group(pid)
-        model.party.admit(pid, model.party.cell_of(pid), group, self.voted_at.pop(pid))
+        self.party.admit(pid, self.party.cell_of(pid), group, self.voted_at.pop(pid))
 
     def source_group(self, pid: int) -> str:
         """The source group ``pid`` belongs to now (the first that applies).
@@ -893,7 +924,7 @@ class Pipeline:
         Staff of Youth Union age count as Youth Union members (young teachers
         and officials belong to their school's or agency's Youth Union branch).
         """
-        pop = self.model.pop
+        pop = self.pop
         if pop.staff[pid]:
             return "youth_union" if self.introducers.needed(pid) == 1 else "staff"
         if pop.veteran[pid]:
@@ -909,7 +940,7 @@ class Pipeline:
     # -- losing and pausing ---------------------------------------------------------
     def lose(self, pid: int, reason: str) -> None:
         """The candidacy ends without admission; the person may be spotted again later."""
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         stage = int(pop.stage[pid])
         if stage == CULTIVATION:
             self._release(pid)
@@ -928,27 +959,27 @@ class Pipeline:
         pop.file_start[pid] = -math.inf
         pop.v_pipe[pid] += 1
         pop.v_drop[pid] += 1
-        model.recorder.log_exit(pid, stage, reason)
+        self.recorder.log_exit(pid, stage, reason)
         if pop.place[pid] == HOME and pop.alive[pid]:
             self.schedule_spot(pid)
 
     def interrupt(self, pid: int, reason: str) -> None:
         """The person left home: early candidacies end, a file in progress is paused."""
-        pop = self.model.pop
+        pop = self.pop
         pop.v_spot[pid] += 1
         stage = pop.stage[pid]
         if stage == NO_STAGE:
             return
         if stage in _WITH_FILE and self.has_file(pid) and reason in _PAUSING_REASONS:
             pop.v_pipe[pid] += 1
-            self.model.recorder.log_exit(pid, int(stage), f"paused_{reason}")
+            self.recorder.log_exit(pid, int(stage), f"paused_{reason}")
             self._set_stage(pid, PAUSED)
             return
         self.lose(pid, reason)
 
     def resume_or_spot(self, pid: int) -> None:
         """Back home: resume a paused file (made again if it lapsed), or wait to be spotted."""
-        model, pop = self.model, self.model.pop
+        pop = self.pop
         if pop.stage[pid] != PAUSED:
             self.schedule_spot(pid)
             return
@@ -958,5 +989,5 @@ class Pipeline:
         elif self.validity and self._lapsed(pid):
             self._restart_file(pid)
         else:
-            model.recorder.log_stage(pid, "resumed")
+            self.recorder.log_stage(pid, "resumed")
             self._begin_application(pid, fresh=False)

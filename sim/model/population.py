@@ -176,6 +176,10 @@ class Population:
         self.size = pid + 1
         return pid
 
+    def age(self, pid: int, now: float) -> float:
+        """``pid``'s age in years at model time ``now`` (ages need no events: birth is kept)."""
+        return (now - self.birth[pid]) / 12.0
+
     def add_newborn(
         self, sex: int, birth: float, village: int, household: int, ethnic: int, education: int
     ) -> int:

@@ -196,7 +196,7 @@ class Recorder:
                 self.commune.villages[village].id if village >= 0 else "",
                 self.party.cells[cell].id if cell >= 0 else "army",
                 SEXES[pop.sex[pid]],
-                (self.env.now - self.pop.birth[pid]) / 12.0,
+                self.pop.age(pid, self.env.now),
                 ETHNIC_GROUPS[pop.ethnic[pid]],
                 EDUCATION_LEVELS[pop.education[pid]],
                 source_group,
@@ -235,7 +235,7 @@ class Recorder:
                 move,
                 reason,
                 SEXES[pop.sex[pid]],
-                (self.env.now - self.pop.birth[pid]) / 12.0,
+                self.pop.age(pid, self.env.now),
                 EDUCATION_LEVELS[pop.education[pid]],
                 pid,
             )
