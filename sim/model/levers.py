@@ -64,11 +64,13 @@ if TYPE_CHECKING:
     from sim.inputs.measures import Measure
     from sim.inputs.scenario import Intervention
     from sim.model.clock import Scheduler
-    from sim.model.demography import Demography
-    from sim.model.organisations import Organisations
-    from sim.model.party import Party
-    from sim.model.pipeline import Pipeline
-    from sim.model.recorder import Recorder
+    from sim.model.collaborators import (
+        CellsOfVillages,
+        LeverLog,
+        PovertyRedraws,
+        SpottingRedraws,
+        VillageRedraws,
+    )
 
 #: the key of school and agency staff among the village indices of a redraw
 STAFF = -1
@@ -162,11 +164,11 @@ class Levers:
 
     def attach(
         self,
-        recorder: Recorder,
-        party: Party,
-        pipeline: Pipeline,
-        organisations: Organisations,
-        demography: Demography,
+        recorder: LeverLog,
+        party: CellsOfVillages,
+        pipeline: SpottingRedraws,
+        organisations: VillageRedraws,
+        demography: PovertyRedraws,
     ) -> None:
         """The parts a measure's start logs to, reads the cells of, and redraws the
         clocks of (created after the levers: the model hands them over once they exist)."""

@@ -55,9 +55,8 @@ if TYPE_CHECKING:
 
     from sim.inputs.commune import Commune
     from sim.model.clock import Scheduler
-    from sim.model.demography import Demography
+    from sim.model.collaborators import Candidacies, Deaths
     from sim.model.party_calendar import PartyCalendar
-    from sim.model.pipeline import Pipeline
     from sim.model.population import Population
     from sim.model.recorder import Recorder
     from sim.model.residence import Residence
@@ -144,7 +143,7 @@ class Party:
         self.cell_vote = bool(self.switches["cell_vote"])
         self.sessions = bool(self.switches["decision_sessions"])
 
-    def attach(self, pipeline: Pipeline, demography: Demography) -> None:
+    def attach(self, pipeline: Candidacies, demography: Deaths) -> None:
         """The parts the party calls on (a newcomer's candidacy and pools, a posting's
         death), handed over by the model once they exist."""
         self.pipeline, self.demography = pipeline, demography

@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 
     from sim.inputs.scenario import Intervention, Scenario
     from sim.model.clock import Scheduler
-    from sim.model.organisations import Organisations
-    from sim.model.party import Party
-    from sim.model.pipeline import Pipeline
+    from sim.model.collaborators import ActiveCounts, PartyCounts, StageCounts
     from sim.model.population import Households, Population
 
 _BAND_EDGES = np.array([16.0, 31.0, 60.0])
@@ -104,7 +102,9 @@ class Recorder:
         self.callups: list[tuple] = []
         self._poor: list[int] = []
 
-    def attach(self, party: Party, organisations: Organisations, pipeline: Pipeline) -> None:
+    def attach(
+        self, party: PartyCounts, organisations: ActiveCounts, pipeline: StageCounts
+    ) -> None:
         """The parts whose counts the monthly snapshot reads (the cells, the active
         members, the candidates by stage), handed over by the model once they exist."""
         self.party, self.organisations, self.pipeline = party, organisations, pipeline
