@@ -35,32 +35,20 @@ from sim.model.rng import PersonStream
 from sim.model.timeline import year_of
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from datetime import date
-
-    from sim.inputs.commune import Commune
     from sim.model.levers import Levers
-    from sim.model.simpy_adapter import Environment
+    from sim.model.run_state import RunState
 
 
 class CellPlans:
     """The plans, the candidates in hand and the votes counted, per cell."""
 
-    def __init__(
-        self,
-        commune: Commune,
-        p: Mapping[str, float],
-        switches: Mapping[str, bool],
-        levers: Levers,
-        env: Environment,
-        start: date,
-        stream: PersonStream,
-    ) -> None:
-        """What the plans read: the cells' plans and the quota (``commune``), the plan
-        multipliers (``p``), whether plans drive spotting (``switches``), the cell-quota
-        measures in force (``levers``), the clock (``env``, from ``start``), and each
+    def __init__(self, run: RunState, levers: Levers, stream: PersonStream) -> None:
+        """What the plans read: the cells' plans and the quota (``run.commune``), the plan
+        multipliers (``run.p``), whether plans drive spotting (``run.switches``), the
+        clock from the run's start, the cell-quota measures in force (``levers``) and each
         candidate's draws (``stream``)."""
-        self.levers, self.env, self.start = levers, env, start
+        commune, p, switches = run.commune, run.p, run.switches
+        self.levers, self.env, self.start = levers, run.scheduler.env, run.start
         self.stream = stream
         self.on = bool(switches["plan_driven"])
         self.own = [c.plan_per_year for c in commune.cells]

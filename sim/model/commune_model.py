@@ -55,6 +55,7 @@ from sim.model.population import (
 from sim.model.recorder import Recorder
 from sim.model.results import RunResult
 from sim.model.rng import Streams
+from sim.model.run_state import RunState
 from sim.model.simpy_adapter import Environment, schedule_call
 from sim.model.timeline import DAYS_PER_MONTH, months_between
 
@@ -109,66 +110,34 @@ class CommuneModel:
         self.youngest_event_age = 12.0 * min(
             p["leave_age_min"], p["youth_union_age_min"], p["adult_age"], p["admission_age_min"]
         )
-        self.levers = Levers(self.commune, scenario.interventions, p, self.start, self.scheduler)
-        self.recorder = Recorder(
-            scenario,
-            seed,
-            self.pop,
-            self.households,
-            self.scheduler,
-            self.at_priority,
-            lambda: self.events,
-        )
-        self.party = Party(
+        run = RunState(
             self.commune,
             p,
             self.switches,
-            self.pop,
-            self.scheduler,
-            self.streams,
-            self.recorder,
-            self.calendar,
-            self,
-        )
-        self.demography = Demography(
-            self.commune,
-            p,
+            self.start,
             self.pop,
             self.households,
-            self.levers,
             self.scheduler,
             self.streams,
-            self.recorder,
-            self,
         )
+        self.levers = Levers(run, scenario.interventions)
+        self.recorder = Recorder(run, scenario, seed, self.at_priority, lambda: self.events)
+        self.party = Party(run, self.recorder, self.calendar, self)
+        self.demography = Demography(run, self.levers, self.recorder, self)
         self.migration = Migration(
-            self.commune,
-            p,
-            self.switches,
-            self.pop,
-            self.households,
-            self.scheduler,
-            self.streams,
+            run,
             self.recorder,
             self.party,
             self,
             self.calendar_months(self.commune.calendar.military_callup_month),
         )
-        self.organisations = Organisations(
-            p, self.pop, self.households, self.levers, self.scheduler, self.streams
-        )
+        self.organisations = Organisations(run, self.levers)
         self.pipeline = Pipeline(
-            self.commune,
-            p,
-            self.switches,
-            self.pop,
-            self.scheduler,
-            self.streams,
+            run,
             self.recorder,
             self.party,
             self.levers,
             self.calendar,
-            self.start,
             [
                 t
                 for month in self.commune.calendar.awareness_class_months

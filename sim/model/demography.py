@@ -22,15 +22,11 @@ from sim.model.population import FEMALE, GONE, MALE, education_shares
 from sim.model.rng import PersonKeys, group_word
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from sim.inputs.commune import Commune
-    from sim.model.clock import Scheduler
     from sim.model.levers import Levers
-    from sim.model.population import Households, Population
     from sim.model.recorder import Recorder
     from sim.model.residence import Residence
-    from sim.model.rng import Streams
+    from sim.model.run_state import RunState
 
 
 @lru_cache(maxsize=16)
@@ -52,21 +48,24 @@ class Demography:
 
     def __init__(
         self,
-        commune: Commune,
-        p: Mapping[str, float],
-        pop: Population,
-        households: Households,
+        run: RunState,
         levers: Levers,
-        scheduler: Scheduler,
-        streams: Streams,
         recorder: Recorder,
         residence: Residence,
     ) -> None:
         """What births, deaths and poverty read and change: the commune's villages and
-        mortality (``commune``), the rates (``p``), the people and households, the poverty
-        measures in force (``levers``), the queue (``scheduler``), the draws
-        (``streams``), the residents counted at home (``recorder``), and the moves the
+        mortality (``run.commune``), the rates (``run.p``), the people and households, the poverty
+        measures in force (``levers``), the queue (``run.scheduler``), the draws
+        (``run.streams``), the residents counted at home (``recorder``), and the moves the
         model coordinates (``residence``: a death is a departure, a birth an arrival)."""
+        commune, p, pop, households, scheduler, streams = (
+            run.commune,
+            run.p,
+            run.pop,
+            run.households,
+            run.scheduler,
+            run.streams,
+        )
         self.pop, self.households, self.levers, self.recorder = pop, households, levers, recorder
         self.scheduler, self.env, self.streams = scheduler, scheduler.env, streams
         self.residence = residence

@@ -30,31 +30,21 @@ from sim.model.population import YOUTH_UNION
 from sim.model.rng import PersonStream
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from sim.model.levers import Levers
     from sim.model.party import Party
-    from sim.model.population import Population
-    from sim.model.simpy_adapter import Environment
+    from sim.model.run_state import RunState
 
 
 class Introducers:
     """Who mentors and introduces each candidate, and each mentor's load."""
 
-    def __init__(
-        self,
-        p: Mapping[str, float],
-        pop: Population,
-        party: Party,
-        levers: Levers,
-        env: Environment,
-        stream: PersonStream,
-    ) -> None:
+    def __init__(self, run: RunState, party: Party, levers: Levers, stream: PersonStream) -> None:
         """What choosing introducers reads: the capacity and the months of work together
-        (``p``), who is where since when (``pop``), the cells' official members
-        (``party``), the Standing Committee members assigned to villages (``levers``), the
-        clock (``env``) and each candidate's draws (``stream``)."""
-        self.p, self.pop, self.party, self.levers, self.env = p, pop, party, levers, env
+        (``run.p``), who is where since when (``run.pop``), the clock, the cells'
+        official members (``party``), the Standing Committee members assigned to
+        villages (``levers``) and each candidate's draws (``stream``)."""
+        self.p, self.pop, self.env = run.p, run.pop, run.scheduler.env
+        self.party, self.levers = party, levers
         self.stream = stream
         #: each candidate's introducers, the mentor first
         self.of: dict[int, list[int]] = {}

@@ -57,13 +57,8 @@ from sim.model.clock import calls
 from sim.model.timeline import months_between
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from datetime import date
-
-    from sim.inputs.commune import Commune
     from sim.inputs.measures import Measure
     from sim.inputs.scenario import Intervention
-    from sim.model.clock import Scheduler
     from sim.model.collaborators import (
         CellsOfVillages,
         LeverLog,
@@ -71,6 +66,7 @@ if TYPE_CHECKING:
         SpottingRedraws,
         VillageRedraws,
     )
+    from sim.model.run_state import RunState
 
 #: the key of school and agency staff among the village indices of a redraw
 STAFF = -1
@@ -126,16 +122,14 @@ class Levers:
 
     def __init__(
         self,
-        commune: Commune,
+        run: RunState,
         interventions: Sequence[Intervention],
-        p: Mapping[str, float],
-        start: date,
-        scheduler: Scheduler,
     ) -> None:
-        """What the measures read: the commune's measures and villages (``commune``), the
-        scenario's ``interventions``, the effect sizes (``p``), the run's ``start`` and
-        the queue (``scheduler``). The parts whose clocks a measure redraws are created
+        """What the measures read: the commune's measures and villages (``run.commune``), the
+        scenario's ``interventions``, the effect sizes (``run.p``), the start (``run.start``) and
+        the queue (``run.scheduler``). The parts whose clocks a measure redraws are created
         after the levers they read, so they are handed over by :meth:`attach`."""
+        commune, p, start, scheduler = run.commune, run.p, run.start, run.scheduler
         self.commune, self.interventions, self.p, self.run_start = commune, interventions, p, start
         self.scheduler, self.env = scheduler, scheduler.env
         n = len(commune.villages)

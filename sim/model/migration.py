@@ -52,15 +52,10 @@ from sim.model.population import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from sim.inputs.commune import Commune
-    from sim.model.clock import Scheduler
     from sim.model.party import Party
-    from sim.model.population import Households, Population
     from sim.model.recorder import Recorder
     from sim.model.residence import Residence
-    from sim.model.rng import Streams
+    from sim.model.run_state import RunState
 
 
 def leaving_profiles(
@@ -107,23 +102,26 @@ class Migration:
 
     def __init__(
         self,
-        commune: Commune,
-        p: Mapping[str, float],
-        switches: Mapping[str, bool],
-        pop: Population,
-        households: Households,
-        scheduler: Scheduler,
-        streams: Streams,
+        run: RunState,
         recorder: Recorder,
         party: Party,
         residence: Residence,
         callups: list[float],
     ) -> None:
-        """What migration reads and changes: the completion ages (``commune``), the rates
-        and durations (``p``), the in-service rules (``switches``), the people and their
-        households, the queue (``scheduler``), the draws (``streams``), the logs
+        """What migration reads and changes: the completion ages (``run.commune``), the rates
+        and durations (``run.p``), the in-service rules (``run.switches``), the people and their
+        households, the queue (``run.scheduler``), the draws (``run.streams``), the logs
         (``recorder``), admissions in service (``party``), the moves the model
         coordinates (``residence``) and the times of the run's call-ups (``callups``)."""
+        commune, p, switches, pop, households, scheduler, streams = (
+            run.commune,
+            run.p,
+            run.switches,
+            run.pop,
+            run.households,
+            run.scheduler,
+            run.streams,
+        )
         self.p, self.pop, self.households, self.streams = p, pop, households, streams
         self.scheduler, self.env, self.horizon = scheduler, scheduler.env, scheduler.horizon
         self.at, self.recorder, self.party = scheduler.at, recorder, party

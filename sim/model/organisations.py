@@ -39,12 +39,8 @@ from sim.model.population import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from sim.model.clock import Scheduler
     from sim.model.levers import Levers
-    from sim.model.population import Households, Population
-    from sim.model.rng import Streams
+    from sim.model.run_state import RunState
 
 _SHARE_PARAMETER = {
     YOUTH_UNION: "youth_union_active_share",
@@ -70,17 +66,20 @@ class Organisations:
 
     def __init__(
         self,
-        p: Mapping[str, float],
-        pop: Population,
-        households: Households,
+        run: RunState,
         levers: Levers,
-        scheduler: Scheduler,
-        streams: Streams,
     ) -> None:
-        """What the organisations read and write: the rates (``p``), each person's
-        activity and clocks' versions (``pop``), poverty and farming (``households``), the
-        measures in force (``levers``), the queue (``scheduler``) and the draws
-        (``streams``)."""
+        """What the organisations read and write: the rates (``run.p``), each person's
+        activity and clocks' versions (``run.pop``), poverty and farming (``run.households``), the
+        measures in force (``levers``), the queue (``run.scheduler``) and the draws
+        (``run.streams``)."""
+        p, pop, households, scheduler, streams = (
+            run.p,
+            run.pop,
+            run.households,
+            run.scheduler,
+            run.streams,
+        )
         self.households, self.levers = households, levers
         self.leave_rate = (
             1.0 / (12.0 * p["active_spell_years"]) if p["active_spell_years"] > 0 else math.inf

@@ -51,16 +51,11 @@ from sim.model.population import (
 from sim.model.rng import SMALL_BLOCK, Stream, group_word
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from sim.inputs.commune import Commune
-    from sim.model.clock import Scheduler
     from sim.model.collaborators import Candidacies, Deaths
     from sim.model.party_calendar import PartyCalendar
-    from sim.model.population import Population
     from sim.model.recorder import Recorder
     from sim.model.residence import Residence
-    from sim.model.rng import Streams
+    from sim.model.run_state import RunState
 
 WHITE, JOINT, OWN_CELL = 0, 1, 2
 STATUSES = ("white", "joint", "own_cell")
@@ -84,22 +79,25 @@ class Party:
 
     def __init__(
         self,
-        commune: Commune,
-        p: Mapping[str, float],
-        switches: Mapping[str, bool],
-        pop: Population,
-        scheduler: Scheduler,
-        streams: Streams,
+        run: RunState,
         recorder: Recorder,
         calendar: PartyCalendar,
         residence: Residence,
     ) -> None:
         """What the party reads and changes: the cells and members of the data
-        (``commune``), the rules' durations and rates (``p``, ``switches``), the people,
-        the queue (``scheduler``), the draws (``streams``), the logs (``recorder``), the
+        (``run.commune``), the rules' durations and rates (``run.p``, ``run.switches``), the people,
+        the queue (``run.scheduler``), the draws (``run.streams``), the logs (``recorder``), the
         meeting and session dates (``calendar``) and the moves the model coordinates
         (``residence``). The pipeline and demography, created after the party, are
         handed over by :meth:`attach`."""
+        commune, p, switches, pop, scheduler, streams = (
+            run.commune,
+            run.p,
+            run.switches,
+            run.pop,
+            run.scheduler,
+            run.streams,
+        )
         self.commune, self.p, self.switches, self.pop = commune, p, switches, pop
         self.scheduler, self.env, self.at = scheduler, scheduler.env, scheduler.at
         self.streams, self.recorder, self.calendar = streams, recorder, calendar

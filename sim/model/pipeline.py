@@ -90,16 +90,11 @@ from sim.model.population import (
 from sim.model.timeline import months_between, year_of
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from sim.inputs.commune import Commune
-    from sim.model.clock import Scheduler
     from sim.model.levers import Levers
     from sim.model.party import Party
     from sim.model.party_calendar import PartyCalendar
-    from sim.model.population import Population
     from sim.model.recorder import Recorder
-    from sim.model.rng import Streams
+    from sim.model.run_state import RunState
 
 _EARLY = (WAIT_MENTOR, CULTIVATION, WAIT_CLASS)
 _AFTER_VOTE = (WAIT_DECISION, WAIT_CEREMONY)
@@ -129,25 +124,28 @@ class Pipeline:
 
     def __init__(
         self,
-        commune: Commune,
-        p: Mapping[str, float],
-        switches: Mapping[str, bool],
-        pop: Population,
-        scheduler: Scheduler,
-        streams: Streams,
+        run: RunState,
         recorder: Recorder,
         party: Party,
         levers: Levers,
         calendar: PartyCalendar,
-        start: date,
         class_times: list[float],
     ) -> None:
         """What the pipeline reads and changes: the candidates and education of the data
-        (``commune``), the rates, durations and rules (``p``, ``switches``), the people,
-        the queue (``scheduler``), the draws (``streams``), the logs (``recorder``), the
+        (``run.commune``), the rates, durations and rules (``run.p``, ``run.switches``), the people,
+        the queue (``run.scheduler``), the draws (``run.streams``), the logs (``recorder``), the
         cells and their members (``party``), the measures in force (``levers``), the
-        meeting and ceremony dates (``calendar``), the run's ``start`` and the times of
+        meeting and ceremony dates (``calendar``), the start (``run.start``) and the times of
         its awareness classes (``class_times``)."""
+        commune, p, switches, start, pop, scheduler, streams = (
+            run.commune,
+            run.p,
+            run.switches,
+            run.start,
+            run.pop,
+            run.scheduler,
+            run.streams,
+        )
         self.commune, self.p, self.switches, self.pop = commune, p, switches, pop
         self.scheduler, self.env, self.at = scheduler, scheduler.env, scheduler.at
         self.streams, self.recorder, self.party, self.levers = streams, recorder, party, levers
@@ -206,10 +204,8 @@ class Pipeline:
         self.file_first = bool(switches["file_before_class"])
         self.sessions = bool(switches["decision_sessions"])
         self.anniversaries = bool(switches["anniversary_ceremonies"])
-        self.plans = CellPlans(
-            self.commune, p, switches, self.levers, self.env, self.run_start, self.steps
-        )
-        self.introducers = Introducers(p, self.pop, self.party, self.levers, self.env, self.steps)
+        self.plans = CellPlans(run, self.levers, self.steps)
+        self.introducers = Introducers(run, self.party, self.levers, self.steps)
         #: per candidate past the vote: when the cell voted, and the ceremony's date
         self.voted_at: dict[int, float] = {}
         self.ceremony_at: dict[int, float] = {}

@@ -35,9 +35,8 @@ if TYPE_CHECKING:
     from simpy.events import Event
 
     from sim.inputs.scenario import Intervention, Scenario
-    from sim.model.clock import Scheduler
     from sim.model.collaborators import ActiveCounts, PartyCounts, StageCounts
-    from sim.model.population import Households, Population
+    from sim.model.run_state import RunState
 
 _BAND_EDGES = np.array([16.0, 31.0, 60.0])
 _BIRTHS, _DEATHS, _DEPARTURES, _ARRIVALS = range(4)
@@ -49,19 +48,18 @@ class Recorder:
 
     def __init__(
         self,
+        run: RunState,
         scenario: Scenario,
         seed: int | np.random.SeedSequence,
-        pop: Population,
-        households: Households,
-        scheduler: Scheduler,
         at_priority: Callable[[float, Callable[[Event], None], int], None],
         events: Callable[[], int],
     ) -> None:
         """What the record reads: the ``scenario`` (its commune, dates and inputs for the
         result's metadata) and ``seed``, the people and households, the clock and horizon
-        (``scheduler``), how to schedule its monthly snapshot ahead of everything else
+        (``run.scheduler``), how to schedule its monthly snapshot ahead of everything else
         (``at_priority``) and the run's event count so far (``events``). The parts whose
         counts the snapshot reads are created after the recorder: :meth:`attach`."""
+        pop, households, scheduler = run.pop, run.households, run.scheduler
         self.scenario, self.commune, self.seed = scenario, scenario.commune, seed
         self.start_date, self.pop, self.households = scenario.start, pop, households
         self.env, self.horizon = scheduler.env, scheduler.horizon
