@@ -191,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         return report("this checkout", runs, args.processes, args.repeats)
     with worktree_of(args.against) as other:
         here, there = measure_in_fresh_processes(args.processes, args.repeats, (None, Path(other)))
-        subprocess.run(["git", "worktree", "prune"], cwd=Path(__file__).resolve().parents[1])
+    # the folder is gone now: forget its worktree (pruning inside the block kept it)
+    subprocess.run(["git", "worktree", "prune"], cwd=Path(__file__).resolve().parents[1])
     median = report("this checkout", here, args.processes, args.repeats)
     print()
     theirs = report(args.against, there, args.processes, args.repeats)
