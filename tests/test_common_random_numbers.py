@@ -44,9 +44,25 @@ def labels(model: CommuneModel) -> dict[int, str]:
         for attribute, value in vars(getattr(model, part)).items():
             if attribute.startswith("on_") and isinstance(value, tuple):
                 named[id(value)] = f"{part}.{attribute}"
-    for org, callbacks in enumerate(model.organisations.on_change):
-        named[id(callbacks)] = f"organisations.on_change[{org}]"
     return named
+
+
+def log_organisation_changes(model: CommuneModel, rang: dict[tuple, list]) -> None:
+    """Log each person's joining and leaving, which are played without events
+    (``sim.model.organisations``): whenever playing them changes anything, their activity
+    and the times of their next changes afterwards."""
+    organisations, pop, keys = model.organisations, model.pop, model.streams.keys
+    play = organisations.play
+
+    def logged(pid: int, until: float) -> None:
+        before = [column[pid] for column in pop.org_next]
+        play(pid, until)
+        after = [column[pid] for column in pop.org_next]
+        if after != before:
+            state = tuple(active[pid] for active in pop.active)
+            rang[("person", *keys.key(pid))].append(("organisations", state, tuple(after)))
+
+    organisations.play = logged
 
 
 def run_logged(scenario: sim.Scenario, seed: int) -> tuple[CommuneModel, dict, sim.RunResult]:
@@ -56,6 +72,7 @@ def run_logged(scenario: sim.Scenario, seed: int) -> tuple[CommuneModel, dict, s
     model = CommuneModel(scenario, seed)
     named = labels(model)
     rang: dict[tuple, list] = defaultdict(list)
+    log_organisation_changes(model, rang)
     queue, households = model.env._queue, model.households
     while queue and queue[0][0] < model.horizon:
         when, _, _, event = queue[0]

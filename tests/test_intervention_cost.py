@@ -48,9 +48,18 @@ def on_one_village(
     return sim.load_scenario(BASELINE).with_interventions(*measures)
 
 
-def at_the_start_event(scenario: sim.Scenario) -> tuple[CommuneModel, int, list[Clock]]:
+def next_changes(model: CommuneModel) -> list[tuple[float, ...]]:
+    """Per person, the times of their next change in each organisation (drawn without events:
+    ``sim.model.organisations``)."""
+    return list(zip(*(column[: model.pop.size] for column in model.pop.org_next), strict=True))
+
+
+def at_the_start_event(
+    scenario: sim.Scenario,
+) -> tuple[CommuneModel, int, list[Clock], list[int]]:
     """A model stopped just after the measures' start at START, how many clocks their start
-    scheduled (``model.events`` counts them) and those of them still queued."""
+    scheduled (``model.events`` counts them, plus the organisation changes it redrew), those
+    of them still queued, and the people whose organisation changes it redrew."""
     model = CommuneModel(scenario, seed=1)
     when = months_between(scenario.start, START)
     model.env.run(until=when)
@@ -58,12 +67,17 @@ def at_the_start_event(scenario: sim.Scenario) -> tuple[CommuneModel, int, list[
     at_start = [entry[3] for entry in model.env._queue if entry[0] == when]
     assert all(not isinstance(e, Clock) or e.pid == -1 for e in at_start), at_start
     first_id = next(model.env._eid)
-    before = model.events
+    before, changes_before = model.events, next_changes(model)
     while model.env.peek() == when:
         model.env.step()
     entries = [*model.env._queue, *(e for bucket in model.scheduler.buckets for e in bucket)]
     clocks = [entry[3] for entry in entries if entry[2] > first_id]
-    return model, model.events - before, clocks
+    redrawn = [
+        pid
+        for pid, (old, new) in enumerate(zip(changes_before, next_changes(model), strict=False))
+        if old != new
+    ]
+    return model, model.events - before + len(redrawn), clocks, redrawn
 
 
 def test_the_clocks_redrawn_do_not_grow_with_the_number_of_measures() -> None:
@@ -79,11 +93,12 @@ def test_the_clocks_redrawn_do_not_grow_with_the_number_of_measures() -> None:
 
 def test_a_measure_on_one_village_redraws_only_that_villages_clocks() -> None:
     local = [m for m in REDRAWING if m != "cell_admission_quota"]  # see the next test
-    model, _, clocks = at_the_start_event(on_one_village(1, "V03", local))
+    model, _, clocks, redrawn = at_the_start_event(on_one_village(1, "V03", local))
     v03 = [v.id for v in model.commune.villages].index("V03")
-    pipeline, organisations = model.pipeline, model.organisations
-    personal = {pipeline.on_spotted, pipeline.on_dropout, *organisations.on_change}
-    people = [c.pid for c in clocks if c.callbacks in personal]
+    pipeline = model.pipeline
+    personal = {pipeline.on_spotted, pipeline.on_dropout}
+    people = [c.pid for c in clocks if c.callbacks in personal] + redrawn
+    assert redrawn  # mass_org_renewal redraws the village's organisation changes
     households = [c.pid for c in clocks if c.callbacks == model.demography.on_poverty_change]
     assert people and households
     assert {model.pop.village[pid] for pid in people} == {v03}
@@ -100,7 +115,7 @@ def test_cell_quotas_on_two_villages_do_not_multiply_each_other() -> None:
         Intervention("cell_admission_quota", START, 1.0, ("V05",)),
         Intervention("cell_admission_quota", START, 1.0, ("V06",)),
     )
-    model, _, clocks = at_the_start_event(scenario)
+    model, _, clocks, _ = at_the_start_event(scenario)
     levers, party = model.levers, model.party
     m = scaled(model.p["quota_spotting_multiplier"], 1.0)
     ids = [v.id for v in model.commune.villages]
@@ -115,7 +130,7 @@ def test_cell_quotas_on_two_villages_do_not_multiply_each_other() -> None:
 
 
 def test_a_measure_applied_twice_to_a_village_acts_twice() -> None:
-    model, _, _ = at_the_start_event(on_one_village(2, "V03"))
+    model, _, _, _ = at_the_start_event(on_one_village(2, "V03"))
     v03 = [v.id for v in model.commune.villages].index("V03")
     p, levers = model.p, model.levers
     assert levers.target_mult[v03] == pytest.approx(

@@ -115,9 +115,17 @@ class PartyCounts(Protocol):
 
 
 class ActiveCounts(Protocol):
-    """The organisations' active members, per organisation."""
+    """The organisations' active members, per organisation, month by month."""
 
-    active_count: list[int]
+    def monthly_counts(self, months: int) -> np.ndarray:
+        """Active members per organisation at the start of each month (month x organisation)."""
+
+
+class Participation(Protocol):
+    """Who is active in the mass organisations, as the pipeline reads it."""
+
+    def active_in(self, pid: int) -> tuple[bool, bool, bool, bool]:
+        """Whether ``pid`` is active now in each organisation (``ORGANISATIONS`` order)."""
 
 
 class StageCounts(Protocol):

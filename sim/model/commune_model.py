@@ -143,6 +143,7 @@ class CommuneModel:
                 for month in self.commune.calendar.awareness_class_months
                 for t in self.calendar_months(month)
             ],
+            self.organisations,
         )
         self.recorder.attach(self.party, self.organisations, self.pipeline)
         self.party.attach(self.pipeline, self.demography)
@@ -249,7 +250,6 @@ class CommuneModel:
         cycles. The result (``RunResult``) does not refer to the model.
         """
         self.scheduler.queue.clear()
-        self.organisations.on_change.clear()
         parts = [self.levers, self.recorder, self.party, self.demography, self.migration]
         parts += [self.organisations, self.pipeline, self.scheduler, self.env]
         for part in parts:

@@ -214,7 +214,7 @@ class Demography:
         h = clock.pid
         if households.version[h] != clock.ver:
             return
-        households.poor[h] = not households.poor[h]
+        households.toggle_poverty(h, self.env.now)
         self._schedule_poverty(h)
 
     def poverty_changed(

@@ -30,6 +30,7 @@ from sim.model.population import YOUTH_UNION
 from sim.model.rng import PersonStream
 
 if TYPE_CHECKING:
+    from sim.model.collaborators import Participation
     from sim.model.levers import Levers
     from sim.model.party import Party
     from sim.model.run_state import RunState
@@ -38,14 +39,23 @@ if TYPE_CHECKING:
 class Introducers:
     """Who mentors and introduces each candidate, and each mentor's load."""
 
-    def __init__(self, run: RunState, party: Party, levers: Levers, stream: PersonStream) -> None:
+    def __init__(
+        self,
+        run: RunState,
+        party: Party,
+        levers: Levers,
+        stream: PersonStream,
+        participation: Participation,
+    ) -> None:
         """What choosing introducers reads: the capacity and the months of work together
         (``run.p``), who is where since when (``run.pop``), the clock, the cells'
         official members (``party``), the Standing Committee members assigned to
-        villages (``levers``) and each candidate's draws (``stream``)."""
+        villages (``levers``), each candidate's draws (``stream``) and who is in the
+        Youth Union (``participation``)."""
         self.p, self.pop, self.env = run.p, run.pop, run.scheduler.env
         self.party, self.levers = party, levers
         self.stream = stream
+        self.participation = participation
         #: each candidate's introducers, the mentor first
         self.of: dict[int, list[int]] = {}
         #: the candidates each member introduces
@@ -99,7 +109,9 @@ class Introducers:
         """One introducer for a Youth Union member (with its resolution), else two."""
         pop, p = self.pop, self.p
         young = pop.age(pid, self.env.now) < p["youth_union_age_max"] + 1.0
-        return 1 if young and (pop.staff[pid] or pop.active[YOUTH_UNION][pid]) else 2
+        if not young:
+            return 2
+        return 1 if pop.staff[pid] or self.participation.active_in(pid)[YOUTH_UNION] else 2
 
     def _find(self, pid: int) -> bool:
         """Add an introducer from the cell's official members (those who qualify first)."""

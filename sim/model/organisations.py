@@ -13,20 +13,33 @@ Eligibility: Youth Union ages ``youth_union_age_min``..``youth_union_age_max``
 (membership ends on the next birthday), Women's Union women from
 ``adult_age``, Farmers' Association adults of farming households, Veterans
 former soldiers. Anyone away is inactive.
+
+Why no events: joining and leaving were two thirds of a run's events, yet
+nothing reacts to them when they happen. Activity matters only when it is
+read: at a spotting ring, when a candidate's source group or introducers are
+decided, and in the monthly count. So each person's changes are drawn as
+before (the same clocks, the same draws, in the same order) but not put on
+SimPy's queue: the time of each person's next change per organisation is
+kept, and a person's changes up to a moment are played when their activity is
+read then (:meth:`Organisations.active_in`), or when something about them
+changes (they leave home, a measure redraws their clocks). The monthly count
+is taken at the end of the run, from the times of every change, once everyone
+has been played to the horizon. The path is the one the events would have
+produced; what could change it between two readings is handled where it
+happens: a measure plays its villages' residents first, at the rates their
+changes were drawn at, and a joining ring reads the poverty the household had
+at the ring (``Households.poor_at``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Set as AbstractSet
-from heapq import heappush
 from math import expm1, log1p
 from typing import TYPE_CHECKING
 
 import numpy as np
-from simpy.core import NORMAL
 
-from sim.model.clock import Callbacks, Clock, calls
 from sim.model.levers import all_superseded
 from sim.model.population import (
     FARMERS,
@@ -51,17 +64,18 @@ _SHARE_PARAMETER = {
 
 
 class Organisations:
-    """Joining and leaving the mass organisations.
+    """Joining and leaving the mass organisations, played when activity is read.
 
-    These are two thirds of a run's events, so the handler is written for
-    speed: rates come from per-village tables (rebuilt when a measure changes
-    them) and the next clock is pushed straight onto the queue.
+    ``pop.active[org][pid]`` is the activity as of the last time ``pid``'s changes
+    were played; ``pop.org_next[org][pid]`` the time of their next change (a
+    leave, or a joining ring), infinite if none before the horizon. ``joined``
+    and ``left`` hold, per organisation, the times of every change played.
 
     Household poverty changes the joining rate, and households move in and
     out of poverty. Rather than redraw every member's joining clocks at each
     such move, the joining clock runs at the higher of the poor and non-poor
-    rates and a ring is accepted with probability rate now / that ceiling
-    (thinning): exact, because poverty changes independently of the clock.
+    rates and a ring is accepted with probability rate at the ring / that
+    ceiling (thinning): exact, because poverty changes independently of the clock.
     """
 
     def __init__(
@@ -70,9 +84,9 @@ class Organisations:
         levers: Levers,
     ) -> None:
         """What the organisations read and write: the rates (``run.p``), each person's
-        activity and clocks' versions (``run.pop``), poverty and farming (``run.households``), the
-        measures in force (``levers``), the queue (``run.scheduler``) and the draws
-        (``run.streams``)."""
+        activity and next change (``run.pop``), poverty and farming (``run.households``), the
+        measures in force (``levers``), the clock and horizon (``run.scheduler``) and the
+        draws (``run.streams``)."""
         p, pop, households, scheduler, streams = (
             run.p,
             run.pop,
@@ -99,26 +113,26 @@ class Organisations:
         self.yu_from = p["youth_union_age_min"] * 12.0
         self.yu_to = (p["youth_union_age_max"] + 1.0) * 12.0
         self.adult = p["adult_age"] * 12.0
-        #: active members per organisation, kept up to date for the monthly series
-        self.active_count = [0] * len(ORGANISATIONS)
-        self.scheduler = scheduler
+        #: active members per organisation at the start
+        self.start_count = [0] * len(ORGANISATIONS)
+        #: per organisation, the times at which someone became active, and stopped
+        self.joined: list[list[float]] = [[] for _ in ORGANISATIONS]
+        self.left: list[list[float]] = [[] for _ in ORGANISATIONS]
         self.env = scheduler.env
+        self.horizon = scheduler.horizon
         self.pop = pop
         self.active = pop.active
-        self.versions = pop.v_org
+        self.next_change = pop.org_next
         self.join_table: list[list[float]] = [[] for _ in ORGANISATIONS]
         self.leave_table: list[float] = []
         self.rates_changed()
-        #: each organisation's handler (a closure, see :meth:`_handler`), as SimPy callbacks
-        #: (made by :meth:`start`, once the start population is known)
-        self.on_change: list[Callbacks] = []
 
     def rates_changed(self) -> None:
         """Rebuild the rate tables from the measures in force.
 
         ``join_table[org][village]`` (the joining ceiling) and
         ``leave_table[village]`` are monthly rates. The lists are updated in
-        place: the handlers hold them.
+        place: the player holds them.
         """
         levers = self.levers
         self.leave_table[:] = [self.leave_rate * m for m in levers.leave_mult]
@@ -146,8 +160,8 @@ class Organisations:
         Vectorised over residents: this is the largest batch of clocks of a run.
         """
         pop, households = self.pop, self.households
-        self.draws.begin()  # most residents draw here: the handlers read round 0 themselves
-        self.on_change.extend(self._handler(org) for org in range(len(ORGANISATIONS)))
+        self.draws.begin()  # most residents draw here: the player reads round 0 itself
+        self.play = self._player()
         residents = np.flatnonzero((pop.column("place") == HOME) & ~pop.column("staff"))
         household = pop.column("household")[residents]
         village = pop.column("village")[residents]
@@ -166,15 +180,21 @@ class Organisations:
             column = pop.active[org]
             for pid in residents[active].tolist():
                 column[pid] = True
-            self.active_count[org] += int(active.sum())
+            self.start_count[org] += int(active.sum())
             with np.errstate(divide="ignore"):
                 when = np.where(
                     active,
                     np.minimum(clocks[org] / leave, hi),
                     np.maximum(lo, 0.0) + clocks[org] / ceiling,
                 )
-            due = active | (when < hi)
-            self.scheduler.at_many_due(when[due], self.on_change[org], residents[due])
+            due = (active | (when < hi)) & (when < self.horizon)
+            self._set_next_many(org, residents[due], when[due])
+
+    def _set_next_many(self, org: int, pids: np.ndarray, times: np.ndarray) -> None:
+        """Record many next changes at once (the start's)."""
+        column = self.next_change[org]
+        for pid, when in zip(pids.tolist(), times.tolist(), strict=True):
+            column[pid] = when
 
     def _windows(self, residents: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray | float]]:
         """:meth:`windows` of ``residents`` (not staff), vectorised: per organisation, the
@@ -192,14 +212,119 @@ class Organisations:
             VETERANS: (np.where(pop.array("veteran")[residents], adult, never), np.inf),
         }
 
+    # -- reading -------------------------------------------------------------
+    def active_in(self, pid: int) -> tuple[bool, bool, bool, bool]:
+        """Whether ``pid`` is active now in each organisation (their changes played first)."""
+        self.play(pid, self.env.now)
+        active = self.active
+        return (active[0][pid], active[1][pid], active[2][pid], active[3][pid])
+
+    def monthly_counts(self, months: int) -> np.ndarray:
+        """Active members per organisation at the start of each of ``months`` months (month x
+        organisation), everyone's changes played to the horizon first."""
+        play, horizon = self.play, self.horizon
+        for pid in range(self.pop.size):
+            play(pid, horizon)
+        starts = np.arange(months, dtype=float)
+        counts = np.empty((months, len(ORGANISATIONS)), dtype=np.int64)
+        for org in range(len(ORGANISATIONS)):
+            # a change at the very start of a month is not yet in its count (the count
+            # was taken first, as the monthly snapshot ran before anything else then)
+            joined = np.searchsorted(np.sort(self.joined[org]), starts, side="left")
+            left = np.searchsorted(np.sort(self.left[org]), starts, side="left")
+            counts[:, org] = self.start_count[org] + joined - left
+        return counts
+
+    def _player(self):
+        """The function that plays ``pid``'s changes due before ``until``, in time order.
+
+        Each change is what the event would have done when it rang: a leave, or a
+        joining ring accepted with probability rate at the ring / ceiling, then the
+        person's next change drawn from their own stream. Written as one closure over
+        what it reads, as the event handler was: it runs for every change of a run.
+        """
+        columns, next_change, joined, left = self.active, self.next_change, self.joined, self.left
+        n0, n1, n2, n3 = next_change
+        join_tables, leave_rates = self.join_table, self.leave_table
+        village_of, household_of, birth_of = self.pop.village, self.pop.household, self.pop.birth
+        poor, changed_at, poor_at = (
+            self.households.poor,
+            self.households.poverty_changes,
+            self.households.poor_at,
+        )
+        above = self.accept_above
+        # 1 - e^-b of each bound, for the fresh uniform of a ring not accepted
+        below = tuple(-expm1(-b) for b in above)
+        draws = self.draws
+        start, first, used, width = draws.start, draws.first, draws.used, draws.width
+        draw_next = draws.draw
+        horizon, inf = self.horizon, math.inf
+        # membership ends on the birthday after the age limit (Youth Union only)
+        limits = (self.yu_to, inf, inf, inf)
+
+        def play(pid: int, until: float) -> None:
+            while True:
+                t0, t1, t2, t3 = n0[pid], n1[pid], n2[pid], n3[pid]
+                now = min(t0, t1, t2, t3)
+                if not now < until:
+                    return
+                org = 0 if now == t0 else 1 if now == t1 else 2 if now == t2 else 3
+                column = columns[org]
+                # the person's next exponential, as ``PersonStream.exponential`` would give it
+                if pid < start and (k := used[pid]) < width:
+                    used[pid] = k + 1
+                    draw = first[pid * width + k]
+                else:
+                    draw = draw_next(pid)
+                when = inf
+                if column[pid]:  # ``pid`` leaves; next, a joining ring
+                    column[pid] = False
+                    left[org].append(now)
+                    rate = join_tables[org][village_of[pid]]
+                    if rate > 0:
+                        when = now + draw / rate
+                        if when >= birth_of[pid] + limits[org]:
+                            when = inf
+                else:  # a joining ring, accepted with probability rate at the ring / ceiling
+                    # one draw E decides and times: accepted if E > b (chance e^-b), and then
+                    # E - b is a fresh standard exponential (memoryless); if not, given E <= b,
+                    # (1 - e^-E) / (1 - e^-b) is a fresh uniform, turned into an exponential
+                    household = household_of[pid]
+                    changes = changed_at.get(household)
+                    if changes and changes[-1] > now:
+                        poverty = poor_at(household, now)
+                    else:
+                        poverty = poor[household]
+                    bound = above[poverty]
+                    if bound <= 0.0 or draw > bound:
+                        draw -= bound
+                        column[pid] = True
+                        joined[org].append(now)
+                        rate = leave_rates[village_of[pid]]
+                        when = now + draw / rate if rate > 0 else inf
+                        end = birth_of[pid] + limits[org]
+                        if when > end:
+                            when = end
+                    else:
+                        draw = -log1p(expm1(-draw) / below[poverty])
+                        when = now + draw / join_tables[org][village_of[pid]]
+                        if when >= birth_of[pid] + limits[org]:
+                            when = inf
+                next_change[org][pid] = when if when < horizon else inf
+
+        return play
+
+    # -- changes of state ------------------------------------------------------
     def schedule_all(self, pid: int) -> None:
         """Draw again every organisation clock of a resident (a joining ring if inactive)."""
-        pop, draws = self.pop, self.draws
-        for versions in self.versions:
-            versions[pid] += 1
+        pop, draws, next_change = self.pop, self.draws, self.next_change
+        now = self.env.now
+        self.play(pid, now)
+        for column in next_change:
+            column[pid] = math.inf
         if pop.place[pid] != HOME or not pop.alive[pid]:
             return
-        now, horizon, village = self.env.now, self.scheduler.horizon, pop.village[pid]
+        horizon, village = self.horizon, pop.village[pid]
         for org, (lo, hi) in enumerate(self.windows(pid)):
             if hi <= now or lo >= horizon:
                 continue
@@ -214,116 +339,43 @@ class Organisations:
                 when = max(now, lo) + draws.exponential(pid) / rate
                 if when >= hi:
                     continue
-            self.scheduler.at(when, self.on_change[org], pid, self.versions[org][pid])
-
-    def _handler(self, org: int) -> Callbacks:
-        """The callbacks of ``org``'s clocks: ``pid`` leaves, or a joining ring (accepted or not).
-
-        Two thirds of all events are these handlers', so each is a closure
-        over what it reads (one per organisation, so the organisation's
-        column, rates and age limit are bound once); it reads the person's
-        draw itself and puts the next clock on the queue (or in its
-        month's bucket) itself, as ``PersonStream.exponential`` and
-        ``Scheduler.at`` would, reusing the clock that rang.
-        """
-        column, versions, counts = self.active[org], self.versions[org], self.active_count
-        join_rates, leave_rates = self.join_table[org], self.leave_table
-        village_of, household_of, birth_of = self.pop.village, self.pop.household, self.pop.birth
-        poor, above = self.households.poor, self.accept_above
-        # 1 - e^-b of each bound, for the fresh uniform of a ring not accepted
-        below = tuple(-expm1(-b) for b in above)
-        draws = self.draws
-        start, first, used, width = draws.start, draws.first, draws.used, draws.width
-        draw_next = draws.draw
-        env, scheduler = self.env, self.scheduler
-        queue, ids = scheduler.queue, scheduler.ids
-        buckets, horizon = scheduler.buckets, scheduler.horizon
-        # membership ends on the birthday after the age limit (Youth Union only)
-        limit = self.yu_to if org == YOUTH_UNION else math.inf
-        # the handler finds its own callbacks here (a reference the model's close() can break)
-        handlers = self.on_change
-
-        def on_change(clock: Clock) -> None:
-            pid = clock.pid
-            if versions[pid] != clock.ver:
-                return
-            version = versions[pid] = clock.ver + 1
-            # the person's next exponential, as ``PersonStream.exponential`` would give it
-            if pid < start and (k := used[pid]) < width:
-                used[pid] = k + 1
-                draw = first[pid * width + k]
-            else:
-                draw = draw_next(pid)
-            if column[pid]:  # ``pid`` leaves; next, a joining ring
-                column[pid] = False
-                counts[org] -= 1
-                rate = join_rates[village_of[pid]]
-                if rate <= 0:
-                    return
-                when = env.now + draw / rate
-                if when >= birth_of[pid] + limit:
-                    return
-            else:  # a joining ring, accepted with probability rate now / ceiling
-                # one draw E decides and times: accepted if E > b (chance e^-b), and then
-                # E - b is a fresh standard exponential (memoryless); if not, given E <= b,
-                # (1 - e^-E) / (1 - e^-b) is a fresh uniform, turned into an exponential
-                poverty = poor[household_of[pid]]
-                bound = above[poverty]
-                if bound <= 0.0 or draw > bound:
-                    draw -= bound
-                    column[pid] = True
-                    counts[org] += 1
-                    rate = leave_rates[village_of[pid]]
-                    when = env.now + draw / rate if rate > 0 else math.inf
-                    end = birth_of[pid] + limit
-                    if when > end:
-                        when = end
-                else:
-                    draw = -log1p(expm1(-draw) / below[poverty])
-                    when = env.now + draw / join_rates[village_of[pid]]
-                    if when >= birth_of[pid] + limit:
-                        return
-            if not when < horizon:
-                return
-            # the clock that just rang serves again (SimPy is done with it: it
-            # has left the queue and its callbacks were taken before this call)
-            clock.callbacks = handlers[org]
-            clock.ver = version
-            if when < scheduler.released_until:
-                heappush(queue, (when, NORMAL, next(ids), clock))
-            else:
-                buckets[int(when)].append((when, NORMAL, next(ids), clock))
-            scheduler.count += 1
-
-        return calls(on_change)
+            if when < horizon:
+                next_change[org][pid] = when
 
     def clear(self, pid: int) -> None:
-        """Someone left home: no longer active anywhere, and no clock running."""
-        pop = self.pop
+        """Someone left home: no longer active anywhere, and no change to come."""
+        now = self.env.now
+        self.play(pid, now)
+        active = self.active
         for org in range(len(ORGANISATIONS)):
-            if pop.active[org][pid]:
-                pop.active[org][pid] = False
-                self.active_count[org] -= 1
-            pop.v_org[org][pid] += 1
+            if active[org][pid]:
+                active[org][pid] = False
+                self.left[org].append(now)
+            self.next_change[org][pid] = math.inf
 
     def villages_changed(
         self, villages: np.ndarray, superseded: AbstractSet[int] = frozenset()
     ) -> None:
         """A measure changed joining or leaving rates in ``villages``: redraw those clocks.
 
-        The residents of ``superseded`` (village indices) are left alone: a later measure
-        of the same instant redraws them, and their draws are their own (``sim.model.rng``).
+        Their residents' changes due before now are played first, at the rates they were
+        drawn at (the other villages' rates stay as they were). The residents of
+        ``superseded`` (village indices) are not redrawn: a later measure of the same
+        instant redraws them, and their draws are their own (``sim.model.rng``).
         """
-        self.rates_changed()
-        if all_superseded(superseded, villages, staff=False):
-            return
         pop = self.pop
         residents = np.flatnonzero(
             np.isin(pop.column("village"), villages)
             & (pop.column("place") == HOME)
             & ~pop.column("staff")
-        )
+        ).tolist()
+        play, now = self.play, self.env.now
+        for pid in residents:
+            play(pid, now)
+        self.rates_changed()
+        if all_superseded(superseded, villages, staff=False):
+            return
         village_of = pop.village
-        for pid in residents.tolist():
+        for pid in residents:
             if village_of[pid] not in superseded:
                 self.schedule_all(pid)

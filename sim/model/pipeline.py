@@ -90,6 +90,7 @@ from sim.model.population import (
 from sim.model.timeline import months_between, year_of
 
 if TYPE_CHECKING:
+    from sim.model.collaborators import Participation
     from sim.model.levers import Levers
     from sim.model.party import Party
     from sim.model.party_calendar import PartyCalendar
@@ -130,13 +131,15 @@ class Pipeline:
         levers: Levers,
         calendar: PartyCalendar,
         class_times: list[float],
+        participation: Participation,
     ) -> None:
         """What the pipeline reads and changes: the candidates and education of the data
         (``run.commune``), the rates, durations and rules (``run.p``, ``run.switches``), the people,
         the queue (``run.scheduler``), the draws (``run.streams``), the logs (``recorder``), the
         cells and their members (``party``), the measures in force (``levers``), the
-        meeting and ceremony dates (``calendar``), the start (``run.start``) and the times of
-        its awareness classes (``class_times``)."""
+        meeting and ceremony dates (``calendar``), the start (``run.start``), the times of
+        its awareness classes (``class_times``) and who is active in the mass organisations
+        (``participation``)."""
         commune, p, switches, start, pop, scheduler, streams = (
             run.commune,
             run.p,
@@ -150,6 +153,7 @@ class Pipeline:
         self.scheduler, self.env, self.at = scheduler, scheduler.env, scheduler.at
         self.streams, self.recorder, self.party, self.levers = streams, recorder, party, levers
         self.calendar, self.run_start, self.class_times = calendar, start, class_times
+        self.participation = participation
         self.on_class = calls(self._on_class)
         self.on_cultivated = calls(self._on_cultivated)
         self.on_ceremony = calls(self._on_ceremony)
@@ -205,7 +209,7 @@ class Pipeline:
         self.sessions = bool(switches["decision_sessions"])
         self.anniversaries = bool(switches["anniversary_ceremonies"])
         self.plans = CellPlans(run, self.levers, self.steps)
-        self.introducers = Introducers(run, self.party, self.levers, self.steps)
+        self.introducers = Introducers(run, self.party, self.levers, self.steps, participation)
         #: per candidate past the vote: when the cell voted, and the ceremony's date
         self.voted_at: dict[int, float] = {}
         self.ceremony_at: dict[int, float] = {}
@@ -315,8 +319,9 @@ class Pipeline:
     #
     # Spotting happens only while the person is active in a mass organisation,
     # at a rate that changes with their age, their village's status, the
-    # measures and their cell's plan, yet joining and leaving are two thirds
-    # of all events. Rather than redraw the spotting clock at every change,
+    # measures and their cell's plan, and joining and leaving are the commonest
+    # changes of a run (played without events, ``sim.model.organisations``).
+    # Rather than redraw the spotting clock at every change,
     # the clock runs at the highest rate the person's spotting can have
     # (``ceiling``) and each ring is accepted with probability
     # rate now / ceiling (thinning, Lewis and Shedler 1979): exact, because
@@ -381,14 +386,14 @@ class Pipeline:
                 * age_mult
                 * self.plans.effort(pop.cell[pid])
             )
-        active = pop.active
-        if not (active[0][pid] or active[1][pid] or active[2][pid] or active[3][pid]):
+        active = self.participation.active_in(pid)
+        if not (active[0] or active[1] or active[2] or active[3]):
             return 0.0
         v = pop.village[pid]
         status = self.party.status[v]
         rate = (self.status_rate[status] + levers.spot_add[v] / 12.0) * levers.spot_mult[v]
         if levers.target_mult[v] != 1.0 and (
-            status != 2 or pop.ethnic[pid] != KINH or active[YOUTH_UNION][pid] or pop.veteran[pid]
+            status != 2 or pop.ethnic[pid] != KINH or active[YOUTH_UNION] or pop.veteran[pid]
         ):
             rate *= levers.target_mult[v]
         return rate * age_mult * self.plans.effort(int(self.party.village_cell[v]))
@@ -925,11 +930,12 @@ class Pipeline:
             return "youth_union" if self.introducers.needed(pid) == 1 else "staff"
         if pop.veteran[pid]:
             return "returning_soldier"
-        if pop.active[YOUTH_UNION][pid]:
+        active = self.participation.active_in(pid)
+        if active[YOUTH_UNION]:
             return "youth_union"
-        if pop.active[FARMERS][pid]:
+        if active[FARMERS]:
             return "farmer"
-        if pop.active[WOMENS_UNION][pid]:
+        if active[WOMENS_UNION]:
             return "womens_union"
         return "other"
 

@@ -101,9 +101,26 @@ class Households:
     farming: list[bool]
     ethnic: list[int]
     version: list[int] = field(default_factory=list)
+    #: per household that changed poverty during the run, the times it did, in order
+    poverty_changes: dict[int, list[float]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.village)
+
+    def toggle_poverty(self, h: int, now: float) -> None:
+        """Household ``h`` moves in or out of poverty at ``now`` (the time is kept, so that
+        what happened earlier can be played later: ``sim.model.organisations``)."""
+        self.poor[h] = not self.poor[h]
+        self.poverty_changes.setdefault(h, []).append(now)
+
+    def poor_at(self, h: int, t: float) -> bool:
+        """Whether household ``h`` was poor at time ``t`` (its changes after ``t`` undone)."""
+        poor = self.poor[h]
+        for when in reversed(self.poverty_changes.get(h, ())):
+            if when <= t:
+                break
+            poor = not poor
+        return poor
 
 
 class Population:
@@ -125,7 +142,8 @@ class Population:
         for name, default in _COLUMNS.items():
             setattr(self, name, [default] * capacity)
         self.active: list[list[bool]] = [[False] * capacity for _ in ORGANISATIONS]
-        self.v_org: list[list[int]] = [[0] * capacity for _ in ORGANISATIONS]
+        #: per organisation, the time of each person's next change (``sim.model.organisations``)
+        self.org_next: list[list[float]] = [[math.inf] * capacity for _ in ORGANISATIONS]
         self._lists = [getattr(self, name) for name in _COLUMNS]
         self._defaults = list(_COLUMNS.values())
         self._mirrors = {name: np.zeros(capacity, dtype=type(_COLUMNS[name])) for name in _MIRRORED}
@@ -142,7 +160,7 @@ class Population:
             column.extend([default] * extra)
         for org in range(len(ORGANISATIONS)):
             self.active[org].extend([False] * extra)
-            self.v_org[org].extend([0] * extra)
+            self.org_next[org].extend([math.inf] * extra)
         self._capacity += extra
 
     def add(self, n: int = 1, **values) -> range:

@@ -81,7 +81,6 @@ class Recorder:
         self.crossings: list[list[int]] = [[] for _ in range(self.months)]
         self._count_start_population()
         self._population: list[list[int]] = []
-        self._organisations: list[np.ndarray] = []
         self._stages: list[np.ndarray] = []
         self._members_village: list[tuple[np.ndarray, np.ndarray]] = []
         self._status: list[np.ndarray] = []
@@ -261,7 +260,6 @@ class Recorder:
         self._flow_base = month * self._flows_per_month
         self._age(month)
         self._population.append(list(self.counts))
-        self._organisations.append(list(self.organisations.active_count))
         self._stages.append(list(self.pipeline.stage_count))
         self._members_village.append((party.res_official.copy(), party.res_probationary.copy()))
         self._status.append(list(party.status))
@@ -322,7 +320,7 @@ class Recorder:
             population=np.array(self._population, dtype=np.int64).reshape(
                 months, n_villages, _RECORDED_PLACES, len(AGE_BANDS)
             ),
-            active=np.array(self._organisations, dtype=np.int64),
+            active=self.organisations.monthly_counts(len(self._status)),
             stage_counts=np.array(self._stages, dtype=np.int64)[:, 1:],
             members_village=members_village,
             status=np.array(self._status, dtype=np.int64),
