@@ -27,8 +27,11 @@ forecast: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/python -m sim validate data/nahy data/nahy/scenarios
 
+# make test: the suite on TEST_WORKERS processes (pytest-xdist; the slowest tests are listed at
+# the end); TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The notebooks' .py scripts are the source; their .ipynb pairs are generated here and ignored
 # by git (jupytext.toml pairs them), so a session's outputs never reach the repository.

@@ -30,6 +30,8 @@ BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 #: the commands run here, and the settings that make them quick
 RUN_HERE = {"run", "compare", "search", "record", "validate"}
 SMALL = {"--reps": "3", "--trials": "2"}
+#: the commands that run ensembles: given SMALL's replications when the README leaves the default
+TAKE_REPS = {"run", "compare", "search"}
 #: folders an earlier README command writes, and the shipped folders of the same kind
 WRITTEN_EARLIER = {"results/calibration/calibrate-2017": "data/nahy/calibration"}
 
@@ -70,6 +72,8 @@ def small(words: list[str], out: Path) -> list[str]:
     for option, value in SMALL.items():
         if option in words:
             words[words.index(option) + 1] = value
+    if words[0] in TAKE_REPS and "--reps" not in words:  # the default would be 200 runs
+        words += ["--reps", SMALL["--reps"]]
     if words[0] != "validate":
         words += ["--out", str(out), "--quiet"] if words[0] != "record" else ["--out", str(out)]
     return words

@@ -97,6 +97,11 @@ def schooling_class(education: int) -> int:
     return 2 if education >= UPPER_SECONDARY else 1 if education >= LOWER_SECONDARY else 0
 
 
+def schooling_classes(education: np.ndarray) -> np.ndarray:
+    """:func:`schooling_class` of many people at once (the start's residents)."""
+    return (education >= LOWER_SECONDARY).astype(np.int64) + (education >= UPPER_SECONDARY)
+
+
 class Migration:
     """Leaving home, coming back, and the yearly military call-up."""
 
@@ -169,9 +174,7 @@ class Migration:
         birth = pop.column("birth")[candidates]
         minority = pop.column("ethnic")[candidates] != KINH
         mult = self.poor_ceiling * np.where(minority, self.minority_mult, 1.0)
-        schooling = np.vectorize(schooling_class, otypes=[np.int64])(
-            pop.column("education")[candidates]
-        )
+        schooling = schooling_classes(pop.column("education")[candidates])
         leave_age = np.empty(len(candidates))
         for level, profile in enumerate(self.profiles):
             mask = schooling == level
