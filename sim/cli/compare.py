@@ -127,7 +127,44 @@ def _configure_search(parser: argparse.ArgumentParser) -> None:
         help=f"the target (default no_white_village_at_horizon; one of {', '.join(TARGET_KEYS)})",
     )
     parser.add_argument("--p", type=float, default=0.8, help="the chance to reach (default 0.8)")
-    parser.add_argument("--reps", type=int, default=100, help="runs per mix (default 100)")
+    parser.add_argument(
+        "--reps", type=int, default=100, help="first look: runs per mix screened (default 100)"
+    )
+    parser.add_argument(
+        "--max-reps",
+        type=int,
+        default=None,
+        metavar="RUNS",
+        help="most runs a mix near the threshold gets while choosing (default 8 x --reps; "
+        "looks at --reps doubling)",
+    )
+    parser.add_argument(
+        "--fresh-reps",
+        type=int,
+        default=None,
+        metavar="RUNS",
+        help="fresh runs the chosen mix is re-run on, the figure reported (default --max-reps)",
+    )
+    parser.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        help="confidence at which 'reaches p' or 'falls short' is settled (default 0.95)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        metavar="RUNS",
+        help="most runs the whole search spends (default: the screening plus 4 x --max-reps); "
+        "run again with a larger budget to settle what is left open",
+    )
+    parser.add_argument(
+        "--assumed-too",
+        action="store_true",
+        help="also re-run the chosen mix at the assumed parameter values, to show the chance "
+        "with and without parameter uncertainty",
+    )
     parser.add_argument(
         "--seed", type=int, default=None, help="seed of every mix's runs (default: the scenario's)"
     )
@@ -193,6 +230,11 @@ def search_command(args: argparse.Namespace) -> int:
             target=args.target,
             p=args.p,
             reps=args.reps,
+            max_reps=args.max_reps,
+            fresh_reps=args.fresh_reps,
+            confidence=args.confidence,
+            budget=args.budget,
+            assumed_too=args.assumed_too,
             seed=args.seed,
             trials=args.trials,
             start_step=args.start_step,

@@ -166,13 +166,21 @@ def ensemble_design(
     (its values but those the scenario sets itself: the user asked for them)."""
     if drawn is None:
         return replications(seed, reps)
+    return replications(seed, reps, lambda i: replication_run(scenario, seed, i, drawn))
 
-    def draw(i: int) -> Run:
-        row, values = drawn.draw(seed, i)
-        kept = {k: v for k, v in values.items() if k not in scenario.overrides}
-        return Run(index=i, key=(i,), parameters=kept, replication=i, particle=row)
 
-    return replications(seed, reps, draw)
+def replication_run(scenario: Scenario, seed: int, i: int, drawn: Posterior | None) -> Run:
+    """Replication ``i`` of an ensemble, whatever its size: the same seed and particle.
+
+    Why on its own: work that adds replications in stages (the search's
+    sequential test) asks for replications ``40..79`` of a mix and must get
+    exactly what an ensemble of 80 would have run.
+    """
+    if drawn is None:
+        return Run(index=i, key=(i,), replication=i)
+    row, values = drawn.draw(seed, i)
+    kept = {k: v for k, v in values.items() if k not in scenario.overrides}
+    return Run(index=i, key=(i,), parameters=kept, replication=i, particle=row)
 
 
 def run_chunk(
