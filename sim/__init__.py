@@ -8,7 +8,8 @@ on common random numbers, ``cost_of_delay`` of each measure, and ``search``
 for what it takes to make a target likely enough; ``calibrate`` the
 scenario's ``[priors]`` against what was observed (then
 ``run_ensemble(..., posterior=folder)``), and ``run_sensitivity`` of the
-targets to them. Ensembles draw their parameters from the commune's own
+targets to them; ``discover`` which of them, in which ranges, make a
+plan fail. Ensembles draw their parameters from the commune's own
 calibration (``<commune>/calibration/``) when it has one, by default;
 ``posterior=None`` runs at the assumed values (:mod:`sim.experiments.posterior`).
 """
@@ -48,11 +49,15 @@ _LAZY = {
     "load_posterior": "sim.experiments.posterior",
     "run_sensitivity": "sim.analysis.sensitivity",
     "load_sensitivity": "sim.analysis.sensitivity",
+    "DiscoveryResult": "sim.analysis.discovery",
+    "discover": "sim.analysis.discovery",
+    "load_discovery": "sim.analysis.discovery",
 }
 
 if TYPE_CHECKING:  # what a type checker and an editor see
     from sim.analysis.calibration import calibrate, load_calibration
     from sim.analysis.comparison import Comparison, DelayCosts, compare, cost_of_delay
+    from sim.analysis.discovery import DiscoveryResult, discover, load_discovery
     from sim.analysis.sensitivity import load_sensitivity, run_sensitivity
     from sim.analysis.what_it_takes import Lever, SearchResult, search
     from sim.experiments.ensemble import EnsembleResult, load_ensemble, run_ensemble
@@ -87,6 +92,7 @@ __all__ = [
     "Commune",
     "Comparison",
     "DelayCosts",
+    "DiscoveryResult",
     "EnsembleResult",
     "InputError",
     "Intervention",
@@ -99,8 +105,10 @@ __all__ = [
     "calibrate",
     "compare",
     "cost_of_delay",
+    "discover",
     "load_calibration",
     "load_commune",
+    "load_discovery",
     "load_ensemble",
     "load_posterior",
     "load_scenario",

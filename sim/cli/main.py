@@ -169,5 +169,6 @@ def forecast_command(args: argparse.Namespace) -> int:
 import sim.cli.briefing  # noqa: E402, F401  (registers ``briefing``)
 import sim.cli.calibration  # noqa: E402, F401  (registers ``calibrate`` and ``sensitivity``)
 import sim.cli.compare  # noqa: E402, F401  (registers ``compare`` and ``search``)
+import sim.cli.discovery  # noqa: E402, F401  (registers ``discover``)
 import sim.cli.record  # noqa: E402, F401  (registers ``record``)
 import sim.cli.validation  # noqa: E402, F401  (registers ``validate`` and ``validate-model``)

@@ -898,6 +898,143 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Source: nahy-sim model {version}, {reps} runs each, seed {seed}; "
         "calibration {calibration}; observed figures: observed.csv; {date}",
     },
+    # -- scenario discovery (sim.presentation.discovery_words, plots.discovery) ------------
+    "disc.sentence": {
+        "vi": "Kế hoạch “{plan}” không đạt chỉ tiêu “{target}” trong {base} số lần mô phỏng "
+        "({failures} trên {reps} lần); kế hoạch không đạt chủ yếu khi {conditions} (các trường "
+        "hợp này chiếm {coverage} số lần không đạt; trong các trường hợp đó, kế hoạch không đạt "
+        "{density} số lần).",
+        "en": "The plan “{plan}” misses the target “{target}” in {base} of runs ({failures} of "
+        "{reps}); it fails mainly when {conditions} (these cover {coverage} of failures; within "
+        "them the plan fails {density} of the time).",
+    },
+    "disc.above": {"vi": "{name} trên {value}", "en": "{name} is above {value}"},
+    "disc.below": {"vi": "{name} dưới {value}", "en": "{name} is below {value}"},
+    "disc.between": {
+        "vi": "{name} trong khoảng {low}–{high}",
+        "en": "{name} is between {low} and {high}",
+    },
+    "disc.and": {"vi": " và ", "en": " and "},
+    "disc.never": {
+        "vi": "Kế hoạch “{plan}” đạt chỉ tiêu “{target}” trong cả {reps} lần mô phỏng: không "
+        "có giá trị nào của các tham số chưa chắc chắn làm kế hoạch không đạt.",
+        "en": "The plan “{plan}” reaches the target “{target}” in all {reps} runs: no values of "
+        "the uncertain parameters drawn make it fail.",
+    },
+    "disc.always": {
+        "vi": "Kế hoạch “{plan}” không đạt chỉ tiêu “{target}” trong cả {reps} lần mô phỏng: "
+        "dù các tham số chưa chắc chắn nhận giá trị nào, kế hoạch vẫn không đạt, nên không "
+        "khoảng giá trị nào giải thích được việc không đạt.",
+        "en": "The plan “{plan}” misses the target “{target}” in all {reps} runs: it fails "
+        "whatever the values of the uncertain parameters, so no range of them explains the "
+        "failure.",
+    },
+    "disc.few_failures": {
+        "vi": "Kế hoạch “{plan}” chỉ không đạt chỉ tiêu “{target}” trong {failures} trên {reps} "
+        "lần mô phỏng ({base}): quá ít lần không đạt để biết khoảng giá trị nào của các tham "
+        "số làm kế hoạch không đạt (cần ít nhất {least} lần; hãy chạy thêm).",
+        "en": "The plan “{plan}” misses the target “{target}” in only {failures} of {reps} runs "
+        "({base}): too few failures to tell which ranges of the parameters make it fail (at "
+        "least {least} are needed; run more).",
+    },
+    "disc.few_successes": {
+        "vi": "Kế hoạch “{plan}” không đạt chỉ tiêu “{target}” trong {failures} trên {reps} lần "
+        "mô phỏng ({base}): kế hoạch gần như luôn không đạt, và số lần đạt quá ít để biết "
+        "khoảng giá trị nào giúp kế hoạch đạt (cần ít nhất {least} lần).",
+        "en": "The plan “{plan}” misses the target “{target}” in {failures} of {reps} runs "
+        "({base}): it fails almost whatever the parameters, and too few runs reach the target "
+        "to tell which ranges would make it work (at least {least} are needed).",
+    },
+    "disc.nothing_varies": {
+        "vi": "Không có tham số chưa chắc chắn nào thay đổi giữa {reps} lần mô phỏng của kế "
+        "hoạch “{plan}”: không có gì để đối chiếu với các lần không đạt.",
+        "en": "No uncertain parameter varies across the {reps} runs of the plan “{plan}”: there "
+        "is nothing to relate its failures to.",
+    },
+    "disc.no_box": {
+        "vi": "Kế hoạch “{plan}” không đạt chỉ tiêu “{target}” trong {base} số lần mô phỏng "
+        "({failures} trên {reps} lần); không có khoảng giá trị nào của các tham số chưa chắc "
+        "chắn mà trong đó kế hoạch không đạt từ {threshold} số lần trở lên: yếu tố ngẫu nhiên "
+        "giữa các lần mô phỏng quan trọng hơn các tham số này.",
+        "en": "The plan “{plan}” misses the target “{target}” in {base} of runs ({failures} of "
+        "{reps}); no range of the uncertain parameters stands out in which it fails in at "
+        "least {threshold} of runs: chance from run to run matters more than these "
+        "parameters.",
+    },
+    "disc.header": {
+        "vi": "Các trường hợp kế hoạch “{plan}” không đạt chỉ tiêu “{target}”: {reps} lần mô "
+        "phỏng, seed {seed}",
+        "en": "When the plan “{plan}” misses the target “{target}”: {reps} runs, seed {seed}",
+    },
+    "disc.base": {
+        "vi": "Không đạt trong {base} số lần mô phỏng ({failures} trên {reps} lần). Một vùng "
+        "phải có tỷ lệ không đạt từ {threshold} trở lên; vùng được chọn là vùng chứa nhiều lần "
+        "không đạt nhất so với tỷ lệ chung.",
+        "en": "Fails in {base} of runs ({failures} of {reps}). A box must fail in at least "
+        "{threshold} of its runs; the one chosen holds the most failures beyond the overall "
+        "rate.",
+    },
+    "disc.params.prior": {
+        "vi": "Tham số: rút từ phân phối tiên nghiệm (chưa hiệu chỉnh)",
+        "en": "Parameters: drawn from the priors (not calibrated)",
+    },
+    "disc.source.prior": {
+        "vi": "tham số rút từ phân phối tiên nghiệm (chưa hiệu chỉnh)",
+        "en": "parameters drawn from the priors (not calibrated)",
+    },
+    "disc.col.box": {"vi": "Vùng", "en": "Box"},
+    "disc.col.coverage": {"vi": "Bao phủ", "en": "Coverage"},
+    "disc.col.density": {"vi": "Mật độ", "en": "Density"},
+    "disc.col.mass": {"vi": "Tỷ trọng", "en": "Mass"},
+    "disc.col.runs": {"vi": "Số lần", "en": "Runs"},
+    "disc.col.parameter": {"vi": "Tham số", "en": "Parameter"},
+    "disc.col.range": {"vi": "Khoảng trong vùng", "en": "Range in the box"},
+    "disc.col.full": {"vi": "Khoảng của mọi lần chạy", "en": "Range in all runs"},
+    "disc.legend": {
+        "vi": "Bao phủ: tỷ lệ số lần không đạt nằm trong vùng; mật độ: tỷ lệ không đạt trong "
+        "vùng; tỷ trọng: tỷ lệ số lần mô phỏng nằm trong vùng.",
+        "en": "Coverage: the share of all failures inside the box; density: the failure rate "
+        "inside it; mass: the share of runs inside it.",
+    },
+    "disc.title": {
+        "vi": "Khi nào kế hoạch “{plan}” không đạt chỉ tiêu?",
+        "en": "When does the plan “{plan}” miss its target?",
+    },
+    "disc.subtitle": {
+        "vi": "Chỉ tiêu: {target}. Kế hoạch không đạt trong {base} số lần mô phỏng; khi các "
+        "tham số nằm trong các khoảng tô màu, kế hoạch không đạt {density} số lần, và các "
+        "trường hợp đó chiếm {coverage} tổng số lần không đạt.",
+        "en": "Target: {target}. The plan fails in {base} of runs; when the parameters lie in "
+        "the coloured ranges it fails {density} of the time, and those runs hold {coverage} of "
+        "all failures.",
+    },
+    "disc.subtitle_none": {
+        "vi": "Chỉ tiêu: {target}. Kế hoạch không đạt trong {base} số lần mô phỏng.",
+        "en": "Target: {target}. The plan fails in {base} of runs.",
+    },
+    "disc.legend.full": {
+        "vi": "Khoảng giá trị trong mọi lần mô phỏng",
+        "en": "Range across all runs",
+    },
+    "disc.legend.box": {
+        "vi": "Khoảng mà kế hoạch hay không đạt nhất",
+        "en": "Range where the plan fails most",
+    },
+    "disc.traj.title": {
+        "vi": "Mỗi chấm: một vùng thử trong quá trình thu hẹp (PRIM)",
+        "en": "Each dot: a box PRIM tried while narrowing",
+    },
+    "disc.traj.coverage": {
+        "vi": "Phần số lần không đạt nằm trong vùng (%)",
+        "en": "Share of all failures inside the box (%)",
+    },
+    "disc.traj.density": {
+        "vi": "Tỷ lệ không đạt trong vùng (%)",
+        "en": "Failure rate inside the box (%)",
+    },
+    "disc.traj.chosen": {"vi": "Vùng được chọn", "en": "Chosen box"},
+    "disc.traj.base": {"vi": "Tỷ lệ chung {base}", "en": "Overall {base}"},
+    "disc.traj.threshold": {"vi": "Ngưỡng {threshold}", "en": "Threshold {threshold}"},
 }
 
 _FIELD = re.compile(r"{(\w+)}")
