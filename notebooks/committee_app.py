@@ -10,6 +10,7 @@ from IPython.display import display
 import sim
 from sim.presentation.language_switch import language_switch
 from sim.presentation.planner_screen import PlannerScreen
+from sim.presentation.search_screen import SearchScreen
 
 REPS = int(os.environ.get("NAHY_NOTEBOOK_REPS", "200"))
 WORKERS = int(os.environ["NAHY_APP_WORKERS"]) if "NAHY_APP_WORKERS" in os.environ else None
@@ -28,3 +29,16 @@ screen = PlannerScreen(
 )
 display(screen)
 _ = screen.run()
+
+# What does it take? Run on demand (the Search button): the answer says how sure it is.
+search_screen = SearchScreen(
+    sim.load_scenario(DATA / "scenarios" / "resolution-2015.toml"),
+    ticked=["standing_committee_assignment", "targeted_sourcing"],
+    reps=20,
+    trials=12,
+    discover_reps=300,
+    seed=SEED,
+    out=RESULTS,
+    workers=WORKERS,
+)
+display(search_screen)

@@ -165,12 +165,15 @@ def shown_outputs(notebook: nbformat.NotebookNode, cell: Any) -> list[dict[str, 
     return found
 
 
-def screen_answer(notebook: nbformat.NotebookNode) -> list[dict[str, Any]]:
-    """What the planner's screen shows as its answer (its Output area ``nahy-answer``)."""
+def screen_answer(
+    notebook: nbformat.NotebookNode, kind: str = "nahy-answer"
+) -> list[dict[str, Any]]:
+    """What a screen shows as its answer (its Output area of class ``kind``: the planner's
+    ``nahy-answer``, the search's ``nahy-search-answer``)."""
     state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     for model in state.values():
         values = model.get("state", {})
-        if "nahy-answer" in values.get("_dom_classes", []):
+        if kind in values.get("_dom_classes", []):
             return list(values.get("outputs", []))
     return []
 
@@ -222,9 +225,17 @@ def test_notebook_shows_its_figures_in_vietnamese(script: Path, tmp_path_factory
         if FIGURE_CALL.search(cell.source):
             images = [o for o in outputs if "image/png" in o.get("data", {})]
             assert images, f"{script.stem}: no image from the figure cell\n{cell.source}"
-        if "screen.run()" in cell.source:  # the answer is drawn in the screen shown before
+        if "screen.run()" in cell.source and "search_screen" not in cell.source:
+            # the answer is drawn in the screen shown before
             images = [o for o in screen_answer(notebook) if "image/png" in o.get("data", {})]
             assert len(images) == 3, f"{script.stem}: the screen's answer has no figures"
+        if "search_screen.run()" in cell.source:  # how sure, and when the plan fails
+            answer = screen_answer(notebook, "nahy-search-answer")
+            images = [o for o in answer if "image/png" in o.get("data", {})]
+            assert len(images) == 1, f"{script.stem}: no scenario-discovery figure"
+            words = "\n".join(_texts(answer))
+            assert re.search(r"Đạt 80|Có thể|Chưa tổ hợp nào|Không tổ hợp nào", words), words
+            assert "không đạt chỉ tiêu khi nào?" in words, words
     texts = [text for outputs in shown for text in _texts(outputs)]
     if notebook.metadata.get("widgets"):
         texts += _widget_texts(notebook)

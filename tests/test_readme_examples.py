@@ -74,6 +74,8 @@ def small(words: list[str], out: Path) -> list[str]:
             words[words.index(option) + 1] = value
     if words[0] in TAKE_REPS and "--reps" not in words:  # the default would be 200 runs
         words += ["--reps", SMALL["--reps"]]
+    if words[0] == "search" and "--max-reps" not in words:  # the race's looks: 3, then 6
+        words += ["--max-reps", "6"]
     if words[0] != "validate":
         words += ["--out", str(out), "--quiet"] if words[0] != "record" else ["--out", str(out)]
     return words

@@ -165,6 +165,95 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Chi bộ nào cũng kết nạp ≥ {per_cell} đảng viên mỗi năm, {years}",
         "en": "Every cell admits at least {per_cell} every year, {years}",
     },
+    # -- what does it take (sim.presentation.search_screen) ---------------------
+    "search.title": {
+        "vi": "Cần làm gì để chắc chắn đạt chỉ tiêu?",
+        "en": "What does it take to be sure enough?",
+    },
+    "search.intro": {
+        "vi": "Đánh dấu các giải pháp được thay đổi, chọn chỉ tiêu và xác suất mong muốn rồi bấm "
+        "<b>Tìm</b>. Công cụ thử nhiều tổ hợp mức độ, chạy thêm cho những tổ hợp sát ngưỡng cho "
+        "đến khi chắc chắn, rồi chạy lại tổ hợp được chọn trên các lần mô phỏng mới: con số "
+        "báo cáo là của các lần mới đó.",
+        "en": "Tick the measures to vary, choose the target and the chance wanted, and press "
+        "<b>Search</b>. The tool tries many mixes of intensities, gives more runs to those near "
+        "the threshold until it is sure, then re-runs the chosen mix on fresh runs: the figure "
+        "reported is theirs.",
+    },
+    "search.target": {"vi": "Chỉ tiêu", "en": "Target"},
+    "search.chance": {"vi": "Xác suất mong muốn", "en": "Chance wanted"},
+    "search.button": {"vi": "Tìm", "en": "Search"},
+    "search.no_lever": {
+        "vi": "Hãy đánh dấu ít nhất một giải pháp.",
+        "en": "Tick at least one measure.",
+    },
+    "search.running": {
+        "vi": "Đang tìm: {spent}/{budget} lần mô phỏng",
+        "en": "Searching: {spent} of {budget} runs",
+    },
+    "search.spent": {
+        "vi": "Đã dùng {spent} lần mô phỏng (giới hạn {budget})",
+        "en": "{spent} runs spent (budget {budget})",
+    },
+    "search.sure": {
+        "vi": "Đạt {p} với độ tin cậy {confidence}: {chance} ({low}–{high}) trên {runs} lần "
+        "mô phỏng mới.",
+        "en": "Reaches {p} with {confidence} confidence: {chance} ({low}–{high}) on {runs} "
+        "fresh runs.",
+    },
+    "search.probably": {
+        "vi": "Có thể đạt {p}: {chance} ({low}–{high}) trên {runs} lần mô phỏng mới, nhưng "
+        "chưa chắc chắn trong giới hạn số lần chạy.",
+        "en": "Probably reaches {p}: {chance} ({low}–{high}) on {runs} fresh runs, not settled "
+        "within the budget.",
+    },
+    "search.may_not": {
+        "vi": "Có thể không đạt {p}: {chance} ({low}–{high}) trên {runs} lần mô phỏng mới, "
+        "chưa chắc chắn trong giới hạn số lần chạy.",
+        "en": "May not reach {p}: {chance} ({low}–{high}) on {runs} fresh runs, not settled "
+        "within the budget.",
+    },
+    "search.none_open": {
+        "vi": "Chưa tổ hợp nào được chứng tỏ đạt {p} trong giới hạn số lần chạy; còn {left} "
+        "tổ hợp chưa rõ.",
+        "en": "No mix tried was shown to reach {p} within the budget; {left} left open.",
+    },
+    "search.none_short": {
+        "vi": "Không tổ hợp nào đạt {p}: tất cả đều được chứng tỏ là không đạt (độ tin cậy "
+        "{confidence}).",
+        "en": "No mix tried reaches {p}: each was shown to fall short ({confidence} confidence).",
+    },
+    "search.effort": {
+        "vi": "Tổ hợp ít công sức nhất: công sức {effort} (mức độ × số năm thực hiện)",
+        "en": "The least-effort mix: effort {effort} (intensity × years in force)",
+    },
+    "search.mix_row": {
+        "vi": "{measure}: mức {intensity}, từ {start}",
+        "en": "{measure}: intensity {intensity} from {start}",
+    },
+    "search.not_used": {"vi": "{measure}: không dùng", "en": "{measure}: not used"},
+    "search.assumed": {
+        "vi": "Với giá trị giả định của các tham số (không tính bất định về tham số): {chance} "
+        "({low}–{high}) trên {runs} lần mô phỏng mới.",
+        "en": "At the assumed parameter values (no parameter uncertainty): {chance} "
+        "({low}–{high}) on {runs} fresh runs.",
+    },
+    "search.cheaper": {
+        "vi": "Các tổ hợp ít công sức hơn: {short} tổ hợp không đạt, {open} tổ hợp chưa rõ.",
+        "en": "Cheaper mixes: {short} fall short, {open} not settled.",
+    },
+    "search.how": {
+        "vi": "Khoảng trong ngoặc: khoảng tin cậy 95{nbsp}%.",
+        "en": "In brackets: the 95{nbsp}% interval.",
+    },
+    "search.discovery": {
+        "vi": "Kế hoạch được chọn không đạt chỉ tiêu khi nào?",
+        "en": "When does the chosen plan fail?",
+    },
+    "search.discovery_as_written": {
+        "vi": "Chưa chọn được tổ hợp; kế hoạch như đã soạn không đạt chỉ tiêu khi nào?",
+        "en": "No mix was chosen; when does the plan as written fail?",
+    },
     # -- village status ---------------------------------------------------------
     "villages.title": {
         "vi": "Tình trạng tổ chức đảng ở từng bản",

@@ -63,7 +63,7 @@ try {
   const before = await figureSource(page);
   report.code_shown = (await page.locator(".jp-CodeMirrorEditor, .cm-editor, .jp-InputArea-editor, .highlight").count()) > 0;
   // Tick one more measure, then Run.
-  await page.locator(".widget-checkbox", { hasText: measure }).locator("input").check();
+  await page.locator(".widget-checkbox", { hasText: measure }).first().locator("input").check();
   const started = Date.now();
   await runButton(page).click();
   // The run has started when the button is disabled; it is over when it is enabled again.
