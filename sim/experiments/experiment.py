@@ -293,6 +293,14 @@ class Runner:
         return found
 
 
+def kept_runner(workers: int | None = None) -> Runner:
+    """Local workers started now and kept for every later design (a screen's Run button:
+    starting them costs seconds, so they are not started again at every press)."""
+    runner = Runner("local", workers=workers, preload=("sim.experiments.ensemble",))
+    runner.__enter__()
+    return runner
+
+
 def check_version(chunk: Chunk) -> None:
     """Refuse a chunk computed by another version of the package (a stale Dask worker)."""
     mine = package_version()

@@ -36,7 +36,7 @@ import pandas as pd
 
 from sim.analysis.comparison import Comparison, compare, paired_table
 from sim.experiments.ensemble import EnsembleResult, run_ensemble
-from sim.experiments.experiment import Runner
+from sim.experiments.experiment import Runner, kept_runner
 from sim.experiments.posterior import COMMUNE, parameters_of, resolve_posterior
 from sim.inputs.errors import InputError
 from sim.inputs.measures import COMMUNE as WHOLE_COMMUNE
@@ -276,10 +276,7 @@ class PlannerScreen:
     def _workers(self) -> Runner:
         """One set of worker processes for every Run (starting them costs seconds)."""
         if self._backend is None:
-            self._backend = Runner(
-                "local", workers=self.workers, preload=("sim.experiments.ensemble",)
-            )
-            self._backend.__enter__()
+            self._backend = kept_runner(self.workers)
         return self._backend
 
     def _reference(self, backend: Runner, posterior: Any) -> EnsembleResult:

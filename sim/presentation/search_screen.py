@@ -24,7 +24,7 @@ from typing import Any
 from sim.analysis.race import Estimate
 from sim.analysis.search_space import Lever
 from sim.analysis.what_it_takes import SearchResult, search
-from sim.experiments.experiment import Runner
+from sim.experiments.experiment import Runner, kept_runner
 from sim.experiments.posterior import COMMUNE, parameters_of, resolve_posterior
 from sim.inputs.errors import InputError
 from sim.inputs.scenario import Scenario
@@ -187,10 +187,7 @@ class SearchScreen:
     def _workers(self) -> Runner:
         """One set of worker processes for every search (starting them costs seconds)."""
         if self._backend is None:
-            self._backend = Runner(
-                "local", workers=self.workers, preload=("sim.experiments.ensemble",)
-            )
-            self._backend.__enter__()
+            self._backend = kept_runner(self.workers)
         return self._backend
 
     def _discover(self, result: SearchResult) -> Any:
