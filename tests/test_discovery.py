@@ -20,7 +20,8 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
-from sim.analysis.discovery import (
+from sim.analysis.discovery import analyse_runs, discover, load_discovery
+from sim.analysis.discovery_boxes import (
     ALWAYS_FAILS,
     BOX,
     FEW_FAILURES,
@@ -28,11 +29,8 @@ from sim.analysis.discovery import (
     NO_BOX,
     NOTHING_VARIES,
     PEEL_ALPHA,
-    analyse_runs,
     choose_step,
-    discover,
     find_boxes,
-    load_discovery,
 )
 from sim.cli.main import main
 from sim.experiments.posterior import resolve_posterior
@@ -316,7 +314,7 @@ def test_prim_is_used_without_loading_pyplot() -> None:
     """A discovery must not make the process register its later figures with pyplot."""
     code = (
         "import sys, numpy as np, pandas as pd\n"
-        "from sim.analysis.discovery import find_boxes\n"
+        "from sim.analysis.discovery_boxes import find_boxes\n"
         "x = pd.DataFrame(np.random.default_rng(1).random((300, 3)), columns=list('abc'))\n"
         "assert find_boxes(x, x['a'] > 0.6).status == 'box'\n"
         "print('matplotlib.pyplot' in sys.modules)\n"

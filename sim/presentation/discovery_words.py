@@ -20,7 +20,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.discovery import (
+from sim.analysis.discovery import DiscoveryResult
+from sim.analysis.discovery_boxes import (
     ALWAYS_FAILS,
     BOX,
     FEW_FAILURES,
@@ -28,7 +29,6 @@ from sim.analysis.discovery import (
     NEVER_FAILS,
     NO_BOX,
     NOTHING_VARIES,
-    DiscoveryResult,
 )
 from sim.inputs.parameters import REQUIRED_PARAMETERS
 from sim.presentation.i18n import (

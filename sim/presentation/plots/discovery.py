@@ -27,7 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.analysis.discovery import BOX, DiscoveryResult, load_discovery
+from sim.analysis.discovery import DiscoveryResult, load_discovery
+from sim.analysis.discovery_boxes import BOX
 from sim.inputs.languages import LANGUAGES
 from sim.presentation.discovery_words import (
     descriptions_of,
