@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,6 @@ class Race:
     apply: Callable[[Mix], Scenario]
     budget: int
     on_runs: Callable[[int], None] | None = None
-    log: list[str] = field(default_factory=list)
 
     def test_of(self, stream: str) -> SequentialTest:
         """The sequential test while choosing; the one-look test on fresh runs."""
@@ -205,12 +204,11 @@ class Race:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The race's answer: the mix chosen (if any), how sure, and what was passed over."""
+    """The race's answer: the mix chosen (if any), how sure, and the mixes rejected on fresh
+    runs (every other verdict is in the run book)."""
 
     winner: Mix | None
     fresh: Estimate | None
-    assumed: Estimate | None
-    unsettled: tuple[Mix, ...]
     rejected: tuple[Mix, ...]
 
     @property
@@ -242,7 +240,7 @@ def choose(
             break
         fresh = race.settle(winner, FRESH_RUNS)
         if fresh.decision is not Decision.FALLS_SHORT:
-            return _outcome(race, winner, fresh, assumed_too, left, rejected)
+            return _outcome(race, winner, fresh, assumed_too, rejected)
         rejected.append(winner)
         left.remove(winner)
     probable = sorted(
@@ -252,10 +250,10 @@ def choose(
     for mix in probable:
         fresh = race.settle(mix, FRESH_RUNS)
         if fresh.decision is not Decision.FALLS_SHORT:
-            return _outcome(race, mix, fresh, assumed_too, left, rejected)
+            return _outcome(race, mix, fresh, assumed_too, rejected)
         rejected.append(mix)
         left.remove(mix)
-    return Outcome(None, None, None, tuple(m for m in left if _open(race, m)), tuple(rejected))
+    return Outcome(None, None, tuple(rejected))
 
 
 def _open(race: Race, mix: Mix) -> bool:
@@ -296,13 +294,8 @@ def _cheapest_reaching(race: Race, mixes: list[Mix]) -> Mix | None:
 
 
 def _outcome(
-    race: Race,
-    mix: Mix,
-    fresh: Estimate,
-    assumed_too: bool,
-    left: list[Mix],
-    rejected: list[Mix],
+    race: Race, mix: Mix, fresh: Estimate, assumed_too: bool, rejected: list[Mix]
 ) -> Outcome:
-    assumed = race.settle(mix, ASSUMED) if assumed_too else None
-    cheaper = tuple(m for m in left if m.effort < mix.effort and _open(race, m))
-    return Outcome(mix, fresh, assumed, cheaper, tuple(rejected))
+    if assumed_too:  # its runs go to the run book, where the candidates are read from
+        race.settle(mix, ASSUMED)
+    return Outcome(mix, fresh, tuple(rejected))

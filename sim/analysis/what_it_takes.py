@@ -74,6 +74,7 @@ from sim.analysis.headline import interval, percent, target_phrases
 from sim.analysis.race import (
     ASSUMED,
     FRESH,
+    FRESH_RUNS,
     SELECTION,
     Estimate,
     Evaluate,
@@ -543,7 +544,7 @@ def _candidates(race: Race, mixes: dict[tuple, Mix], outcome: Outcome) -> list[C
     found = []
     for mix in mixes.values():
         chosen_on = race.estimate(mix, SELECTION)
-        fresh = race.estimate(mix, "fresh") if race.book.flags(mix, "fresh") else None
+        fresh = race.estimate(mix, FRESH_RUNS) if race.book.flags(mix, FRESH_RUNS) else None
         if outcome.winner is not None and mix.key() == outcome.winner.key():
             verdict = WINNER
         elif any(m.key() == mix.key() for m in outcome.rejected):
@@ -714,28 +715,55 @@ def _manifest(
 # -- text ---------------------------------------------------------------------------------
 
 
+#: How sure an answer is (:func:`answer_kind`); the command line and the screens word each.
+SURE, PROBABLY, MAY_NOT, NONE_OPEN, NONE_SHORT = (
+    "sure",
+    "probably",
+    "may_not",
+    "none_open",
+    "none_short",
+)
+
+
+def answer_kind(result: SearchResult) -> str:
+    """Which answer this is: shown to reach ``p`` on fresh runs, probably (the fresh runs'
+    estimate clears ``p`` without settling it), maybe not, or no mix chosen with some mixes
+    left open or all shown to fall short."""
+    best = result.best
+    if best is None:
+        return NONE_OPEN if left_open(result) else NONE_SHORT
+    if result.sure:
+        return SURE
+    assert best.fresh is not None
+    return PROBABLY if best.fresh.p >= result.manifest["p"] else MAY_NOT
+
+
+def left_open(result: SearchResult) -> int:
+    """How many screened mixes the race left unsettled."""
+    return sum(c.verdict == OPEN for c in result.candidates)
+
+
 def answer_sentence(result: SearchResult) -> str:
     """How sure the answer is, in one sentence (English; the screens word it in both)."""
     m = result.manifest
-    best, target = result.best, percent(m["p"])
-    confidence = percent(m["confidence"])
-    if best is None:
-        left = sum(c.verdict == OPEN for c in result.candidates)
-        if not left:
-            return (
-                f"No mix tried reaches {target}: each was shown to fall short "
-                f"({confidence} confidence)."
-            )
+    target, confidence = percent(m["p"]), percent(m["confidence"])
+    kind = answer_kind(result)
+    if kind == NONE_SHORT:
+        return (
+            f"No mix tried reaches {target}: each was shown to fall short "
+            f"({confidence} confidence)."
+        )
+    if kind == NONE_OPEN:
+        left = left_open(result)
         return (
             f"No mix tried was shown to reach {target} within the budget; {left} "
             f"{'was' if left == 1 else 'were'} left open (not settled)."
         )
-    fresh = best.fresh
-    assert fresh is not None
+    fresh = result.best.fresh
     shown = f"{percent(fresh.p)} ({interval(fresh.interval)}) on {fresh.runs} fresh runs"
-    if result.sure:
+    if kind == SURE:
         return f"Reaches {target} with {confidence} confidence: {shown}."
-    if fresh.p >= m["p"]:
+    if kind == PROBABLY:
         return f"Probably reaches {target}: {shown}, not settled within the budget."
     return f"May not reach {target}: {shown}, not settled within the budget."
 

@@ -93,8 +93,12 @@ def backend_args(args: argparse.Namespace, problems: list[Problem] | None = None
     return {"backend": backend, "workers": args.workers, "scheduler": args.scheduler}
 
 
-def posterior_options(parser: argparse.ArgumentParser) -> None:
-    """Where each run's parameters come from: every command that runs ensembles of a scenario."""
+def posterior_options(parser: argparse.ArgumentParser, assumed: bool = True) -> Any:
+    """Where each run's parameters come from: every command that runs ensembles of a scenario.
+
+    Returns the group, so a command can offer one more source in it (``discover --prior``);
+    ``assumed=False`` leaves ``--no-posterior`` out of the help, for a command that refuses
+    it with a line saying why."""
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--posterior",
@@ -108,8 +112,11 @@ def posterior_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="run at the assumed values of parameters.csv even if the commune has a "
         "calibration (by default each run draws its parameters from <commune>/calibration "
-        "when it exists)",
+        "when it exists)"
+        if assumed
+        else argparse.SUPPRESS,
     )
+    return which
 
 
 def posterior_arg(args: argparse.Namespace) -> Any:

@@ -17,6 +17,7 @@ from sim.cli.common import (
     backend_options,
     command,
     interruptible,
+    posterior_options,
     reps_and_seed_problems,
 )
 from sim.inputs.errors import Problem
@@ -36,21 +37,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=None, help="seed of the runs (default: the scenario's)"
     )
-    which = parser.add_mutually_exclusive_group()
-    which.add_argument(
+    posterior_options(parser, assumed=False).add_argument(
         "--prior",
         action="store_true",
         help="draw each run's parameters from the priors (the scenario's [priors], else those "
         "of the commune's calibration) instead of the commune's calibration",
     )
-    which.add_argument(
-        "--posterior",
-        metavar="PATH",
-        default=None,
-        help="draw each run's parameters from this posterior (a calibration folder or its "
-        "posterior.parquet) instead of the commune's own calibration",
-    )
-    which.add_argument("--no-posterior", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--threshold",
         type=float,

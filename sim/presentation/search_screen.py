@@ -23,7 +23,15 @@ from typing import Any
 
 from sim.analysis.race import Estimate
 from sim.analysis.search_space import Lever
-from sim.analysis.what_it_takes import SearchResult, search
+from sim.analysis.what_it_takes import (
+    NONE_OPEN,
+    NONE_SHORT,
+    SHORT,
+    SearchResult,
+    answer_kind,
+    left_open,
+    search,
+)
 from sim.experiments.experiment import Runner, kept_runner
 from sim.experiments.posterior import COMMUNE, parameters_of, resolve_posterior
 from sim.inputs.errors import InputError
@@ -246,18 +254,13 @@ def answer(result: SearchResult, lang: str) -> str:
     """The answer and how sure it is, in ``lang`` (the screen's headline)."""
     p = percent(result.manifest["p"], lang)
     confidence = percent(result.manifest["confidence"], lang)
-    best = result.best
-    if best is None:
-        left = sum(c.verdict == "not settled" for c in result.candidates)
-        if left:
-            return t("search.none_open", lang, p=p, left=left)
+    kind = answer_kind(result)
+    if kind == NONE_OPEN:
+        return t("search.none_open", lang, p=p, left=left_open(result))
+    if kind == NONE_SHORT:
         return t("search.none_short", lang, p=p, confidence=confidence)
-    assert best.fresh is not None
-    fields = _shown(best.fresh, lang)
-    if result.sure:
-        return t("search.sure", lang, p=p, confidence=confidence, **fields)
-    key = "search.probably" if best.fresh.p >= result.manifest["p"] else "search.may_not"
-    return t(key, lang, p=p, **fields)
+    fields = _shown(result.best.fresh, lang)
+    return t(f"search.{kind}", lang, p=p, confidence=confidence, **fields)
 
 
 def details(result: SearchResult, lang: str) -> list[str]:
@@ -280,6 +283,6 @@ def details(result: SearchResult, lang: str) -> list[str]:
         lines.append(t("search.assumed", lang, **_shown(best.assumed, lang)))
     cheaper = result.closest_cheaper
     if cheaper:
-        short = sum(c.verdict == "falls short" for c in cheaper)
+        short = sum(c.verdict == SHORT for c in cheaper)
         lines.append(t("search.cheaper", lang, short=short, open=len(cheaper) - short))
     return lines
