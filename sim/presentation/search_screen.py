@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.analysis.discovery_boxes import BOX
 from sim.analysis.race import Estimate
 from sim.analysis.search_space import Lever
 from sim.analysis.what_it_takes import (
@@ -221,6 +222,7 @@ class SearchScreen:
         from IPython.display import HTML
 
         lang = self.language.value
+        self.progress.max = max(1, self.progress.value)  # done: a full bar, whatever was left
         self.status.value = t(
             "search.spent",
             lang,
@@ -240,7 +242,8 @@ class SearchScreen:
 
             key = "search.discovery" if result.best is not None else "search.discovery_as_written"
             items.append(HTML(f"<h4>{t(key, lang)}</h4>"))
-            items.append(HTML(f"<p>{discovery_sentence(self.discovery, lang)}</p>"))
+            if self.discovery.status == BOX:  # otherwise the figure says it, in these words
+                items.append(HTML(f"<p>{discovery_sentence(self.discovery, lang)}</p>"))
             items.append(discovery_figure(self.discovery, lang))
         show_in(self.answer, items)
 
